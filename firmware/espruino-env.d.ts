@@ -1,0 +1,56 @@
+// What @types/espruino 1.95.0 lacks or gets wrong, declared for the firmware only.
+// Everything here is used through firmware/platform.ts; no other firmware file touches Espruino globals.
+
+declare function setInterval(fn: () => void, ms: number): number;
+declare function setTimeout(fn: () => void, ms: number): number;
+
+declare const console: { log(msg: string): void };
+
+interface EspProcessMemory {
+  free: number;
+  usage: number;
+  total: number;
+  history: number;
+  gc?: number;
+  gctime?: number;
+  blocksize?: number;
+}
+declare const process: {
+  env: { VERSION: string; BOARD: string; [key: string]: unknown };
+  version: string;
+  memory(gc?: boolean): EspProcessMemory;
+};
+
+/** Server-side request (Espruino httpSRq). Events: "data", "end", "close". */
+interface EspHttpRequest {
+  method: string;
+  url: string;
+  headers: { [name: string]: string };
+  on(event: string, fn: (data?: string) => void): void;
+}
+/** Server-side response (Espruino httpSRs). Events: "drain", "close". */
+interface EspHttpResponse {
+  writeHead(code: number, headers?: { [name: string]: string }): void;
+  setHeader(name: string, value: string): void;
+  write(data: string): boolean;
+  end(data?: string): void;
+  on(event: string, fn: () => void): void;
+  removeAllListeners(event?: string): void;
+}
+interface EspHttpServer {
+  listen(port: number): EspHttpServer;
+  close(): void;
+}
+interface EspHttpModule {
+  createServer(fn: (req: EspHttpRequest, res: EspHttpResponse) => void): EspHttpServer;
+}
+interface EspStorageModule {
+  read(name: string, offset?: number, length?: number): string | undefined;
+  readJSON(name: string, noExceptions?: boolean): unknown;
+  write(name: string, data: string, offset?: number, size?: number): boolean;
+  writeJSON(name: string, data: unknown): boolean;
+  list(regex?: unknown): string[];
+  erase(name: string): void;
+}
+declare function require(name: "http"): EspHttpModule;
+declare function require(name: "Storage"): EspStorageModule;

@@ -1,0 +1,65 @@
+// Firmware bundle: TypeScript -> one self-contained ES5 IIFE, readable and minified.
+// Options follow ../shared/toolchain.md ("Minification"); each one is there for a measured Espruino hazard.
+import typescript from "@rollup/plugin-typescript";
+import terser from "@rollup/plugin-terser";
+import { buildVersion } from "./tools/build-version.mjs";
+
+const VERSION = buildVersion();
+
+/** Bakes the build version into firmware/build-info.ts. */
+function buildInfo() {
+  return {
+    name: "build-info",
+    transform(code, id) {
+      if (!id.endsWith("firmware/build-info.ts")) return null;
+      if (!code.includes("__BUILD_VERSION__")) this.error("firmware/build-info.ts lost its __BUILD_VERSION__ placeholder");
+      return { code: code.replace("__BUILD_VERSION__", VERSION), map: null };
+    },
+  };
+}
+
+/**
+ * terser settings proven byte-identical to Node on the real interpreter. Every compress transform is off
+ * (defaults: false); hoist_funs works around Espruino's missing function hoisting. Transforms known to break
+ * Espruino and why: conditionals/lhs_constants (string literal after a skipped block), inline>=2, unused,
+ * sequences (for(function(){}…)), evaluate (respelled decimal literals), hoist_vars, booleans_as_integers, arguments.
+ */
+export const TERSER_OPTIONS = {
+  ecma: 5,
+  compress: { defaults: false, hoist_funs: true, keep_fargs: true },
+  mangle: true,
+  format: { comments: false, ascii_only: true },
+};
+
+export default {
+  input: "firmware/main.ts",
+  plugins: [buildInfo(), typescript({ tsconfig: "./tsconfig.json", noEmitOnError: true, outDir: "dist", sourceMap: true })],
+  onwarn(warning, warn) {
+    // In an import cycle, one module's top-level code runs before the other's functions exist: fatal on Espruino.
+    if (warning.code === "CIRCULAR_DEPENDENCY") throw new Error("firmware import cycle: " + warning.message);
+    if (warning.code === "EVAL" || warning.code === "MISSING_EXPORT" || warning.code === "UNRESOLVED_IMPORT") {
+      throw new Error(warning.message);
+    }
+    warn(warning);
+  },
+  output: [
+    {
+      file: "dist/firmware.js",
+      format: "iife",
+      strict: false,
+      freeze: false,
+      generatedCode: "es5",
+      sourcemap: "hidden",
+      banner: "/* espruino-telemetry " + VERSION + " */",
+    },
+    {
+      file: "dist/firmware.min.js",
+      format: "iife",
+      strict: false,
+      freeze: false,
+      generatedCode: "es5",
+      sourcemap: "hidden",
+      plugins: [terser(TERSER_OPTIONS)],
+    },
+  ],
+};
