@@ -1,0 +1,140 @@
+// require("Storage"): an in-memory flash file system per device. Contents are byte strings (one char per
+// byte, as on ESP32). Seeded files are written before the bundle runs.
+/** @typedef {import("./sandbox.mjs").Realm} Realm */
+
+export const MAX_NAME = 28;
+
+/**
+ * Converts a JS string to Espruino's byte-string view: characters above 0xFF become their UTF-8 bytes.
+ * @param {string} s
+ */
+export function toByteString(s) {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\xff]/.test(s) ? Buffer.from(s, "utf8").toString("latin1") : s;
+}
+
+export class SimStorage {
+  /** @param {{capacity?: number}} [opts] */
+  constructor(opts) {
+    /** @type {Map<string, string>} */
+    this.files = new Map();
+    this.capacity = opts?.capacity ?? 917504;
+  }
+
+  /**
+   * Host-side seeding: strings are stored as is, anything else as JSON text.
+   * @param {Record<string, unknown>} files
+   */
+  seed(files) {
+    for (const name of Object.keys(files)) {
+      const v = files[name];
+      this.writeFile(name, typeof v === "string" ? v : JSON.stringify(v));
+    }
+  }
+
+  /** @param {string} name @param {string} data */
+  writeFile(name, data) {
+    this.files.set(checkName(name), toByteString(data));
+  }
+
+  /** @param {string} name */
+  readFile(name) {
+    return this.files.get(name);
+  }
+
+  used() {
+    let n = 0;
+    for (const [k, v] of this.files) n += v.length + k.length + 32;
+    return n;
+  }
+}
+
+/** @param {string} name */
+function checkName(name) {
+  name = String(name);
+  if (!name.length) throw new Error("Invalid Storage name");
+  if (name.length > MAX_NAME) throw new Error("File name too long");
+  return name;
+}
+
+/**
+ * The object device code gets from require("Storage").
+ * @param {SimStorage} st
+ * @param {Realm} realm
+ */
+export function createStorageModule(st, realm) {
+  /** @param {() => unknown} f */
+  const guarded = (f) => {
+    try {
+      return f();
+    } catch (e) {
+      throw realm.error(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const mod = realm.obj();
+  mod.read = function (/** @type {string} */ name, /** @type {number=} */ offset, /** @type {number=} */ length) {
+    const f = st.files.get(String(name));
+    if (f === undefined) return undefined;
+    const o = offset ? offset | 0 : 0;
+    return length ? f.substring(o, o + (length | 0)) : f.substring(o);
+  };
+  mod.readJSON = function (/** @type {string} */ name, /** @type {boolean=} */ noExceptions) {
+    const f = st.files.get(String(name));
+    if (f === undefined) return undefined;
+    try {
+      return realm.parseJSON(f);
+    } catch (e) {
+      if (noExceptions) return undefined;
+      throw realm.error("JSON parse error: " + (e instanceof Error ? e.message : String(e)));
+    }
+  };
+  mod.readArrayBuffer = function (/** @type {string} */ name) {
+    const f = st.files.get(String(name));
+    if (f === undefined) return undefined;
+    const ab = new (/** @type {any} */ (realm.context).ArrayBuffer)(f.length);
+    const u8 = new (/** @type {any} */ (realm.context).Uint8Array)(ab);
+    for (let i = 0; i < f.length; i++) u8[i] = f.charCodeAt(i) & 255;
+    return ab;
+  };
+  /**
+   * write(name, data, offset, size): without offset the file is replaced; with offset and size on a new
+   * file, a file of `size` bytes (erased flash, 0xFF) is created and data written at offset.
+   */
+  mod.write = function (/** @type {string} */ name, /** @type {unknown} */ data, /** @type {number=} */ offset, /** @type {number=} */ size) {
+    return guarded(() => {
+      const n = checkName(name);
+      const d = toByteString(typeof data === "string" ? data : String(data));
+      if (offset === undefined) {
+        st.files.set(n, d);
+        return true;
+      }
+      let f = st.files.get(n);
+      if (f === undefined || size !== undefined) {
+        if (f === undefined) f = "\xff".repeat(Math.max(size ?? 0, (offset | 0) + d.length));
+      }
+      const o = offset | 0;
+      if (o + d.length > f.length) throw new Error("Too much data for file size");
+      st.files.set(n, f.substring(0, o) + d + f.substring(o + d.length));
+      return true;
+    });
+  };
+  mod.writeJSON = function (/** @type {string} */ name, /** @type {unknown} */ data) {
+    return mod.write(name, realm.stringifyJSON(data));
+  };
+  mod.list = function (/** @type {unknown} */ regex) {
+    const names = [...st.files.keys()];
+    const re = regex && typeof (/** @type {any} */ (regex).test) === "function" ? /** @type {RegExp} */ (regex) : undefined;
+    return realm.arr(re ? names.filter((n) => re.test(n)) : names);
+  };
+  mod.erase = function (/** @type {string} */ name) {
+    st.files.delete(String(name));
+  };
+  mod.eraseAll = function () {
+    st.files.clear();
+  };
+  mod.getFree = function () {
+    return Math.max(0, st.capacity - st.used());
+  };
+  mod.compact = function () {};
+  return mod;
+}
