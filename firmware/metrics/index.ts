@@ -1,0 +1,18 @@
+// Public API of the metrics core.
+export { Registry, DEFAULT_REGISTRY_MAX_SERIES } from "./registry";
+export type { Collector, RegistryOptions } from "./registry";
+export {
+  Metric,
+  Child,
+  NOOP_CHILD,
+  COUNTER,
+  GAUGE,
+  HISTOGRAM,
+  DEFAULT_MAX_SERIES,
+  createCounter,
+  createGauge,
+  createHistogram,
+  linearBuckets,
+  exponentialBuckets,
+} from "./metric";
+export type { Counter, Gauge, Histogram, CounterChild, GaugeChild, HistogramChild, LabelValues, MetricOptions } from "./metric";

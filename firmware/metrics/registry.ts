@@ -1,0 +1,207 @@
+// A registry: the families one /metrics endpoint serves, in registration order, plus scrape-time collectors.
+// Registries are explicit objects (no global default registry) handed to whoever renders them.
+import { COUNTER, GAUGE, HISTOGRAM, Metric, presetChildren, TYPE_NAMES } from "./metric";
+import type { Counter, Gauge, Histogram, MetricOptions } from "./metric";
+
+/** Called once per scrape, before any family is rendered, so the whole body is one snapshot. */
+export interface Collector {
+  /** Label value of espruino_collector_errors_total{collector} when collect() throws. */
+  name: string;
+  /** Updates metrics of `registry` (e.g. drains a sample ring into them). May throw: the scrape goes on. */
+  collect(registry: Registry): void;
+}
+
+export interface RegistryOptions {
+  /** Most label sets (children) over all families; past it new label sets are refused. Default 256. */
+  maxSeries?: number;
+  /** Clock (seconds) given to the gauges this registry creates, for setToCurrentTime(). */
+  clock?: () => number;
+}
+
+export var DEFAULT_REGISTRY_MAX_SERIES = 256;
+
+/** Names a family occupies in both formats (client_python reserves the same suffixes). */
+function takenNames(m: Metric): string[] {
+  var n = m.name;
+  if (m.type === COUNTER) {
+    var base = n.substring(0, n.length - 6);
+    return [n, base, base + "_created"];
+  }
+  if (m.type === HISTOGRAM) return [n, n + "_bucket", n + "_sum", n + "_count", n + "_created"];
+  return [n];
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Throws unless `old` and `m` describe the same family (type, help, label names, buckets). */
+function checkSame(old: Metric, m: Metric): void {
+  var pre = "metric " + m.name + ": already registered ";
+  if (old.type !== m.type) throw new Error(pre + "as a " + TYPE_NAMES[old.type] + ", not a " + TYPE_NAMES[m.type]);
+  if (old.help !== m.help) throw new Error(pre + "with a different help text");
+  if (!sameList(old.labelNames, m.labelNames)) {
+    throw new Error(pre + "with label names [" + old.labelNames.join(",") + "], not [" + m.labelNames.join(",") + "]");
+  }
+  if (m.type === HISTOGRAM && !sameList(old.le as string[], m.le as string[])) {
+    throw new Error(pre + "with buckets [" + (old.le as string[]).join(",") + "], not [" + (m.le as string[]).join(",") + "]");
+  }
+}
+
+export class Registry {
+  /** families in registration (= exposition) order */
+  metrics: Metric[];
+  /** "#" + every name a family occupies -> family */
+  t: { [key: string]: Metric };
+  cs: Collector[];
+  /** series limit and current count (children of non-exempt families) */
+  max: number;
+  ns: number;
+  clock?: () => number;
+  /** espruino_series_dropped_total{metric} */
+  dm: Metric;
+  /** espruino_collector_errors_total{collector} */
+  em: Metric;
+
+  constructor(o?: RegistryOptions) {
+    var max = o && o.maxSeries !== undefined ? o.maxSeries : DEFAULT_REGISTRY_MAX_SERIES;
+    if (typeof max !== "number" || !(max >= 1) || Math.floor(max) !== max) {
+      throw new Error("registry maxSeries must be a whole number >= 1");
+    }
+    this.max = max;
+    this.ns = 0;
+    this.metrics = [];
+    this.t = {};
+    this.cs = [];
+    this.clock = o ? o.clock : undefined;
+    var dm = new Metric(COUNTER, {
+      name: "espruino_series_dropped_total",
+      help: "New label sets refused by the cardinality guard (per-metric or per-registry series limit), per metric.",
+      labelNames: ["metric"],
+    });
+    dm.exempt = true;
+    this.dm = this.register(dm);
+    var em = new Metric(COUNTER, {
+      name: "espruino_collector_errors_total",
+      help: "Scrape-time collector runs that threw; the rest of the scrape was still served.",
+      labelNames: ["collector"],
+    });
+    em.exempt = true;
+    this.em = this.register(em);
+  }
+
+  /** Adds a family; throws (naming it) when its name, or a name it would expose, is taken. */
+  register(metric: Counter | Gauge | Histogram): Metric {
+    if (!(metric instanceof Metric)) throw new Error("register() takes a metric from createCounter/createGauge/createHistogram");
+    var m = metric;
+    if (m.reg) throw new Error("metric " + m.name + ": already registered" + (m.reg === this ? "" : " in another registry"));
+    var names = takenNames(m);
+    var i: number;
+    for (i = 0; i < names.length; i++) {
+      var old = this.t["#" + names[i]];
+      if (old) {
+        if (old.name === m.name) throw new Error("metric " + m.name + ": already registered");
+        throw new Error("metric " + m.name + ": name " + names[i] + " clashes with registered metric " + old.name);
+      }
+    }
+    for (i = 0; i < names.length; i++) this.t["#" + names[i]] = m;
+    this.metrics.push(m);
+    m.reg = this;
+    if (!m.exempt) {
+      this.ns += m.k.length;
+      if (m.labelNames.length) this.dm.labels([m.name]);
+    }
+    return m;
+  }
+
+  /** Removes the family named exactly `name`; false when there is none. */
+  unregister(name: string): boolean {
+    var m = this.get(name);
+    if (!m || m.exempt) return false;
+    var names = takenNames(m);
+    for (var i = 0; i < names.length; i++) delete this.t["#" + names[i]];
+    this.metrics.splice(this.metrics.indexOf(m), 1);
+    this.ns -= m.k.length;
+    m.reg = undefined;
+    return true;
+  }
+
+  /** The family named exactly `name`, or undefined. */
+  get(name: string): Metric | undefined {
+    var m = this.t["#" + name];
+    return m && m.name === name ? m : undefined;
+  }
+
+  /**
+   * Get-or-create: returns the registered family of that name when type, help, label names and buckets
+   * match (adding any new preset label sets), throws naming the metric when they differ, registers a new
+   * family otherwise. Re-running boot code therefore never double-registers.
+   */
+  make(type: number, o: MetricOptions): Metric {
+    var m = new Metric(type, o);
+    if (type === GAUGE && !m.clock) m.clock = this.clock;
+    var old = this.get(m.name);
+    if (!old) return this.register(m);
+    checkSame(old, m);
+    presetChildren(old, o.preset);
+    return old;
+  }
+
+  /** Get-or-create a counter (name ends with _total). */
+  counter(o: MetricOptions): Counter {
+    return this.make(COUNTER, o);
+  }
+  /** Get-or-create a gauge; it gets the registry's clock unless o.clock is given. */
+  gauge(o: MetricOptions): Gauge {
+    return this.make(GAUGE, o);
+  }
+  /** Get-or-create a histogram. */
+  histogram(o: MetricOptions): Histogram {
+    return this.make(HISTOGRAM, o);
+  }
+
+  /** Called by a family whose new label set was refused. */
+  dropped(m: Metric): void {
+    this.dm.labels([m.name]).inc();
+  }
+
+  /** Adds a scrape-time collector; one with the same name is replaced (so re-run boot code is harmless). */
+  addCollector(c: Collector): void {
+    if (!c || typeof c.collect !== "function" || typeof c.name !== "string" || !c.name) {
+      throw new Error("a collector needs a non-empty name and a collect() method");
+    }
+    for (var i = 0; i < this.cs.length; i++) {
+      if (this.cs[i].name === c.name) {
+        this.cs[i] = c;
+        return;
+      }
+    }
+    this.cs.push(c);
+    this.em.labels([c.name]);
+  }
+
+  /** Removes the collector named `name`; false when there is none. */
+  removeCollector(name: string): boolean {
+    for (var i = 0; i < this.cs.length; i++) {
+      if (this.cs[i].name === name) {
+        this.cs.splice(i, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Runs every collector once; a throwing one is counted in espruino_collector_errors_total{collector}. */
+  collect(): void {
+    for (var i = 0; i < this.cs.length; i++) {
+      var c = this.cs[i];
+      try {
+        c.collect(this);
+      } catch (e) {
+        this.em.labels([c.name]).inc();
+      }
+    }
+  }
+}
