@@ -229,6 +229,7 @@ export class SimNetwork {
       if (c.rxBytes > 0 || c.peerEnded || c.errored) return true;
       if (d.sendData && !c.sock.writableNeedDrain) return true;
       if (d.wantClose && !d.sendData) return true;
+      if (d.hadHeaders && d.toReceive <= 0 && !d.ended && !d.sendData) return true; // next pass queues req 'end'
     }
     return false;
   }

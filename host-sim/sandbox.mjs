@@ -27,6 +27,7 @@ export const MISSING_MEMBERS = [
   "Math.trunc", "Math.log10", "Math.log2", "Math.fround", "Math.hypot", "Math.cbrt", "Math.clz32", "Math.imul",
   "Math.sinh", "Math.cosh", "Math.tanh", "Math.asinh", "Math.acosh", "Math.atanh",
   "Number.prototype.toPrecision", "Number.prototype.toExponential", "Number.prototype.toLocaleString",
+  "Object.prototype.toLocaleString", "Array.prototype.toLocaleString", "Date.prototype.toLocaleString",
   "String.prototype.trimStart", "String.prototype.trimEnd", "String.prototype.trimLeft", "String.prototype.trimRight",
   "String.prototype.codePointAt", "String.prototype.search", "String.prototype.matchAll",
   "String.prototype.localeCompare",
@@ -67,6 +68,18 @@ export function createRealm(opts) {
          for (var k = 0; k < path.length - 1 && owner; k++) owner = owner[path[k]];
          if (owner) delete owner[path[path.length - 1]];
        }
+       // Number.EPSILON and Number.MAX_SAFE_INTEGER are non-configurable in V8: swap in a Number function
+       // that shares Number.prototype but only carries the statics Espruino has.
+       var N = Number;
+       function EspNumber(v) {
+         var x = arguments.length ? +v : 0;
+         return this instanceof EspNumber ? new N(x) : x;
+       }
+       EspNumber.prototype = N.prototype;
+       N.prototype.constructor = EspNumber;
+       var keep = ["MAX_VALUE", "MIN_VALUE", "NaN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY", "MIN_SAFE_INTEGER", "isSafeInteger"];
+       for (var n = 0; n < keep.length; n++) if (keep[n] in N) EspNumber[keep[n]] = N[keep[n]];
+       globalThis.Number = EspNumber;
        globalThis.global = globalThis; // Espruino's root scope is "global"
      })`,
     context
