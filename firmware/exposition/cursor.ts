@@ -2,12 +2,12 @@
 // a piece and continue on `drain`. Each family is rendered from a snapshot of its values taken by one
 // native typed-array copy, so its lines are consistent even if a timer callback updates the metric at a
 // statement boundary in the middle of rendering. No closures are created per scrape.
-import { COUNTER, HISTOGRAM, TYPE_NAMES } from "../metrics/metric";
-import type { Metric } from "../metrics/metric";
-import type { Registry } from "../metrics/registry";
-import { escapeHelp } from "../metrics/names";
-import { fmtValue, omLe } from "./number";
-import { OPENMETRICS } from "./format";
+import { COUNTER, HISTOGRAM, TYPE_NAMES } from "../metrics/metric.js";
+import type { Metric } from "../metrics/metric.js";
+import type { Registry } from "../metrics/registry.js";
+import { escapeHelp } from "../metrics/names.js";
+import { fmtValue, omLe } from "./number.js";
+import { OPENMETRICS } from "./format.js";
 
 /** Where rendered text goes: an HTTP response, or anything with write(string). */
 export interface Sink {

@@ -1,6 +1,6 @@
 // Public API of the metrics core.
-export { Registry, DEFAULT_REGISTRY_MAX_SERIES } from "./registry";
-export type { Collector, RegistryOptions } from "./registry";
+export { Registry, DEFAULT_REGISTRY_MAX_SERIES } from "./registry.js";
+export type { Collector, RegistryOptions } from "./registry.js";
 export {
   Metric,
   Child,
@@ -14,5 +14,5 @@ export {
   createHistogram,
   linearBuckets,
   exponentialBuckets,
-} from "./metric";
-export type { Counter, Gauge, Histogram, CounterChild, GaugeChild, HistogramChild, LabelValues, MetricOptions } from "./metric";
+} from "./metric.js";
+export type { Counter, Gauge, Histogram, CounterChild, GaugeChild, HistogramChild, LabelValues, MetricOptions } from "./metric.js";

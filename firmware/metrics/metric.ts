@@ -1,9 +1,9 @@
 // Counter, gauge and histogram families in one compact class. Values live in one Float64Array per
 // family (stride `w` per child: 1 for counters/gauges, buckets+1 counts and the sum for histograms);
 // children are indexed and found by their rendered label string.
-import { fmtLe, fmtValue } from "../exposition/number";
-import { endsWith, escapeLabelValue, validLabelName, validMetricName } from "./names";
-import type { Registry } from "./registry";
+import { fmtLe, fmtValue } from "../exposition/number.js";
+import { endsWith, escapeLabelValue, validLabelName, validMetricName } from "./names.js";
+import type { Registry } from "./registry.js";
 
 export var COUNTER = 0;
 export var GAUGE = 1;

@@ -1,7 +1,7 @@
 // A registry: the families one /metrics endpoint serves, in registration order, plus scrape-time collectors.
 // Registries are explicit objects (no global default registry) handed to whoever renders them.
-import { COUNTER, GAUGE, HISTOGRAM, Metric, presetChildren, TYPE_NAMES } from "./metric";
-import type { Counter, Gauge, Histogram, MetricOptions } from "./metric";
+import { COUNTER, GAUGE, HISTOGRAM, Metric, presetChildren, TYPE_NAMES } from "./metric.js";
+import type { Counter, Gauge, Histogram, MetricOptions } from "./metric.js";
 
 /** Called once per scrape, before any family is rendered, so the whole body is one snapshot. */
 export interface Collector {
