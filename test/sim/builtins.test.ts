@@ -2,7 +2,7 @@
 // globals, and has exactly Espruino's globals where Node would have its own.
 import { describe, it, expect, afterEach } from "vitest";
 import { SimDevice } from "../../host-sim/index.mjs";
-import { codeDevice } from "./helpers";
+import { codeDevice } from "./helpers.js";
 
 const devices: SimDevice[] = [];
 function dev(): SimDevice {

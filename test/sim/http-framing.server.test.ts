@@ -2,7 +2,7 @@
 // the socketserver.c facts matched).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { SimDevice } from "../../host-sim/index.mjs";
-import { codeDevice, rawExchange, splitResponse, until } from "./helpers";
+import { codeDevice, rawExchange, splitResponse, until } from "./helpers.js";
 
 const SERVER = `
 var http = require("http");

@@ -1,7 +1,7 @@
 // Espruino timer semantics on the virtual clock (espruino-dialect.md section 7).
 import { describe, it, expect, afterEach } from "vitest";
 import { SimDevice } from "../../host-sim/index.mjs";
-import { codeDevice } from "./helpers";
+import { codeDevice } from "./helpers.js";
 
 const devices: SimDevice[] = [];
 async function boot(code: string): Promise<SimDevice> {

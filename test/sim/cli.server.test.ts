@@ -1,0 +1,95 @@
+// `npm start` equivalent: node host-sim/cli.mjs as a real process.
+import { describe, it, expect, beforeAll, afterEach } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import net from "node:net";
+import { join } from "node:path";
+import { promtoolCheckMetrics } from "../support/system-tools.js";
+import { ensureBuilt, ROOT } from "./helpers.js";
+
+const CLI = join(ROOT, "host-sim", "cli.mjs");
+const children: ChildProcess[] = [];
+
+function start(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (b) => (out += b));
+  child.stderr?.on("data", (b) => (err += b));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+function listeningPort(child: ChildProcess, out: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = /^listening on http:\/\/127\.0\.0\.1:(\d+)$/m.exec(out());
+      if (m) {
+        child.stdout?.off("data", check);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout?.on("data", check);
+    child.on("exit", (code) => reject(new Error("cli exited with " + code + " before listening")));
+    check();
+  });
+}
+
+beforeAll(() => ensureBuilt());
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.on("exit", r));
+      c.kill("SIGKILL");
+      await gone;
+    }
+  }
+});
+
+describe("host-sim/cli.mjs", () => {
+  it("--port 0: prints the listening line, serves /metrics that promtool accepts, exits on SIGTERM", async () => {
+    const p = start(["--port", "0"]);
+    const port = await listeningPort(p.child, p.out);
+    expect(port).toBeGreaterThan(0);
+    const r = await fetch("http://127.0.0.1:" + port + "/metrics");
+    expect(r.status).toBe(200);
+    const body = await r.text();
+    expect(promtoolCheckMetrics(body).status).toBe(0);
+    expect(p.out()).toMatch(/^\[device\] espruino-telemetry .* listening on port 80$/m);
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+  });
+
+  it("--config seeds telemetry.config.json; SIGINT exits cleanly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sim-cli-"));
+    const cfg = join(dir, "cfg.json");
+    writeFileSync(cfg, JSON.stringify({ port: 9200 }));
+    const p = start(["--port", "0", "--config", cfg]);
+    await listeningPort(p.child, p.out);
+    expect(p.out()).toMatch(/listening on port 9200/);
+    p.child.kill("SIGINT");
+    expect(await p.exited).toBe(0);
+  });
+
+  it("bad options and a busy port give one-line errors and exit 2", async () => {
+    const bad = start(["--nope"]);
+    expect(await bad.exited).toBe(2);
+    expect(bad.err().trim().split("\n")).toHaveLength(1);
+    const badPort = start(["--port", "x"]);
+    expect(await badPort.exited).toBe(2);
+    expect(badPort.err()).toMatch(/^error: --port/);
+
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    try {
+      const busyPort = (blocker.address() as net.AddressInfo).port;
+      const busy = start(["--port", String(busyPort)]);
+      expect(await busy.exited).toBe(2);
+      expect(busy.err().trim()).toBe("error: port " + busyPort + " on 127.0.0.1 is already in use");
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+});
