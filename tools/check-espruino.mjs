@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// npm run check:espruino - the Espruino dialect gate (see ../../shared/espruino-dialect.md and tools/dialect/).
+//   layer 1: firmware/**/*.ts through ESLint (typescript-eslint parser) with the dialect rules
+//   layer 2: dist/firmware.js and dist/firmware.min.js: acorn ES5 parse, no-use-before-define and custom rules,
+//            each finding mapped to its TypeScript line through the hidden source map
+// Options (either replaces the defaults for its layer; giving only one kind checks only that kind):
+//   --ts GLOB|FILE      TypeScript sources to lint (repeatable)
+//   --bundle FILE       emitted bundle to check, with FILE.map next to it (repeatable)
+// Prints `path:line:col  rule-id  message` per finding and a summary; exit 1 on any finding, 0 when clean, 2 on usage errors.
+import { checkTypeScript, checkBundle, expandGlob, formatFinding } from "./dialect/gate.mjs";
+
+const args = process.argv.slice(2);
+/** @type {string[]} */
+const tsPatterns = [];
+/** @type {string[]} */
+const bundles = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if ((a === "--ts" || a === "--bundle") && i + 1 < args.length) {
+    (a === "--ts" ? tsPatterns : bundles).push(args[++i]);
+  } else if (a.startsWith("--ts=")) tsPatterns.push(a.slice(5));
+  else if (a.startsWith("--bundle=")) bundles.push(a.slice(9));
+  else if (a === "--help" || a === "-h") {
+    console.log("usage: node tools/check-espruino.mjs [--ts GLOB|FILE]... [--bundle FILE]...");
+    process.exit(0);
+  } else {
+    console.error("check-espruino: unknown argument " + a);
+    process.exit(2);
+  }
+}
+const custom = tsPatterns.length > 0 || bundles.length > 0;
+const tsFiles = [...new Set((custom ? tsPatterns : ["firmware/**/*.ts"]).flatMap((p) => expandGlob(p)))];
+const bundleFiles = custom ? bundles : ["dist/firmware.js", "dist/firmware.min.js"];
+if (tsPatterns.length > 0 && tsFiles.length === 0) {
+  console.error("check-espruino: no TypeScript files match " + tsPatterns.join(", "));
+  process.exit(2);
+}
+
+const findings = [...checkTypeScript(tsFiles), ...bundleFiles.flatMap((b) => checkBundle(b))];
+for (const f of findings) console.log(formatFinding(f));
+const n = findings.length;
+console.log(
+  `dialect gate: ${n} problem${n === 1 ? "" : "s"} in ${tsFiles.length} TypeScript file${tsFiles.length === 1 ? "" : "s"} and ` +
+    `${bundleFiles.length} bundle${bundleFiles.length === 1 ? "" : "s"}`,
+);
+process.exit(n > 0 ? 1 : 0);
