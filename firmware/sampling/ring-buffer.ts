@@ -1,0 +1,156 @@
+// Sample ring: raw 12-bit ADC codes in one Uint16Array, allocated once at boot.
+//
+// Layout: one shared Uint16Array cut into equal per-channel segments (channel c owns slots
+// [c*seg, (c+1)*seg)), not one interleaved ring. Reasons:
+// - every channel is sampled at the same rate, so equal segments waste nothing;
+// - overflow is per channel: a stuck or slow consumer loses samples of each channel in proportion,
+//   and "overwrite oldest" never evicts another channel's data;
+// - no channel tag is stored per sample (a shared ring would need 4 of the 16 bits, or a second array),
+//   and the drain reads each channel's samples contiguously (modulo the wrap).
+//
+// Concurrency model (Espruino): JS never runs in an interrupt, but a require("timer") EXEC task runs
+// at the next *statement boundary* of whatever JS is running. So the producer (push, called from the
+// sampler) runs atomically with respect to the consumer (drain, called from main-loop code), while the
+// consumer can be interrupted by the producer between any two statements. Therefore:
+// - the producer owns `wr` (samples stored so far, monotonic) and `ref` (refused samples);
+// - the consumer owns `rd` (samples consumed so far, monotonic) and `lost` (overwritten samples it
+//   detected); it writes each with a single assignment;
+// - with "overwrite-oldest" the producer never touches `rd`: when it laps the consumer the oldest
+//   samples are simply overwritten, and the consumer detects that lazily (wr - rd > seg) and while
+//   reading (a slot is trusted only if, *after* reading it, wr - index <= seg still holds).
+// All counters are Float64 and stay exact integers up to 2^53 (285 years at 1 MHz).
+// Only main-loop code may drain (never from an EXEC task): there is a single consumer.
+//
+// Accounting per channel (exact, by construction, whatever interleaving):
+//   taken = wr + ref
+//   dropped = ref + lost + max(0, wr - rd - seg)        (refused + overwritten)
+//   buffered = min(wr - rd, seg)
+//   consumed = rd - lost  (the caller counts these as aggregated)
+// and rd = consumed + lost, so taken = consumed + buffered + dropped.
+
+/** Overflow policy: replace the oldest unread sample (counted as dropped). */
+export var OVERWRITE_OLDEST = 0;
+/** Overflow policy: keep the unread samples, refuse (and count) the new one. */
+export var REFUSE_NEWEST = 1;
+
+export class SampleRing {
+  /** Number of channels. */
+  nch: number;
+  /** Slots per channel (segment length). */
+  seg: number;
+  /** OVERWRITE_OLDEST or REFUSE_NEWEST. */
+  policy: number;
+  /** All codes: channel c uses codes[c*seg .. c*seg+seg-1]; sample index i lives at c*seg + i % seg. */
+  codes: Uint16Array;
+  /** Producer: samples stored per channel (monotonic). */
+  wr: Float64Array;
+  /** Producer: samples refused per channel (REFUSE_NEWEST only). */
+  ref: Float64Array;
+  /** Consumer: sample index up to which the channel has been consumed (monotonic). */
+  rd: Float64Array;
+  /** Consumer: samples found overwritten before they were read (OVERWRITE_OLDEST only). */
+  lost: Float64Array;
+
+  /**
+   * @param nch      channels (>= 1)
+   * @param capacity total slots; each channel gets floor(capacity / nch) (>= 1)
+   * @param policy   OVERWRITE_OLDEST or REFUSE_NEWEST
+   */
+  constructor(nch: number, capacity: number, policy: number) {
+    var seg = Math.floor(capacity / nch);
+    if (!(nch >= 1) || !(seg >= 1)) throw new Error("ring: need at least one slot per channel");
+    this.nch = nch;
+    this.seg = seg;
+    this.policy = policy;
+    this.codes = new Uint16Array(seg * nch);
+    this.wr = new Float64Array(nch);
+    this.ref = new Float64Array(nch);
+    this.rd = new Float64Array(nch);
+    this.lost = new Float64Array(nch);
+  }
+
+  /**
+   * The one write path. Stores a 12-bit code for channel `ch`; returns false when the sample was
+   * refused (REFUSE_NEWEST and full). Never allocates, never throws (codes are masked to 12 bits,
+   * an out-of-range channel is ignored and returns false).
+   */
+  push(ch: number, code: number): boolean {
+    if (ch >= this.nch || ch < 0) return false;
+    var w = this.wr[ch];
+    var seg = this.seg;
+    if (this.policy === REFUSE_NEWEST && w - this.rd[ch] >= seg) {
+      this.ref[ch] = this.ref[ch] + 1;
+      return false;
+    }
+    this.codes[ch * seg + (w % seg)] = code & 4095;
+    this.wr[ch] = w + 1;
+    return true;
+  }
+
+  /** Samples offered to push() for this channel (stored + refused). */
+  taken(ch: number): number {
+    return this.wr[ch] + this.ref[ch];
+  }
+
+  /** Samples waiting to be drained. */
+  buffered(ch: number): number {
+    var n = this.wr[ch] - this.rd[ch];
+    return n > this.seg ? this.seg : n;
+  }
+
+  /** Samples lost so far: refused, or overwritten before being drained. */
+  dropped(ch: number): number {
+    var over = this.wr[ch] - this.rd[ch] - this.seg;
+    return this.ref[ch] + this.lost[ch] + (over > 0 ? over : 0);
+  }
+
+  /** Samples handed to a drain visitor (or consumed by an index-based drain) so far. */
+  consumed(ch: number): number {
+    return this.rd[ch] - this.lost[ch];
+  }
+
+  /**
+   * Consumer step 1 of an index-based drain: accounts for samples the producer has already lapped
+   * and returns the first sample index to read; read indices [start, end) where end is `wr[ch]` read
+   * once by the caller *before* calling this. Cheap; allocates nothing.
+   */
+  skipLapped(ch: number, end: number): number {
+    var start = this.rd[ch];
+    var over = end - start - this.seg;
+    if (over > 0) {
+      this.lost[ch] = this.lost[ch] + over;
+      start = start + over;
+      this.rd[ch] = start;
+    }
+    return start;
+  }
+
+  /**
+   * Drains channel `ch`, calling visit(code) once per sample that was still intact when read
+   * (oldest first). Samples pushed during the drain stay buffered. Returns the number visited.
+   * Allocates nothing (the visitor should be a function created once, not per call).
+   */
+  drain(ch: number, visit: (code: number) => void): number {
+    var end = this.wr[ch];
+    var i = this.skipLapped(ch, end);
+    var seg = this.seg;
+    var base = ch * seg;
+    var codes = this.codes;
+    var n = 0;
+    var bad = 0;
+    while (i < end) {
+      var code = codes[base + (i % seg)];
+      // Still intact? The producer may have lapped us between two statements of this loop.
+      if (this.wr[ch] - i > seg) {
+        bad++;
+      } else {
+        visit(code);
+        n++;
+      }
+      i++;
+    }
+    if (bad > 0) this.lost[ch] = this.lost[ch] + bad;
+    this.rd[ch] = end;
+    return n;
+  }
+}
