@@ -1,15 +1,20 @@
 // Firmware bundle: TypeScript -> one self-contained ES5 IIFE, readable and minified.
 // Options follow ../shared/toolchain.md ("Minification"); each one is there for a measured Espruino hazard.
-import typescript from "@rollup/plugin-typescript";
-import terser from "@rollup/plugin-terser";
+import typescriptModule from "@rollup/plugin-typescript";
+import terserModule from "@rollup/plugin-terser";
 import { buildVersion } from "./tools/build-version.mjs";
+
+// Both plugins ship CommonJS-style typings that NodeNext sees as namespaces; their default export is the factory.
+const typescript = /** @type {(o: object) => import("rollup").Plugin} */ (/** @type {unknown} */ (typescriptModule));
+const terser = /** @type {(o: object) => import("rollup").Plugin} */ (/** @type {unknown} */ (terserModule));
 
 const VERSION = buildVersion();
 
-/** Bakes the build version into firmware/build-info.ts. */
+/** Bakes the build version into firmware/build-info.ts. @returns {import("rollup").Plugin} */
 function buildInfo() {
   return {
     name: "build-info",
+    /** @param {string} code @param {string} id */
     transform(code, id) {
       if (!id.endsWith("firmware/build-info.ts")) return null;
       if (!code.includes("__BUILD_VERSION__")) this.error("firmware/build-info.ts lost its __BUILD_VERSION__ placeholder");
@@ -31,9 +36,11 @@ export const TERSER_OPTIONS = {
   format: { comments: false, ascii_only: true },
 };
 
+/** @type {import("rollup").RollupOptions} */
 export default {
   input: "firmware/main.ts",
   plugins: [buildInfo(), typescript({ tsconfig: "./tsconfig.json", noEmitOnError: true, outDir: "dist", sourceMap: true })],
+  /** @param {import("rollup").RollupLog} warning @param {(w: import("rollup").RollupLog) => void} warn */
   onwarn(warning, warn) {
     // In an import cycle, one module's top-level code runs before the other's functions exist: fatal on Espruino.
     if (warning.code === "CIRCULAR_DEPENDENCY") throw new Error("firmware import cycle: " + warning.message);
