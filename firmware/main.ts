@@ -1,11 +1,28 @@
-// Boot entry of the firmware bundle. Foundation stage: one counter served on GET /metrics.
+// Boot entry of the firmware bundle: builds the registry and serves it on GET /metrics, streamed one
+// family per `drain` event with chunked encoding (never the whole body as one string).
 import { BUILD_VERSION } from "./build-info";
-import { listenHttp, log, readStorageJson } from "./platform";
+import { boardName, listenHttp, log, now, readStorageJson } from "./platform";
+import { Registry } from "./metrics/registry";
+import { Cursor } from "./exposition/cursor";
+import { contentType, negotiate } from "./exposition/format";
 
-var CONTENT_TYPE_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 var DEFAULT_PORT = 80;
 
-var scrapes = 0;
+/** A response being streamed: the cursor is the per-request state (no closure per request). */
+interface MetricsResponse extends EspHttpResponse {
+  cur?: Cursor | null;
+}
+
+var registry = new Registry({ clock: now });
+registry
+  .gauge({
+    name: "espruino_build_info",
+    help: "Firmware build and board; the value is always 1.",
+    labelNames: ["version", "board"],
+  })
+  .labels([BUILD_VERSION, boardName()])
+  .set(1);
+var scrapes = registry.counter({ name: "espruino_scrapes_total", help: "Requests for /metrics answered since boot." });
 
 function configuredPort(): number {
   var cfg = readStorageJson("telemetry.config.json") as { port?: number } | undefined;
@@ -13,7 +30,23 @@ function configuredPort(): number {
   return DEFAULT_PORT;
 }
 
-function onRequest(req: EspHttpRequest, res: EspHttpResponse): void {
+/** Header value by case-insensitive name (Espruino keeps the client's spelling). */
+function header(req: EspHttpRequest, name: string): string | undefined {
+  var h = req.headers;
+  for (var k in h) if (k.toLowerCase() === name) return h[k];
+  return undefined;
+}
+
+/** `drain` listener shared by all responses: writes the next family, or ends the response. */
+function onDrain(this: MetricsResponse): void {
+  var c = this.cur;
+  if (c && !c.next(this)) {
+    this.cur = null;
+    this.end();
+  }
+}
+
+function onRequest(req: EspHttpRequest, res: MetricsResponse): void {
   var path = req.url;
   var q = path.indexOf("?");
   if (q >= 0) path = path.substring(0, q);
@@ -27,18 +60,12 @@ function onRequest(req: EspHttpRequest, res: EspHttpResponse): void {
     res.end("method not allowed\n");
     return;
   }
-  scrapes++;
-  res.writeHead(200, { "Content-Type": CONTENT_TYPE_TEXT, "Transfer-Encoding": "chunked" });
-  res.write(
-    "# HELP espruino_build_info Firmware build; the value is always 1.\n" +
-      "# TYPE espruino_build_info gauge\n" +
-      'espruino_build_info{version="' + BUILD_VERSION + '"} 1\n'
-  );
-  res.end(
-    "# HELP espruino_scrapes_total Requests for /metrics answered since boot.\n" +
-      "# TYPE espruino_scrapes_total counter\n" +
-      "espruino_scrapes_total " + scrapes + "\n"
-  );
+  scrapes.inc();
+  var fmt = negotiate(header(req, "accept"));
+  res.writeHead(200, { "Content-Type": contentType(fmt), "Transfer-Encoding": "chunked" });
+  res.cur = new Cursor().open(registry, fmt);
+  res.on("drain", onDrain);
+  onDrain.call(res);
 }
 
 var port = configuredPort();

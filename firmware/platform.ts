@@ -7,6 +7,11 @@ export function now(): number {
   return getTime();
 }
 
+/** The Espruino board name (process.env.BOARD), e.g. "ESP32". */
+export function boardName(): string {
+  return "" + process.env.BOARD;
+}
+
 /** Writes one line to the Espruino console. */
 export function log(msg: string): void {
   console.log(msg);

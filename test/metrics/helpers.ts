@@ -100,3 +100,34 @@ export function close(a: unknown, b: unknown, rel = 1e-12): boolean {
   if (a === b) return true;
   return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
 }
+
+export interface DocRow {
+  name: string;
+  type: string;
+  labels: string[];
+  unit: string;
+  help: string;
+  component: string;
+  status: string;
+}
+
+/** Rows of the table in docs/metrics.md. */
+export function docsTable(markdown: string): DocRow[] {
+  const rows: DocRow[] = [];
+  for (const line of markdown.split("\n")) {
+    if (!line.startsWith("| `")) continue;
+    const cells = line.split(" | ").map((c) => c.replace(/^\| ?/, "").replace(/ ?\|$/, "").trim());
+    if (cells.length !== 7) throw new Error("docs/metrics.md row does not have 7 cells: " + line);
+    const [name, type, labels, unit, help, component, status] = cells;
+    rows.push({
+      name: name.replace(/`/g, ""),
+      type,
+      labels: labels === "—" ? [] : labels.split(",").map((l) => l.trim().replace(/`/g, "")),
+      unit,
+      help,
+      component,
+      status,
+    });
+  }
+  return rows;
+}
