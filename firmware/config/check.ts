@@ -1,0 +1,115 @@
+// Small helpers shared by the profile and config validators: type tests and value printing for error
+// messages. Character loops only (Espruino's RegExp silently fails to match many patterns).
+
+/** Printable form of any value for an error message (strings quoted and cut at 40 characters). */
+export function show(v: unknown): string {
+  if (v === null) return "null";
+  if (v === undefined) return "nothing";
+  if (typeof v === "string") return '"' + (v.length > 40 ? v.substring(0, 40) + "..." : v) + '"';
+  if (typeof v === "number" || typeof v === "boolean") return "" + v;
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  return "a " + typeof v;
+}
+
+export function isObject(v: unknown): boolean {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+export function isNumber(v: unknown): boolean {
+  return typeof v === "number" && isFinite(v);
+}
+
+export function isInt(v: unknown): boolean {
+  return typeof v === "number" && isFinite(v) && Math.floor(v) === v;
+}
+
+/** Integer in [lo, hi]. */
+export function isIntIn(v: unknown, lo: number, hi: number): boolean {
+  return isInt(v) && (v as number) >= lo && (v as number) <= hi;
+}
+
+function isLower(c: number): boolean {
+  return c >= 97 && c <= 122;
+}
+function isUpper(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** 1..max characters: a lowercase letter, then lowercase letters, digits and `extra` (a char code, or -1). */
+export function isIdent(s: string, max: number, extra: number): boolean {
+  if (s.length < 1 || s.length > max || !isLower(s.charCodeAt(0))) return false;
+  for (var i = 1; i < s.length; i++) {
+    var c = s.charCodeAt(i);
+    if (!isLower(c) && !isDigit(c) && c !== extra) return false;
+  }
+  return true;
+}
+
+/** 1..max characters among a-z A-Z 0-9 _ . */
+export function isWord(s: string, max: number): boolean {
+  if (s.length < 1 || s.length > max) return false;
+  for (var i = 0; i < s.length; i++) {
+    var c = s.charCodeAt(i);
+    if (!isLower(c) && !isUpper(c) && !isDigit(c) && c !== 95) return false;
+  }
+  return true;
+}
+
+/** Espruino pin name: 1-2 uppercase letters then 1-2 digits (D32, A0, B1). */
+export function isPinName(s: string): boolean {
+  var i = 0;
+  while (i < s.length && isUpper(s.charCodeAt(i))) i++;
+  if (i < 1 || i > 2) return false;
+  var d = s.length - i;
+  if (d < 1 || d > 2) return false;
+  for (; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** min..max printable ASCII characters, no `"` and no `\` (safe in a label value without escaping). */
+export function isLabelText(s: string, min: number, max: number): boolean {
+  if (s.length < min || s.length > max) return false;
+  for (var i = 0; i < s.length; i++) {
+    var c = s.charCodeAt(i);
+    if (c < 32 || c > 126 || c === 34 || c === 92) return false;
+  }
+  return true;
+}
+
+/** Espruino version "2v29" (optionally with a suffix like ".12"): digits, "v", two digits. */
+export function isVersion(s: string): boolean {
+  var i = 0;
+  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+  if (i < 1 || s.charCodeAt(i) !== 118) return false;
+  return s.length >= i + 3 && isDigit(s.charCodeAt(i + 1)) && isDigit(s.charCodeAt(i + 2));
+}
+
+/** Numeric value of a version "2v29" as 229, for comparisons. */
+export function versionNumber(s: string): number {
+  var v = 0;
+  var i = 0;
+  var c = s.charCodeAt(0);
+  while (i < s.length && isDigit(c)) {
+    v = v * 10 + (c - 48);
+    i++;
+    c = s.charCodeAt(i);
+  }
+  return v * 100 + (s.charCodeAt(i + 1) - 48) * 10 + (s.charCodeAt(i + 2) - 48);
+}
+
+/** Index of s in list, -1 if absent. */
+export function indexOfString(list: string[], s: string): number {
+  for (var i = 0; i < list.length; i++) if (list[i] === s) return i;
+  return -1;
+}
+
+/** Joins numbers or strings with ", ". */
+export function joinList(list: unknown[]): string {
+  var out = "";
+  for (var i = 0; i < list.length; i++) out += (i > 0 ? ", " : "") + list[i];
+  return out;
+}

@@ -1,0 +1,387 @@
+// Device config (Storage "telemetry.config.json"), validated against the board profile before anything
+// starts. validateDeviceConfig returns every error found, each naming the field and the offending value,
+// and a config with all defaults filled in.
+//
+// Fields and defaults:
+//   schema          required, 1
+//   channels        required, 1..(ADC pins of the board) of
+//                   { name (a-z0-9_, 1-32, starts with a letter; unique), pin (an ADC pin of the profile; unique),
+//                     attenuationMv = profile.adc.defaultFullScaleMv (one of profile.adc.fullScaleMv),
+//                     scale = 1 (finite, non-zero), offset = 0 (finite), unit = "volts" (a-zA-Z0-9_, 1-16) }
+//   sampleRateHz    100        integer 1..100000, per channel
+//   strategy        "auto"     "auto" | "waveform" | "timer" | "interval"; "auto" = first of profile.autoOrder
+//                              that sustains sampleRateHz x channels and the tick period
+//   samplesPerTick  1          integer 1..64 (timer/interval read this many samples per channel per tick)
+//   ringCapacity    channels x max(16, min(4096, ceil(2 x sampleRateHz)))   (about 2 s of samples)
+//                   integer; per channel between samplesPerTick and 65535 slots; must fit the JsVar budget
+//   overflow        "overwrite-oldest" | "refuse-newest"
+//   windowSeconds   10         integer 1..3600
+//   buckets         [0.25, 0.5, 1, 1.5, 2, 2.5, 3]  (in the channels' unit) 1..32 finite, strictly increasing
+//   port            80         integer 1..65535
+//   device          profile.name   label text: 1-64 printable ASCII, no " or \
+//   location        ""         label text, 0-64
+//   auth            false
+//   exposition      "auto"     "auto" | "text"
+// Unknown fields are errors (typos must not pass silently).
+
+import type { BoardProfile, StrategyLimits } from "./board-profile.js";
+import { show, isObject, isNumber, isIntIn, isIdent, isWord, isLabelText, indexOfString, joinList } from "./check.js";
+
+export var CONFIG_FIELDS = [
+  "schema", "channels", "sampleRateHz", "strategy", "samplesPerTick", "ringCapacity", "overflow",
+  "windowSeconds", "buckets", "port", "device", "location", "auth", "exposition"
+];
+export var CHANNEL_FIELDS = ["name", "pin", "attenuationMv", "scale", "offset", "unit"];
+export var STRATEGY_CHOICES = ["auto", "waveform", "timer", "interval"];
+export var OVERFLOW_CHOICES = ["overwrite-oldest", "refuse-newest"];
+export var EXPOSITION_CHOICES = ["auto", "text"];
+/** Largest segment per channel: keeps one drain's code sum below 2^28 (see aggregator.ts). */
+export var MAX_SEGMENT = 65535;
+export var MAX_BUCKETS = 32;
+export var MAX_SAMPLES_PER_TICK = 64;
+
+export interface ChannelConfig {
+  name: string;
+  pin: string;
+  attenuationMv: number;
+  scale: number;
+  offset: number;
+  unit: string;
+}
+
+export interface DeviceConfig {
+  schema: number;
+  channels: ChannelConfig[];
+  sampleRateHz: number;
+  /** As configured ("auto" allowed). */
+  strategy: string;
+  /** The strategy that will run ("auto" resolved). */
+  sampler: string;
+  samplesPerTick: number;
+  ringCapacity: number;
+  overflow: string;
+  windowSeconds: number;
+  buckets: number[];
+  port: number;
+  device: string;
+  location: string;
+  auth: boolean;
+  exposition: string;
+}
+
+export interface ConfigResult {
+  config: DeviceConfig | null;
+  errors: string[];
+  /** Estimated JsVars of the sampling state (0 when the config was too broken to estimate). */
+  jsVars: number;
+}
+
+/** JsVars of a typed array of `bytes` bytes (see estimateSamplingJsVars). */
+export function typedArrayJsVars(bytes: number, jsVarBytes: number): number {
+  return Math.ceil((2 * bytes) / (2 * jsVarBytes - 1)) + 4;
+}
+
+/** Number of distinct (attenuationMv, scale, offset) among channels: one 4 KB bucket table each. */
+export function distinctConversions(channels: ChannelConfig[]): number {
+  var n = 0;
+  for (var i = 0; i < channels.length; i++) {
+    var dup = false;
+    for (var j = 0; j < i; j++) {
+      var a = channels[i];
+      var b = channels[j];
+      if (a.attenuationMv === b.attenuationMv && a.scale === b.scale && a.offset === b.offset) dup = true;
+    }
+    if (!dup) n++;
+  }
+  return n;
+}
+
+/**
+ * Estimated JsVars of the sampling state for `nch` channels, `capacity` ring slots, `nb` buckets and
+ * `tables` distinct conversions, with JsVars of `jsVarBytes` bytes (dialect doc section 5:
+ * Uint16Array(1000) ~ 146 JsVars and Float64Array(1000) ~ 590 at 14 bytes; the formula
+ * ceil(2 bytes / (2 B - 1)) + 4 is at or above both):
+ *   ring:       codes Uint16[capacity] + 4 Float64[nch]
+ *   aggregator: tables Uint8[4096 tables] + 8 Float64[nch] + 4 Uint16[nch] + Int16[nch] + Int32[nch]
+ *               + Float64[nb] bounds + Float64[nch (nb+1)] histogram
+ *   snapshots:  2 (one being rendered, one for a concurrent scrape), each 7 Float64[nch] + Int16[nch]
+ *               + 2 Uint16[nch] + Float64[nch (nb+1)]
+ *   objects:    250 (ring, aggregator, snapshots, tick clock: ~2 JsVars per property) + 25 per channel
+ *               (config object, name/pin/unit strings)
+ */
+export function estimateSamplingJsVars(nch: number, capacity: number, nb: number, tables: number, jsVarBytes: number): number {
+  var B = jsVarBytes;
+  var f64 = typedArrayJsVars(8 * nch, B);
+  var u16 = typedArrayJsVars(2 * nch, B);
+  var hist = typedArrayJsVars(8 * nch * (nb + 1), B);
+  var ring = typedArrayJsVars(2 * capacity, B) + 4 * f64;
+  var agg = typedArrayJsVars(4096 * tables, B) + 8 * f64 + 5 * u16 + typedArrayJsVars(4 * nch, B) + typedArrayJsVars(8 * nb, B) + hist;
+  var snap = 7 * f64 + 3 * u16 + hist;
+  return ring + agg + 2 * snap + 250 + 25 * nch;
+}
+
+function defaultBuckets(): number[] {
+  // k/4 volts: computed, not written as decimal literals (see the dialect doc on decimal parsing).
+  var q = [1, 2, 4, 6, 8, 10, 12];
+  var out: number[] = [];
+  for (var i = 0; i < q.length; i++) out.push(q[i] / 4);
+  return out;
+}
+
+function checkUnknown(errors: string[], prefix: string, obj: object, known: string[]): void {
+  for (var k in obj) {
+    if (indexOfString(known, k) < 0) errors.push(prefix + k + ": unknown field");
+  }
+}
+
+function checkChannel(errors: string[], i: number, input: unknown, profile: BoardProfile, out: ChannelConfig[]): void {
+  var p = "channels[" + i + "]";
+  if (!isObject(input)) {
+    errors.push(p + ": must be an object with name and pin, got " + show(input));
+    return;
+  }
+  var c = input as { [k: string]: unknown };
+  checkUnknown(errors, p + ".", c, CHANNEL_FIELDS);
+  var adc = profile.adc;
+  var ch: ChannelConfig = { name: "", pin: "", attenuationMv: adc.defaultFullScaleMv, scale: 1, offset: 0, unit: "volts" };
+  var j: number;
+  if (typeof c.name !== "string" || !isIdent(c.name, 32, 95)) {
+    errors.push(p + ".name: " + show(c.name) + " must be 1-32 characters a-z, 0-9, _ starting with a letter");
+  } else {
+    ch.name = c.name;
+    for (j = 0; j < out.length; j++) if (out[j].name === c.name) errors.push(p + ".name: " + c.name + " is already used by channels[" + j + "]");
+  }
+  if (typeof c.pin !== "string" || c.pin.length < 1) {
+    errors.push(p + ".pin: must be a pin name like " + adc.pinNames[0] + ", got " + show(c.pin));
+  } else if (indexOfString(adc.pinNames, c.pin) < 0) {
+    errors.push(p + ".pin: " + c.pin + " is not an " + adc.pinKind + " pin on " + profile.name + " (" + adc.pinHint + ")");
+  } else {
+    ch.pin = c.pin;
+    for (j = 0; j < out.length; j++) if (out[j].pin === c.pin) errors.push(p + ".pin: " + c.pin + " is already used by channels[" + j + "]");
+  }
+  if (c.attenuationMv !== undefined) {
+    var okAtt = false;
+    for (j = 0; j < adc.fullScaleMv.length; j++) if (adc.fullScaleMv[j] === c.attenuationMv) okAtt = true;
+    if (!okAtt) {
+      errors.push(p + ".attenuationMv: " + show(c.attenuationMv) + " is not one of " + joinList(adc.fullScaleMv) + " (full-scale mV) on " + profile.name);
+    } else ch.attenuationMv = c.attenuationMv as number;
+  }
+  if (c.scale !== undefined) {
+    if (!isNumber(c.scale) || c.scale === 0) errors.push(p + ".scale: must be a finite non-zero number, got " + show(c.scale));
+    else ch.scale = c.scale as number;
+  }
+  if (c.offset !== undefined) {
+    if (!isNumber(c.offset)) errors.push(p + ".offset: must be a finite number, got " + show(c.offset));
+    else ch.offset = c.offset as number;
+  }
+  if (c.unit !== undefined) {
+    if (typeof c.unit !== "string" || !isWord(c.unit, 16)) errors.push(p + ".unit: " + show(c.unit) + " must be 1-16 characters a-z, A-Z, 0-9, _");
+    else ch.unit = c.unit;
+  }
+  out.push(ch);
+}
+
+function tickUs(strategy: string, rate: number, perTick: number): number {
+  return strategy === "waveform" ? 1000000 / rate : (1000000 * perTick) / rate;
+}
+
+function fits(lim: StrategyLimits, strategy: string, rate: number, nch: number, perTick: number): boolean {
+  return rate * nch <= lim.maxRateHz && tickUs(strategy, rate, perTick) >= lim.minTickUs;
+}
+
+/**
+ * Validates `input` (parsed JSON) against a validated board profile. Returns all errors; `config`
+ * (defaults filled in, strategy resolved) is null unless there are none.
+ */
+export function validateDeviceConfig(input: unknown, profile: BoardProfile): ConfigResult {
+  var errors: string[] = [];
+  if (!isObject(input)) return { config: null, errors: ["config: must be a JSON object, got " + show(input)], jsVars: 0 };
+  var c = input as { [k: string]: unknown };
+  var i: number;
+  checkUnknown(errors, "", c, CONFIG_FIELDS);
+  if (c.schema !== 1) errors.push("schema: must be 1, got " + show(c.schema));
+
+  var channels: ChannelConfig[] = [];
+  var chOk = false;
+  var maxCh = profile.adc.pinNames.length;
+  if (!Array.isArray(c.channels) || c.channels.length < 1) {
+    errors.push("channels: must be a non-empty array of {name, pin}, got " + show(c.channels));
+  } else if (c.channels.length > maxCh) {
+    errors.push("channels: " + c.channels.length + " channels but " + profile.name + " has " + maxCh + " " + profile.adc.pinKind + " pins");
+  } else {
+    var before = errors.length;
+    for (i = 0; i < c.channels.length; i++) checkChannel(errors, i, c.channels[i], profile, channels);
+    chOk = errors.length === before;
+  }
+  var nch = channels.length;
+
+  var rate = 100;
+  var rateOk = true;
+  if (c.sampleRateHz !== undefined) {
+    if (!isIntIn(c.sampleRateHz, 1, 100000)) {
+      errors.push("sampleRateHz: must be an integer from 1 to 100000, got " + show(c.sampleRateHz));
+      rateOk = false;
+    } else rate = c.sampleRateHz as number;
+  }
+
+  var perTick = 1;
+  var perTickOk = true;
+  if (c.samplesPerTick !== undefined) {
+    if (!isIntIn(c.samplesPerTick, 1, MAX_SAMPLES_PER_TICK)) {
+      errors.push("samplesPerTick: must be an integer from 1 to " + MAX_SAMPLES_PER_TICK + ", got " + show(c.samplesPerTick));
+      perTickOk = false;
+    } else perTick = c.samplesPerTick as number;
+  }
+
+  var strategy = "auto";
+  var sampler = "";
+  if (c.strategy !== undefined) {
+    if (typeof c.strategy !== "string" || indexOfString(STRATEGY_CHOICES, c.strategy) < 0) {
+      errors.push("strategy: " + show(c.strategy) + " is not one of " + STRATEGY_CHOICES.join(", "));
+      strategy = "";
+    } else strategy = c.strategy;
+  }
+  var supported: string[] = [];
+  for (var key in profile.strategies) supported.push(key);
+  if (strategy !== "" && strategy !== "auto" && !profile.strategies[strategy]) {
+    errors.push('strategy: "' + strategy + '" is not supported on ' + profile.name + " (supported: " + supported.join(", ") + ")");
+  } else if (strategy !== "" && rateOk && perTickOk && nch > 0) {
+    var total = rate * nch;
+    var head = "sampleRateHz: " + rate + " Hz x " + nch + " channel" + (nch > 1 ? "s" : "") + " = " + total + " samples/s";
+    if (strategy === "auto") {
+      var tried = "";
+      for (i = 0; i < profile.autoOrder.length; i++) {
+        var name = profile.autoOrder[i];
+        var lim = profile.strategies[name];
+        tried += (i > 0 ? ", " : "") + name + " " + lim.maxRateHz + "/s, tick >= " + lim.minTickUs + " us";
+        if (sampler === "" && fits(lim, name, rate, nch, perTick)) sampler = name;
+      }
+      if (sampler === "") errors.push(head + " at " + perTick + " per tick fits no automatic strategy on " + profile.name + " (" + tried + ")");
+    } else {
+      var l = profile.strategies[strategy];
+      var t = tickUs(strategy, rate, perTick);
+      if (total > l.maxRateHz) {
+        errors.push(head + ' exceeds the ' + l.maxRateHz + ' of strategy "' + strategy + '" on ' + profile.name);
+      } else if (t < l.minTickUs) {
+        errors.push("samplesPerTick: " + perTick + " per tick at " + rate + " Hz is a tick every " + Math.floor(t) + ' us, shorter than the ' + l.minTickUs + ' us minimum of "' + strategy + '" on ' + profile.name);
+      } else sampler = strategy;
+    }
+  }
+
+  var overflow = "overwrite-oldest";
+  if (c.overflow !== undefined) {
+    if (typeof c.overflow !== "string" || indexOfString(OVERFLOW_CHOICES, c.overflow) < 0) {
+      errors.push("overflow: " + show(c.overflow) + " is not one of " + OVERFLOW_CHOICES.join(", "));
+    } else overflow = c.overflow;
+  }
+
+  var windowSeconds = 10;
+  if (c.windowSeconds !== undefined) {
+    if (!isIntIn(c.windowSeconds, 1, 3600)) errors.push("windowSeconds: must be an integer from 1 to 3600, got " + show(c.windowSeconds));
+    else windowSeconds = c.windowSeconds as number;
+  }
+
+  var buckets = defaultBuckets();
+  if (c.buckets !== undefined) {
+    if (!Array.isArray(c.buckets) || c.buckets.length < 1 || c.buckets.length > MAX_BUCKETS) {
+      errors.push("buckets: must be an array of 1 to " + MAX_BUCKETS + " upper bounds, got " + (Array.isArray(c.buckets) ? c.buckets.length + " bounds" : show(c.buckets)));
+    } else {
+      var b = c.buckets as unknown[];
+      var bOk = true;
+      for (i = 0; i < b.length; i++) {
+        if (!isNumber(b[i])) {
+          errors.push("buckets[" + i + "]: must be a finite number, got " + show(b[i]));
+          bOk = false;
+        } else if (i > 0 && isNumber(b[i - 1]) && !((b[i] as number) > (b[i - 1] as number))) {
+          errors.push("buckets[" + i + "]: " + b[i] + " is not greater than buckets[" + (i - 1) + "] (" + b[i - 1] + ")");
+          bOk = false;
+        }
+      }
+      if (bOk) buckets = b as number[];
+    }
+  }
+
+  var ringCapacity = 0;
+  var ringOk = false;
+  if (c.ringCapacity !== undefined) {
+    if (!isIntIn(c.ringCapacity, 1, MAX_SEGMENT * maxCh)) {
+      errors.push("ringCapacity: must be an integer from 1 to " + MAX_SEGMENT * maxCh + ", got " + show(c.ringCapacity));
+    } else {
+      ringCapacity = c.ringCapacity as number;
+      ringOk = true;
+    }
+  } else if (nch > 0) {
+    var per = Math.ceil(2 * rate);
+    ringCapacity = nch * (per < 16 ? 16 : per > 4096 ? 4096 : per);
+    ringOk = true;
+  }
+  var jsVars = 0;
+  if (ringOk && chOk && nch > 0) {
+    var seg = Math.floor(ringCapacity / nch);
+    var chText = nch + " channel" + (nch > 1 ? "s" : "");
+    if (seg < perTick) {
+      errors.push("ringCapacity: " + ringCapacity + " slots for " + chText + " leaves " + seg + " per channel, fewer than samplesPerTick (" + perTick + ")");
+    } else if (seg > MAX_SEGMENT) {
+      errors.push("ringCapacity: " + ringCapacity + " slots for " + chText + " is " + seg + " per channel, more than " + MAX_SEGMENT);
+    } else {
+      jsVars = estimateSamplingJsVars(nch, seg * nch, buckets.length, distinctConversions(channels), profile.jsVarBytes);
+      var room = profile.jsVars - profile.reservedJsVars;
+      if (jsVars > room) {
+        errors.push(
+          "ringCapacity: " + ringCapacity + " slots need about " + jsVars + " JsVars of sampling state, more than the " + room + " " + profile.name +
+            " leaves for it (" + profile.jsVars + " JsVars - " + profile.reservedJsVars + " reserved)"
+        );
+      }
+    }
+  }
+
+  var port = 80;
+  if (c.port !== undefined) {
+    if (!isIntIn(c.port, 1, 65535)) errors.push("port: must be an integer from 1 to 65535, got " + show(c.port));
+    else port = c.port as number;
+  }
+  var device = profile.name;
+  if (c.device !== undefined) {
+    if (typeof c.device !== "string" || !isLabelText(c.device, 1, 64)) errors.push("device: " + show(c.device) + ' must be 1-64 printable ASCII characters without " or \\');
+    else device = c.device;
+  }
+  var location = "";
+  if (c.location !== undefined) {
+    if (typeof c.location !== "string" || !isLabelText(c.location, 0, 64)) errors.push("location: " + show(c.location) + ' must be 0-64 printable ASCII characters without " or \\');
+    else location = c.location;
+  }
+  var auth = false;
+  if (c.auth !== undefined) {
+    if (typeof c.auth !== "boolean") errors.push("auth: must be true or false, got " + show(c.auth));
+    else auth = c.auth;
+  }
+  var exposition = "auto";
+  if (c.exposition !== undefined) {
+    if (typeof c.exposition !== "string" || indexOfString(EXPOSITION_CHOICES, c.exposition) < 0) {
+      errors.push("exposition: " + show(c.exposition) + " is not one of " + EXPOSITION_CHOICES.join(", "));
+    } else exposition = c.exposition;
+  }
+
+  if (errors.length > 0) return { config: null, errors: errors, jsVars: jsVars };
+  return {
+    config: {
+      schema: 1,
+      channels: channels,
+      sampleRateHz: rate,
+      strategy: strategy,
+      sampler: sampler,
+      samplesPerTick: perTick,
+      ringCapacity: ringCapacity,
+      overflow: overflow,
+      windowSeconds: windowSeconds,
+      buckets: buckets,
+      port: port,
+      device: device,
+      location: location,
+      auth: auth,
+      exposition: exposition
+    },
+    errors: errors,
+    jsVars: jsVars
+  };
+}
