@@ -1,0 +1,103 @@
+// Live reference check: the built firmware (dist/firmware.min.js) boots in the simulator, is scraped over
+// HTTP in both formats, and its families are diffed against docs/metrics.md: every exposed family is
+// documented with the same type, labels and help, and every row marked implemented is exposed.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimDevice } from "../../host-sim/index.mjs";
+import { promtoolCheckMetrics } from "../support/system-tools.js";
+import { docsTable, omParse, textParse } from "./helpers.js";
+import type { DocRow, ParsedFamily } from "./helpers.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const rows = docsTable(readFileSync(ROOT + "docs/metrics.md", "utf8"));
+const OM_ACCEPT =
+  "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+let device: SimDevice;
+let base: string;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [ROOT + "tools/build.mjs", "--if-needed", "--quiet"], { cwd: ROOT, stdio: "inherit" });
+  device = new SimDevice({ bundle: ROOT + "dist/firmware.min.js" });
+  await device.boot();
+  base = "http://127.0.0.1:" + device.hostPort(80);
+});
+
+afterAll(async () => {
+  if (device) await device.stop();
+});
+
+/** Parsed family name of a documented metric (the python parsers drop a counter's _total). */
+function parsedName(row: DocRow): string {
+  return row.type === "counter" ? row.name.replace(/_total$/, "") : row.name;
+}
+
+function labelsOf(f: ParsedFamily): string[] {
+  const names = new Set<string>();
+  for (const s of f.samples) for (const k of Object.keys(s[1])) if (k !== "le") names.add(k);
+  return [...names];
+}
+
+function diff(fams: ParsedFamily[]): void {
+  expect(device.errors).toEqual([]);
+  for (const f of fams) {
+    const row = rows.find((r) => parsedName(r) === f.name);
+    expect(row, "exposed family " + f.name + " is not in docs/metrics.md").toBeDefined();
+    expect(f.type, f.name).toBe(row!.type);
+    expect(f.help, f.name).toBe(row!.help);
+    // a labelled family without series yet shows no labels; otherwise they must be exactly the documented ones
+    if (f.samples.length) expect(labelsOf(f).sort(), f.name).toEqual([...row!.labels].sort());
+  }
+  for (const row of rows.filter((r) => r.status === "implemented")) {
+    expect(fams.map((f) => f.name), row.name + " is marked implemented but not exposed").toContain(parsedName(row));
+  }
+}
+
+describe("live scrape of the built firmware matches docs/metrics.md", () => {
+  it("text format", async () => {
+    const r = await fetch(base + "/metrics");
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+    expect(r.headers.get("transfer-encoding")).toBe("chunked");
+    const body = await r.text();
+    const check = promtoolCheckMetrics(body);
+    expect(check.output).toBe("");
+    expect(check.status).toBe(0);
+    const p = textParse(body);
+    expect(p.error).toBeUndefined();
+    diff(p.families!);
+    const info = p.families!.find((f) => f.name === "espruino_build_info")!;
+    expect(info.samples).toHaveLength(1);
+    expect(info.samples[0][1].board).toBe(device.board.board as string);
+    expect(info.samples[0][1].board.length).toBeGreaterThan(0);
+    expect(info.samples[0][1].version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(info.samples[0][2]).toBe(1);
+  });
+
+  it("OpenMetrics when Accept asks for it", async () => {
+    const r = await fetch(base + "/metrics", { headers: { Accept: OM_ACCEPT } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toBe("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    const body = await r.text();
+    expect(body.endsWith("# EOF\n")).toBe(true);
+    const p = omParse(body);
+    expect(p.error).toBeUndefined();
+    diff(p.families!);
+  });
+
+  it("scrape counter counts both formats; 404 and 405 unchanged", async () => {
+    const before = textParse(await (await fetch(base + "/metrics")).text()).families!;
+    const n = before.find((f) => f.name === "espruino_scrapes")!.samples[0][2];
+    const after = textParse(await (await fetch(base + "/metrics")).text()).families!;
+    expect(after.find((f) => f.name === "espruino_scrapes")!.samples[0][2]).toBe(n + 1);
+    const nf = await fetch(base + "/other");
+    expect(nf.status).toBe(404);
+    await nf.text();
+    const na = await fetch(base + "/metrics", { method: "POST", body: "x" });
+    expect(na.status).toBe(405);
+    expect(na.headers.get("allow")).toBe("GET");
+    await na.text();
+  });
+});
