@@ -1,6 +1,6 @@
 // Layer 1 of the Espruino dialect gate: ESLint flat config for the firmware's TypeScript sources.
 // Built-in rules (no-restricted-syntax/-globals/-properties) carry the messages; the "espruino" plugin does the rest.
-// Constructs TypeScript downlevels correctly to ES5 without helpers (arrow functions, template literals, for-of over
+// Constructs TypeScript downlevels correctly to ES5 without helpers (arrow functions, template literals without ${}, for-of over
 // arrays, destructuring of arrays, default parameters, ?., ??, computed keys, enums) are allowed.
 import tseslint from "typescript-eslint";
 import plugin from "./plugin.mjs";
@@ -26,6 +26,8 @@ export const RESTRICTED_SYNTAX = [
   ["TaggedTemplateExpression", "tagged template: Espruino rejects tagged templates and has no String.raw; call a function with a plain string"],
   ["Decorator", "decorator: TypeScript emits __decorate/__metadata, which use Reflect (missing on Espruino)"],
   ["VariableDeclaration[kind=/using/]", "using declaration: needs Symbol.dispose and tslib helpers (missing on Espruino)"],
+  ["TemplateLiteral[expressions.length>0]", "template literal with ${...}: TypeScript's ES5 output is \"\".concat(...), and String.prototype.concat is not on the dialect's verified list; join with +"],
+  ["CallExpression[callee.property.name='concat'][callee.object.type='Literal']", "string .concat(): not on the dialect's verified list for strings; join with +"],
   ["ImportExpression", "dynamic import(): the firmware is one IIFE bundle, Espruino has no module loader for it"],
   [`MemberExpression[object.name=/^(${BUILTINS})$/][property.name='prototype']`, "X.prototype of a built-in (e.g. Array.prototype.slice): X.prototype.method is undefined on Espruino; use [].slice.call(x) / ({}).hasOwnProperty.call(o, k)"],
   ["CallExpression[callee.type='MemberExpression'][callee.property.name=/^(keys|values|entries)$/][callee.object.name!='Object'][arguments.length=0]", "array/iterator .keys()/.values()/.entries(): missing on Espruino (no iterators); use Object.keys or an index loop"],
