@@ -22,7 +22,7 @@ function pad(n: number, width: number): string {
   return ZEROS.substring(0, width - s.length) + s;
 }
 
-/** Integer-valued |x| < 2^53, exact. */
+/** Integer-valued |x| <= 2^53, exact. */
 function fmtInt(x: number): string {
   if (x < TWO31 && x > -TWO31) return "" + (x | 0);
   var neg = x < 0;
@@ -94,13 +94,13 @@ function special(x: number): string | undefined {
 }
 
 /**
- * A sample value: NaN, +Inf, -Inf, exact integers (|x| < 2^53, plain digits), otherwise 15 significant
+ * A sample value: NaN, +Inf, -Inf, exact integers (|x| <= 2^53, plain digits), otherwise 15 significant
  * digits in Go's 'g' layout. Go's ParseFloat of the text is within 1e-14 relative of x.
  */
 export function fmtValue(x: number): string {
   var s = special(x);
   if (s !== undefined) return s;
-  if (x === Math.floor(x) && x < TWO53 && x > -TWO53) return fmtInt(x);
+  if (x === Math.floor(x) && x <= TWO53 && x >= -TWO53) return fmtInt(x);
   return fmtGeneral(x);
 }
 

@@ -163,10 +163,11 @@ export var NOOP_CHILD = {
   get: nan,
 } as unknown as Child;
 
+/** prom-client/client_golang defaults .005 ... 10, built without decimal literals (see number.ts). */
 function defaultBuckets(): number[] {
-  var k = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
-  for (var i = 0; i < k.length; i++) k[i] = k[i] / 1000;
-  return k;
+  var k = [5, 10, 25, 50, 100, 250, 500];
+  for (var i = 0; i < k.length; i++) k[i] = k[i] / (100 * 10);
+  return k.concat([1, 25 / 10, 5, 10]);
 }
 
 function labelPair(m: Metric, name: string, v: unknown, i: number): string {

@@ -50,6 +50,19 @@ function checkSame(old: Metric, m: Metric): void {
   }
 }
 
+/**
+ * collect() in its own function: the minifier may give the catch parameter the name of a loop variable
+ * (legal, it is block-scoped), which is only safe if nothing in scope is read after the catch.
+ */
+function runCollector(reg: Registry, c: Collector): boolean {
+  try {
+    c.collect(reg);
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
 export class Registry {
   /** families in registration (= exposition) order */
   metrics: Metric[];
@@ -197,11 +210,7 @@ export class Registry {
   collect(): void {
     for (var i = 0; i < this.cs.length; i++) {
       var c = this.cs[i];
-      try {
-        c.collect(this);
-      } catch (e) {
-        this.em.labels([c.name]).inc();
-      }
+      if (!runCollector(this, c)) this.em.labels([c.name]).inc();
     }
   }
 }

@@ -192,7 +192,7 @@ describe("registry: names, duplicates, get-or-create", () => {
     const boot = () => {
       const a = r.counter({ name: "boots_total", help: "B.", labelNames: ["why"], preset: [["power"]] });
       const h = r.histogram({ name: "v", help: "V.", buckets: [1, 2] });
-      return [a, h];
+      return [a, h] as const;
     };
     const [a1, h1] = boot();
     a1.labels(["power"]).inc();

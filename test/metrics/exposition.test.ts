@@ -165,6 +165,17 @@ describe("exact exposition text", () => {
     expect(fams.find((f) => f.name === "app_requests")!.type).toBe("counter");
   });
 
+  it("default buckets are prom-client's .005 ... 10", () => {
+    const r = new Registry();
+    r.histogram({ name: "d_seconds", help: "D." }).observe(0.01);
+    const les = body(r, TEXT)
+      .split("\n")
+      .filter((l) => l.startsWith("d_seconds_bucket"))
+      .map((l) => l.substring(l.indexOf('"') + 1, l.lastIndexOf('"')));
+    expect(les).toEqual(["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"]);
+    expect(body(r, TEXT)).toContain('d_seconds_bucket{le="0.005"} 0\nd_seconds_bucket{le="0.01"} 1\n');
+  });
+
   it("labelled histogram, bucket helpers, empty registry", () => {
     const r = new Registry();
     r.unregister("espruino_series_dropped_total"); // built-ins cannot be removed

@@ -30,7 +30,8 @@ type Op = (ours: Registry, theirs: client.Registry) => void;
 function build(seed: number, contentType: string): { ours: Registry; theirs: client.Registry } {
   const r = rng(seed);
   const ours = new Registry();
-  const theirs = new client.Registry(contentType as never);
+  const theirs = new client.Registry();
+  theirs.setContentType(contentType as never);
   // our registry's self-metrics, reproduced in prom-client
   const pd = new client.Counter({ name: "espruino_series_dropped_total", help: DROPPED_HELP, labelNames: ["metric"], registers: [theirs] });
   new client.Counter({ name: "espruino_collector_errors_total", help: ERRORS_HELP, labelNames: ["collector"], registers: [theirs] });
