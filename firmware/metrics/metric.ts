@@ -223,6 +223,11 @@ export class Metric {
     this.name = name;
     this.type = type;
     if (type === COUNTER && !endsWith(name, "_total")) throw err(this, "counter names must end with _total");
+    // suffixes promtool reserves (its lint fails the body otherwise)
+    if (type !== COUNTER && endsWith(name, "_total")) throw err(this, "only counter names may end with _total");
+    if (type !== HISTOGRAM && (endsWith(name, "_count") || endsWith(name, "_sum") || endsWith(name, "_bucket"))) {
+      throw err(this, "only histogram names may end with _count, _sum or _bucket");
+    }
     if (typeof o.help !== "string" || o.help.length === 0) throw err(this, "help text is required");
     this.help = o.help;
     var ln = o.labelNames === undefined ? [] : o.labelNames;

@@ -35,6 +35,11 @@ const BAD_OPTIONS: [string, Kind, Record<string, unknown>, string][] = [
   ["name with a newline", "gauge", { name: "a\nb" }, 'invalid metric name "a\nb"'],
   ["reserved __ name", "gauge", { name: "__x" }, 'invalid metric name "__x": the "__" prefix is reserved'],
   ["counter without _total", "counter", { name: "requests" }, "metric requests: counter names must end with _total"],
+  ["gauge named _total", "gauge", { name: "g_total" }, "metric g_total: only counter names may end with _total"],
+  ["histogram named _total", "histogram", { name: "h_total" }, "metric h_total: only counter names may end with _total"],
+  ["gauge named _count", "gauge", { name: "g_count" }, "metric g_count: only histogram names may end with _count, _sum or _bucket"],
+  ["gauge named _sum", "gauge", { name: "g_sum" }, "metric g_sum: only histogram names may end with _count, _sum or _bucket"],
+  ["gauge named _bucket", "gauge", { name: "g_bucket" }, "metric g_bucket: only histogram names may end with _count, _sum or _bucket"],
   ["missing help", "gauge", { name: "g", help: undefined }, "metric g: help text is required"],
   ["empty help", "gauge", { name: "g", help: "" }, "metric g: help text is required"],
   ["label name with a space", "gauge", { name: "g", labelNames: ["a b"] }, 'metric g: invalid label name "a b"'],
@@ -169,9 +174,12 @@ describe("registry: names, duplicates, get-or-create", () => {
     );
     r.register(createHistogram({ name: "h", help: "H." }));
     for (const s of ["_bucket", "_sum", "_count"]) {
-      expect(() => r.gauge({ name: "h" + s, help: "H." })).toThrowError(new Error("metric h" + s + ": name h" + s + " clashes with registered metric h"));
+      expect(() => r.counter({ name: "h" + s + "_total", help: "H." })).toThrowError(
+        new Error("metric h" + s + "_total: name h" + s + " clashes with registered metric h")
+      );
+      expect(() => r.histogram({ name: "h" + s, help: "H." })).toThrowError(new Error("metric h" + s + ": name h" + s + " clashes with registered metric h"));
     }
-    r.gauge({ name: "q_count", help: "Q." });
+    r.histogram({ name: "q_count", help: "Q." });
     expect(() => r.histogram({ name: "q", help: "Q." })).toThrowError(new Error("metric q: name q_count clashes with registered metric q_count"));
     expect(() => r.counter({ name: "espruino_series_dropped_total", help: "Mine." })).toThrowError(
       new Error("metric espruino_series_dropped_total: already registered with a different help text")
@@ -202,9 +210,11 @@ describe("registry: names, duplicates, get-or-create", () => {
     expect(h2).toBe(h1);
     expect(r.metrics.length).toBe(4);
     expect(body(r, TEXT)).toContain('boots_total{why="power"} 1\n');
-    expect(() => r.gauge({ name: "boots_total", help: "B.", labelNames: ["why"] })).toThrowError(
-      new Error("metric boots_total: already registered as a counter, not a gauge")
+    expect(() => r.histogram({ name: "v", help: "V.", labelNames: ["why"] })).toThrowError(
+      new Error("metric v: already registered with label names [], not [why]")
     );
+    r.gauge({ name: "level", help: "L." });
+    expect(() => r.histogram({ name: "level", help: "L." })).toThrowError(new Error("metric level: already registered as a gauge, not a histogram"));
     expect(() => r.counter({ name: "boots_total", help: "Other.", labelNames: ["why"] })).toThrowError(
       new Error("metric boots_total: already registered with a different help text")
     );
