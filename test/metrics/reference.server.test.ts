@@ -2,6 +2,7 @@
 // HTTP in both formats, and its families are diffed against docs/metrics.md: every exposed family is
 // documented with the same type, labels and help, and every row marked implemented is exposed.
 import { execFileSync } from "node:child_process";
+import { connect } from "node:net";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,7 +56,47 @@ function diff(fams: ParsedFamily[]): void {
   }
 }
 
+/** Raw HTTP/1.1 exchange; returns the head and the body's chunks (Transfer-Encoding: chunked). */
+function rawChunks(port: number, accept?: string): Promise<{ head: string; chunks: string[] }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, "127.0.0.1");
+    const bufs: Buffer[] = [];
+    sock.on("data", (b) => bufs.push(b));
+    sock.on("error", reject);
+    sock.on("close", () => {
+      const all = Buffer.concat(bufs).toString("latin1");
+      const split = all.indexOf("\r\n\r\n");
+      const head = all.substring(0, split);
+      let rest = all.substring(split + 4);
+      const chunks: string[] = [];
+      for (;;) {
+        const eol = rest.indexOf("\r\n");
+        const size = parseInt(rest.substring(0, eol), 16);
+        if (!(size > 0)) break;
+        chunks.push(rest.substr(eol + 2, size));
+        rest = rest.substring(eol + 2 + size + 2);
+      }
+      resolve({ head, chunks });
+    });
+    sock.write("GET /metrics HTTP/1.1\r\nHost: device\r\n" + (accept ? "Accept: " + accept + "\r\n" : "") + "\r\n");
+  });
+}
+
 describe("live scrape of the built firmware matches docs/metrics.md", () => {
+  it("streams one family per chunk (one res.write per drain), then the last chunk", async () => {
+    const port = device.hostPort(80) as number;
+    const text = await rawChunks(port);
+    expect(text.head).toMatch(/\r\nTransfer-Encoding: chunked(\r\n|$)/i);
+    expect(text.chunks.length).toBeGreaterThan(2);
+    for (const c of text.chunks) {
+      expect(c.startsWith("# HELP ")).toBe(true);
+      expect(c.split("\n").filter((l) => l.startsWith("# TYPE ")).length).toBe(1);
+    }
+    const om = await rawChunks(port, "application/openmetrics-text");
+    expect(om.chunks.length).toBe(text.chunks.length + 1);
+    expect(om.chunks[om.chunks.length - 1]).toBe("# EOF\n");
+  });
+
   it("text format", async () => {
     const r = await fetch(base + "/metrics");
     expect(r.status).toBe(200);
