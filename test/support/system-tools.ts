@@ -67,19 +67,25 @@ export function promtoolCheckMetrics(body: string): PromtoolResult {
 }
 
 /** Parses an OpenMetrics body with python3-prometheus-client's strict parser; returns its JSON summary. */
+/** Sample values are numbers, or the strings "NaN", "+Inf", "-Inf" for non-finite values. */
 export function openMetricsParse(body: string): { ok: boolean; error?: string; families?: unknown } {
   // Debian's python3 (where apt installs the module), not a pyenv python that may come first on PATH.
   const py = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : requireTool("python3", "python3");
   const probe = spawnSync(py, ["-c", "import prometheus_client.openmetrics.parser"], { encoding: "utf8" });
   if (probe.status !== 0) aptInstall("python3-prometheus-client", "python3 module prometheus_client (Debian package python3-prometheus-client)");
   const script = [
-    "import sys, json",
+    "import sys, json, math",
     "from prometheus_client.openmetrics.parser import text_string_to_metric_families",
+    "def num(v):",
+    "    # JSON has no NaN/Inf: non-finite values travel as their exposition spelling",
+    "    if math.isnan(v): return 'NaN'",
+    "    if math.isinf(v): return '+Inf' if v > 0 else '-Inf'",
+    "    return v",
     "try:",
     "    fams = []",
     "    for f in text_string_to_metric_families(sys.stdin.read()):",
     "        fams.append({'name': f.name, 'type': f.type, 'help': f.documentation,",
-    "                     'samples': [[s.name, s.labels, s.value] for s in f.samples]})",
+    "                     'samples': [[s.name, s.labels, num(s.value)] for s in f.samples]})",
     "    print(json.dumps({'ok': True, 'families': fams}))",
     "except Exception as e:",
     "    print(json.dumps({'ok': False, 'error': repr(e)}))",
