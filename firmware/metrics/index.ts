@@ -15,4 +15,4 @@ export {
   linearBuckets,
   exponentialBuckets,
 } from "./metric.js";
-export type { Counter, Gauge, Histogram, CounterChild, GaugeChild, HistogramChild, LabelValues, MetricOptions } from "./metric.js";
+export type { Counter, Gauge, Histogram, ValueChild, CounterChild, GaugeChild, HistogramChild, LabelValues, MetricOptions } from "./metric.js";

@@ -33,12 +33,16 @@ export interface MetricOptions {
 }
 
 /** Typed views of Metric and Child (all methods exist at runtime; types keep each family to its API). */
-export interface CounterChild {
+export interface ValueChild {
   inc(v?: number): void;
   add(v: number): void;
   get(): number;
 }
-export interface GaugeChild extends CounterChild {
+export interface CounterChild extends ValueChild {
+  /** Collector-owned counters: sets the absolute total (finite, never below the current value). */
+  setTotal(v: number): void;
+}
+export interface GaugeChild extends ValueChild {
   dec(v?: number): void;
   set(v: number): void;
   setToCurrentTime(): void;
@@ -47,6 +51,10 @@ export interface HistogramChild {
   observe(v: number): void;
   /** observation count */
   get(): number;
+  /** Collector-owned histograms: sets per-bucket counts (not cumulative) and the sum from precomputed data. */
+  setFrom(counts: Float64Array, offset: number, sum: number): void;
+  /** Copies the per-bucket counts (not cumulative, +Inf last) and then the sum into out[offset ..]. */
+  read(out: Float64Array, offset: number): void;
 }
 export interface Counter extends CounterChild {
   readonly name: string;
@@ -113,6 +121,55 @@ export class Child {
     if (typeof v !== "number") throw err(m, "value must be a number, got " + typeof v);
     m.v[this.i] = v;
   }
+  /**
+   * Counter only, for scrape-time collectors that own the total (e.g. samples taken, computed from a ring
+   * buffer's own accounting): sets the absolute value. Counters never go down, so a value below the
+   * current one throws (as do NaN and infinities): a collector bug must not expose a counter reset.
+   */
+  setTotal(v: number): void {
+    var m = this.m;
+    if (m.type !== COUNTER) throw err(m, "setTotal() is only supported by a counter");
+    if (typeof v !== "number" || !(v >= 0 && v < Infinity)) {
+      throw err(m, "counter total must be finite and >= 0, got " + (typeof v === "number" ? fmtValue(v) : typeof v));
+    }
+    var cur = m.v[this.i];
+    if (v < cur) throw err(m, "counter total must not decrease, got " + fmtValue(v) + " after " + fmtValue(cur));
+    m.v[this.i] = v;
+  }
+  /**
+   * Histogram only, for scrape-time collectors that aggregate themselves: sets the bucket counts from
+   * counts[offset .. offset + buckets] (per bucket, NOT cumulative; the last one is +Inf) and the sum.
+   * Every count must be a finite integer >= its current value (bucket counts never go down); the sum
+   * must be finite (it may go down with negative observations). Checks everything before writing
+   * anything, so a refused call leaves the child unchanged. Allocates nothing.
+   */
+  setFrom(counts: Float64Array, offset: number, sum: number): void {
+    var m = this.m;
+    if (m.type !== HISTOGRAM) throw err(m, "setFrom() is only supported by a histogram");
+    var n = m.w - 1;
+    if (!counts || typeof counts.length !== "number" || !(offset >= 0) || offset + n > counts.length) {
+      throw err(m, "setFrom() needs " + n + " bucket counts from offset " + offset);
+    }
+    if (typeof sum !== "number" || !(sum > -Infinity && sum < Infinity)) {
+      throw err(m, "histogram sum must be a finite number, got " + (typeof sum === "number" ? fmtValue(sum) : typeof sum));
+    }
+    var base = this.i * m.w;
+    var j: number;
+    for (j = 0; j < n; j++) {
+      var c = counts[offset + j];
+      if (!(c >= 0 && c < Infinity) || Math.floor(c) !== c) throw err(m, "bucket counts must be whole numbers >= 0, got " + fmtValue(c));
+      if (c < m.v[base + j]) throw err(m, "bucket counts must not decrease, got " + fmtValue(c) + " after " + fmtValue(m.v[base + j]));
+    }
+    for (j = 0; j < n; j++) m.v[base + j] = counts[offset + j];
+    m.v[base + n] = sum;
+  }
+  /** Histogram only: copies the per-bucket counts (not cumulative, +Inf last) and the sum into out[offset ..]. */
+  read(out: Float64Array, offset: number): void {
+    var m = this.m;
+    if (m.type !== HISTOGRAM) throw err(m, "read() is only supported by a histogram");
+    var base = this.i * m.w;
+    for (var j = 0; j < m.w; j++) out[offset + j] = m.v[base + j];
+  }
   /** Gauge only: sets the value to the family's clock (seconds). */
   setToCurrentTime(): void {
     var m = this.m;
@@ -160,6 +217,9 @@ export var NOOP_CHILD = {
   set: nothing,
   setToCurrentTime: nothing,
   observe: nothing,
+  setTotal: nothing,
+  setFrom: nothing,
+  read: nothing,
   get: nan,
 } as unknown as Child;
 
@@ -359,6 +419,15 @@ export class Metric {
   }
   observe(v: number): void {
     this.one().observe(v);
+  }
+  setTotal(v: number): void {
+    this.one().setTotal(v);
+  }
+  setFrom(counts: Float64Array, offset: number, sum: number): void {
+    this.one().setFrom(counts, offset, sum);
+  }
+  read(out: Float64Array, offset: number): void {
+    this.one().read(out, offset);
   }
   get(): number {
     return this.one().get();
