@@ -20,17 +20,44 @@ export class Clock {
     this.startMs = opts?.startMs ?? 0;
     this.virtualMs = this.startMs;
     this.hostStart = performance.now();
+    /** ms added to real-time now() by jump() (a stalled loop in real-time mode) */
+    this.jumpedMs = 0;
+    /** ms added to what getTime()/Date.now() report, not to the timers' clock (SNTP-like steps) */
+    this.wallOffsetMs = 0;
   }
 
   /** Device time in ms (fractional). */
   now() {
-    if (this.mode === "realtime") return this.startMs + (performance.now() - this.hostStart);
+    if (this.mode === "realtime") return this.startMs + this.jumpedMs + (performance.now() - this.hostStart);
     return this.virtualMs;
+  }
+
+  /** Wall-clock ms as device code sees it (getTime(), Date.now()): now() plus any clock steps. */
+  wallNow() {
+    return this.now() + this.wallOffsetMs;
   }
 
   /** getTime(): seconds as a double with microsecond resolution. */
   getTimeSeconds() {
-    return Math.round(this.now() * 1000) / 1e6;
+    return Math.round(this.wallNow() * 1000) / 1e6;
+  }
+
+  /**
+   * Steps the wall clock (getTime/Date.now) by `ms` behind the timers' back, as SNTP does on the board.
+   * @param {number} ms
+   */
+  step(ms) {
+    this.wallOffsetMs += ms;
+  }
+
+  /**
+   * Time passes at once by `ms` (a blocked loop): virtual clocks move, real-time clocks gain an offset.
+   * @param {number} ms
+   */
+  jump(ms) {
+    if (!(ms > 0)) return;
+    if (this.mode === "virtual") this.virtualMs += ms;
+    else this.jumpedMs += ms;
   }
 
   /**

@@ -1,5 +1,14 @@
 // require("Storage"): an in-memory flash file system per device. Contents are byte strings (one char per
 // byte, as on ESP32). Seeded files are written before the bundle runs.
+// Matched against Espruino's src/jsflash.c (read via the code search):
+//  - A file costs a 32-byte header (size + 28-byte name) plus its data rounded up to 4 bytes; the board's
+//    capacity (storageBytes: 917504 = 896 KB on ESP32) bounds the sum. Erased files' space is reclaimed at
+//    once (as if the automatic compaction always succeeds).
+//  - Names have at most 28 characters (JsfFileName); writing a longer name throws "File name too long"
+//    (reads of such a name find nothing). NOTE: older jsflash.c truncated names silently (jsfNameFromVar);
+//    the simulator refuses them so firmware never relies on truncation.
+//  - A write that does not fit throws "Unable to find or create file" (jsfWriteFile: jsfCreateFile failed);
+//    writing past a file's size throws "Too much data for file size".
 /** @typedef {import("./sandbox.mjs").Realm} Realm */
 
 export const MAX_NAME = 28;
@@ -32,9 +41,25 @@ export class SimStorage {
     }
   }
 
-  /** @param {string} name @param {string} data */
+  /**
+   * Host-side write; throws when the file does not fit.
+   * @param {string} name @param {string} data
+   */
   writeFile(name, data) {
-    this.files.set(checkName(name), toByteString(data));
+    const n = checkName(name);
+    const d = toByteString(data);
+    this.ensureRoom(n, d.length);
+    this.files.set(n, d);
+  }
+
+  /**
+   * Throws Espruino's error unless a file `name` of `size` bytes fits (replacing any file of that name).
+   * @param {string} name @param {number} size
+   */
+  ensureRoom(name, size) {
+    const old = this.files.get(name);
+    const used = this.used() - (old === undefined ? 0 : fileCost(old.length));
+    if (used + fileCost(size) > this.capacity) throw new Error("Unable to find or create file");
   }
 
   /** @param {string} name */
@@ -44,17 +69,27 @@ export class SimStorage {
 
   used() {
     let n = 0;
-    for (const [k, v] of this.files) n += v.length + k.length + 32;
+    for (const v of this.files.values()) n += fileCost(v.length);
     return n;
   }
 }
 
-/** @param {string} name */
+/** Flash bytes of a file with `size` data bytes: 32-byte header + data aligned to 4. @param {number} size */
+export function fileCost(size) {
+  return 32 + ((size + 3) & ~3);
+}
+
+/** @param {unknown} name */
+function storageName(name) {
+  return String(name);
+}
+
+/** @param {unknown} name */
 function checkName(name) {
-  name = String(name);
-  if (!name.length) throw new Error("Invalid Storage name");
-  if (name.length > MAX_NAME) throw new Error("File name too long");
-  return name;
+  const n = storageName(name);
+  if (!n.length) throw new Error("Invalid Storage name");
+  if (n.length > MAX_NAME) throw new Error("File name too long");
+  return n;
 }
 
 /**
@@ -73,13 +108,13 @@ export function createStorageModule(st, realm) {
   };
   const mod = realm.obj();
   mod.read = function (/** @type {string} */ name, /** @type {number=} */ offset, /** @type {number=} */ length) {
-    const f = st.files.get(String(name));
+    const f = st.files.get(storageName(name));
     if (f === undefined) return undefined;
     const o = offset ? offset | 0 : 0;
     return length ? f.substring(o, o + (length | 0)) : f.substring(o);
   };
   mod.readJSON = function (/** @type {string} */ name, /** @type {boolean=} */ noExceptions) {
-    const f = st.files.get(String(name));
+    const f = st.files.get(storageName(name));
     if (f === undefined) return undefined;
     try {
       return realm.parseJSON(f);
@@ -89,7 +124,7 @@ export function createStorageModule(st, realm) {
     }
   };
   mod.readArrayBuffer = function (/** @type {string} */ name) {
-    const f = st.files.get(String(name));
+    const f = st.files.get(storageName(name));
     if (f === undefined) return undefined;
     const ab = new (/** @type {any} */ (realm.context).ArrayBuffer)(f.length);
     const u8 = new (/** @type {any} */ (realm.context).Uint8Array)(ab);
@@ -105,12 +140,17 @@ export function createStorageModule(st, realm) {
       const n = checkName(name);
       const d = toByteString(typeof data === "string" ? data : String(data));
       if (offset === undefined) {
+        st.ensureRoom(n, d.length);
         st.files.set(n, d);
         return true;
       }
       let f = st.files.get(n);
       if (f === undefined || size !== undefined) {
-        if (f === undefined) f = "\xff".repeat(Math.max(size ?? 0, (offset | 0) + d.length));
+        if (f === undefined) {
+          const len = Math.max(size ?? 0, (offset | 0) + d.length);
+          st.ensureRoom(n, len);
+          f = "\xff".repeat(len);
+        }
       }
       const o = offset | 0;
       if (o + d.length > f.length) throw new Error("Too much data for file size");
@@ -127,7 +167,7 @@ export function createStorageModule(st, realm) {
     return realm.arr(re ? names.filter((n) => re.test(n)) : names);
   };
   mod.erase = function (/** @type {string} */ name) {
-    st.files.delete(String(name));
+    st.files.delete(storageName(name));
   };
   mod.eraseAll = function () {
     st.files.clear();
