@@ -1,27 +1,82 @@
 #!/usr/bin/env node
-// npm start / npm run sim: runs the built firmware bundle on one simulated board in real time.
-//   --port N       host port on 127.0.0.1 for the device's HTTP server (default 8080; 0 = ephemeral)
-//   --bundle FILE  bundle to run (default dist/firmware.min.js)
-//   --board NAME   board profile (boards/NAME.json or a path; default esp32-devkitc)
-//   --config FILE  JSON file seeded into Storage as telemetry.config.json
-// Prints "listening on http://127.0.0.1:PORT" once bound and echoes the device console as "[device] ...".
-// Exit codes: 0 after SIGINT/SIGTERM, 2 for bad options or a busy port, 1 for anything unexpected.
-// Structured as parseCli() -> run*(): a later issue adds `--devices N --base-port P` (fleet mode).
+// npm start / npm run sim: runs the built firmware bundle on simulated boards in real time.
+// One device:
+//   --port N          host port on 127.0.0.1 for the device's HTTP server (default 8080; 0 = ephemeral)
+//   --bundle FILE     bundle to run (default dist/firmware.min.js)
+//   --board NAME      board profile (boards/NAME.json or a path; default esp32-devkitc)
+//   --config FILE     JSON seeded into Storage as telemetry.config.json
+//   --secrets FILE    JSON seeded into Storage as telemetry.secrets.json (its content is never printed)
+//   --signals FILE    analogRead sources per pin, {"D32": {"type": "sine", ...}} (host-sim/signals.mjs)
+//   --faults FILE     fault schedule, [{"at": s, "fault": name, ...}] (host-sim/faults.mjs)
+//   Prints exactly "listening on http://127.0.0.1:PORT" once bound and echoes the console as "[device] ...".
+// Fleet (--devices N):
+//   --devices N       N devices sim-001..., each with its own realm, config (device, location), signal, port
+//   --base-port P     device i listens on P+i (default 0: ephemeral ports)
+//   --sample-rate HZ  sampleRateHz seeded in every config (default: the --config file's, else 10)
+//   --targets FILE    writes a Prometheus file_sd JSON of the fleet (tools/file-sd.mjs)
+//   --quiet           do not echo device consoles
+//   Prints "started K/N devices" progress to stderr, then one line per device
+//   "sim-001 http://127.0.0.1:PORT/metrics location=..." and a summary line to stdout.
+// Exit codes: 0 after SIGINT/SIGTERM, 2 for bad options or a busy port (one line on stderr), 1 otherwise.
 import { parseArgs } from "node:util";
 import { readFileSync, existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SimDevice, DEFAULT_BUNDLE } from "./device.mjs";
+import { fromSpecFile } from "./signals.mjs";
+import { parseSchedule } from "./faults.mjs";
+import { startFleet, CONFIG_FILE, SECRETS_FILE } from "./fleet.mjs";
 
-export const CONFIG_FILE = "telemetry.config.json";
+export { CONFIG_FILE, SECRETS_FILE };
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
+
+const USAGE =
+  "usage: node host-sim/cli.mjs [--port N] [--bundle FILE] [--board NAME] [--config FILE] [--secrets FILE] " +
+  "[--signals FILE] [--faults FILE] | --devices N [--base-port P] [--sample-rate HZ] [--targets FILE] [--quiet] ...";
 
 /**
  * @typedef {object} CliOptions
  * @property {number} port
  * @property {string} bundle
  * @property {string | undefined} board
- * @property {unknown} config  parsed config JSON, or undefined
+ * @property {Record<string, unknown> | undefined} config   parsed config JSON
+ * @property {unknown} secrets                          parsed secrets JSON (undefined: none)
+ * @property {{json: unknown, baseDir: string, name: string} | undefined} signals
+ * @property {unknown} faults                           validated schedule (undefined: none)
+ * @property {number | undefined} devices               fleet size (undefined: one device)
+ * @property {number} basePort
+ * @property {number | undefined} sampleRateHz
+ * @property {string | undefined} targets
+ * @property {boolean} quiet
  */
+
+/**
+ * @param {string} file @param {string} flag @param {{secret?: boolean}} [opts]
+ */
+function readJson(file, flag, opts) {
+  let text;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new UsageError("cannot read " + flag + " file " + file);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    // never echo a secrets file's content (JSON.parse messages quote it)
+    throw new UsageError(flag + " " + file + " is not valid JSON" + (opts?.secret ? "" : ": " + (e instanceof Error ? e.message : String(e))));
+  }
+}
+
+/**
+ * @param {string | undefined} v @param {string} flag @param {number} min @param {number} max
+ */
+function intOption(v, flag, min, max) {
+  const n = Number(v);
+  if (v === undefined || v === "" || !Number.isInteger(n) || n < min || n > max) throw new UsageError(flag + " must be an integer " + min + ".." + max + ", got '" + v + "'");
+  return n;
+}
 
 /**
  * @param {string[]} argv
@@ -39,32 +94,99 @@ export function parseCli(argv) {
         bundle: { type: "string" },
         board: { type: "string" },
         config: { type: "string" },
+        secrets: { type: "string" },
+        signals: { type: "string" },
+        faults: { type: "string" },
+        devices: { type: "string" },
+        "base-port": { type: "string" },
+        "sample-rate": { type: "string" },
+        targets: { type: "string" },
+        quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  if (values.help) throw new UsageError("usage: node host-sim/cli.mjs [--port N] [--bundle FILE] [--board NAME] [--config FILE]");
-  const port = values.port === undefined ? 8080 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be an integer 0..65535, got '" + values.port + "'");
-  const bundle = values.bundle ?? DEFAULT_BUNDLE;
-  if (!existsSync(bundle)) throw new UsageError("bundle not found: " + bundle + (values.bundle ? "" : " (run `npm run build`)"));
-  let config;
-  if (values.config !== undefined) {
-    let text;
-    try {
-      text = readFileSync(values.config, "utf8");
-    } catch {
-      throw new UsageError("cannot read --config file " + values.config);
-    }
-    try {
-      config = JSON.parse(text);
-    } catch (e) {
-      throw new UsageError("--config " + values.config + " is not valid JSON: " + (e instanceof Error ? e.message : String(e)));
+  if (values.help) throw new UsageError(USAGE);
+  const fleet = values.devices !== undefined;
+  const devices = fleet ? intOption(values.devices, "--devices", 1, 5000) : undefined;
+  if (fleet && values.port !== undefined) throw new UsageError("--port is for one device; with --devices use --base-port");
+  if (!fleet) {
+    for (const f of ["base-port", "sample-rate", "targets", "quiet"]) {
+      if (/** @type {Record<string, unknown>} */ (values)[f] !== undefined) throw new UsageError("--" + f + " needs --devices N");
     }
   }
-  return { port, bundle, board: values.board, config };
+  const port = values.port === undefined ? 8080 : intOption(values.port, "--port", 0, 65535);
+  const basePort = values["base-port"] === undefined ? 0 : intOption(values["base-port"], "--base-port", 0, 65535);
+  if (devices !== undefined && basePort && basePort + devices - 1 > 65535) throw new UsageError("--base-port " + basePort + " + " + devices + " devices goes past port 65535");
+  const sampleRateHz = values["sample-rate"] === undefined ? undefined : intOption(values["sample-rate"], "--sample-rate", 1, 100000);
+  const bundle = values.bundle ?? DEFAULT_BUNDLE;
+  if (!existsSync(bundle)) throw new UsageError("bundle not found: " + bundle + (values.bundle ? "" : " (run `npm run build`)"));
+  /** @type {Record<string, unknown> | undefined} */
+  let config;
+  if (values.config !== undefined) {
+    const c = readJson(values.config, "--config");
+    if (!c || typeof c !== "object" || Array.isArray(c)) throw new UsageError("--config " + values.config + " must hold a JSON object");
+    config = c;
+  }
+  const secrets = values.secrets === undefined ? undefined : readJson(values.secrets, "--secrets", { secret: true });
+  let signals;
+  if (values.signals !== undefined) {
+    const json = readJson(values.signals, "--signals");
+    const baseDir = dirname(resolve(values.signals));
+    try {
+      fromSpecFile(json, { baseDir, name: values.signals }); // validate now: errors are usage errors
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    signals = { json, baseDir, name: values.signals };
+  }
+  let faults;
+  if (values.faults !== undefined) {
+    try {
+      faults = parseSchedule(readJson(values.faults, "--faults"), values.faults);
+    } catch (e) {
+      throw e instanceof UsageError ? e : new UsageError(e instanceof Error ? e.message : String(e));
+    }
+  }
+  if (values.targets !== undefined && !existsSync(dirname(resolve(values.targets)))) throw new UsageError("--targets: directory of " + values.targets + " does not exist");
+  return {
+    port,
+    bundle,
+    board: values.board,
+    config,
+    secrets,
+    signals,
+    faults,
+    devices,
+    basePort,
+    sampleRateHz,
+    targets: values.targets,
+    quiet: !!values.quiet,
+  };
+}
+
+/** @param {unknown} e @param {number} port */
+function listenError(e, port) {
+  const err = /** @type {Error & {code?: string, port?: number}} */ (e);
+  const p = err.port ?? port;
+  if (err && err.code === "EADDRINUSE") return new UsageError("port " + p + " on 127.0.0.1 is already in use");
+  if (err && err.code === "EACCES") return new UsageError("no permission to listen on 127.0.0.1:" + p);
+  return undefined;
+}
+
+/** @param {() => Promise<void>} stop */
+function onSignals(stop) {
+  /** @param {string} sig */
+  const shutdown = (sig) => {
+    process.stderr.write("received " + sig + ", stopping\n");
+    const force = setTimeout(() => process.exit(0), 3000);
+    force.unref();
+    stop().then(() => process.exit(0));
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
 }
 
 /**
@@ -75,13 +197,18 @@ export async function runSingle(o) {
   /** @type {SimDevice} */
   let dev;
   try {
+    /** @type {Record<string, unknown>} */
+    const storage = {};
+    if (o.config !== undefined) storage[CONFIG_FILE] = o.config;
+    if (o.secrets !== undefined) storage[SECRETS_FILE] = o.secrets;
     dev = new SimDevice({
       bundle: o.bundle,
       board: o.board,
       clock: "realtime",
       startTime: Date.now() / 1000,
       hostPort: o.port,
-      storage: o.config === undefined ? undefined : { [CONFIG_FILE]: o.config },
+      storage,
+      signals: o.signals ? fromSpecFile(o.signals.json, { baseDir: o.signals.baseDir, name: o.signals.name }) : undefined,
       onConsole: (line) => process.stdout.write("[device] " + line + "\n"),
     });
   } catch (e) {
@@ -93,32 +220,75 @@ export async function runSingle(o) {
     announced = true;
     process.stdout.write("listening on http://127.0.0.1:" + info.hostPort + "\n");
   });
-  /** @param {string} sig */
-  const shutdown = (sig) => {
-    process.stderr.write("received " + sig + ", stopping\n");
-    const force = setTimeout(() => process.exit(0), 3000);
-    force.unref();
-    dev.stop().then(() => process.exit(0));
-  };
-  process.once("SIGINT", () => shutdown("SIGINT"));
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  onSignals(() => dev.stop());
   try {
     await dev.boot();
   } catch (e) {
     await dev.stop();
-    const err = /** @type {Error & {code?: string}} */ (e);
-    if (err && err.code === "EADDRINUSE") throw new UsageError("port " + o.port + " on 127.0.0.1 is already in use");
-    if (err && err.code === "EACCES") throw new UsageError("no permission to listen on 127.0.0.1:" + o.port);
-    throw e;
+    throw listenError(e, o.port) ?? e;
   }
+  if (o.faults) dev.schedule(/** @type {any} */ (o.faults));
+}
+
+/**
+ * Runs a fleet until a signal arrives.
+ * @param {CliOptions} o
+ */
+export async function runFleet(o) {
+  const n = /** @type {number} */ (o.devices);
+  /** @type {Awaited<ReturnType<typeof startFleet>> | undefined} */
+  let fleet;
+  let stopping = false;
+  onSignals(async () => {
+    stopping = true;
+    await fleet?.stop();
+  });
+  try {
+    fleet = await startFleet({
+      devices: n,
+      basePort: o.basePort,
+      bundle: o.bundle,
+      board: o.board,
+      config: o.config,
+      secrets: o.secrets,
+      signals: o.signals,
+      faults: o.faults,
+      sampleRateHz: o.sampleRateHz,
+      onProgress: (k, total) => process.stderr.write("started " + k + "/" + total + " devices\n"),
+      onConsole: o.quiet ? undefined : (name, line) => process.stdout.write("[" + name + "] " + line + "\n"),
+    });
+  } catch (e) {
+    const u = listenError(e, o.basePort);
+    if (u) throw u;
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (stopping) return;
+  for (const d of fleet.devices) process.stdout.write(d.name + " http://" + d.address + "/metrics location=" + d.location + "\n");
+  if (o.targets) {
+    try {
+      fleet.writeTargets(o.targets);
+    } catch (e) {
+      await fleet.stop();
+      throw new UsageError("--targets " + o.targets + ": " + (e instanceof Error ? e.message : String(e)));
+    }
+  }
+  const ports = fleet.devices.map((d) => d.hostPort);
+  const mem = process.memoryUsage();
+  process.stdout.write(
+    "fleet: " + n + " devices listening on 127.0.0.1 ports " + Math.min(...ports) + "-" + Math.max(...ports) +
+      ", started in " + (fleet.startMs / 1000).toFixed(1) + " s, heap " + Math.round(mem.heapUsed / 1048576) +
+      " MiB, rss " + Math.round(mem.rss / 1048576) + " MiB" + (o.targets ? ", targets " + o.targets : "") + "\n"
+  );
 }
 
 async function main() {
   try {
-    await runSingle(parseCli(process.argv.slice(2)));
+    const o = parseCli(process.argv.slice(2));
+    if (o.devices === undefined) await runSingle(o);
+    else await runFleet(o);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write("error: " + e.message + "\n");
+      process.stderr.write("error: " + e.message.split("\n")[0] + "\n");
       process.exit(2);
     }
     process.stderr.write("error: " + (e instanceof Error ? e.stack : String(e)) + "\n");
@@ -126,4 +296,4 @@ async function main() {
   }
 }
 
-main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,154 @@
+// Fleet mode: N simulated devices in one Node process, each with its own realm, clock, Storage (seeded
+// config with its own name and location), signal and host port.
+//
+//   const fleet = await startFleet({ devices: 200, basePort: 0 });
+//   fleet.devices[i] -> { name: "sim-001", location, board, device: SimDevice, hostPort, address }
+//   fleet.targets()            Prometheus file_sd groups (tools/file-sd.mjs toFileSd)
+//   fleet.writeTargets(path)   the same, written atomically (tools/file-sd.mjs writeFileSd)
+//   await fleet.stop()
+//
+// Per device i (0-based): name `${namePrefix}${i+1 padded to 3}` ("sim-001"), location
+// `${locationPrefix}/row-NN` (20 devices per row), Storage `telemetry.config.json` = defaults <- the given
+// base config <- {device, location} (sampleRateHz: option > base config > 10, low enough for hundreds of
+// devices on 2 cores), `telemetry.secrets.json` if secrets are given. Signals: the given spec file content
+// for every device, where a sine without an explicit phase gets phase 2*pi*i/N; without a spec, D32 is a
+// 60 s sine (1.65 V +- 1 V) with that phase. Host ports: basePort + i, or ephemeral when basePort is 0.
+// Devices run uninstrumented (costModel: false) unless `costModel` says otherwise.
+import { SimDevice } from "./device.mjs";
+import { fromSpecFile } from "./signals.mjs";
+import { parseSchedule } from "./faults.mjs";
+import { toFileSd, writeFileSd } from "../tools/file-sd.mjs";
+
+export const CONFIG_FILE = "telemetry.config.json";
+export const SECRETS_FILE = "telemetry.secrets.json";
+export const DEFAULT_SAMPLE_RATE_HZ = 10;
+
+/**
+ * @typedef {object} FleetOptions
+ * @property {number} devices
+ * @property {number} [basePort]        0 (default): ephemeral host ports
+ * @property {string} [bundle]
+ * @property {string} [board]
+ * @property {Record<string, unknown>} [config]   base telemetry.config.json
+ * @property {unknown} [secrets]                  telemetry.secrets.json content
+ * @property {{json: unknown, baseDir?: string, name?: string}} [signals]  signal spec file content
+ * @property {unknown} [faults]                   fault schedule (array or {schedule})
+ * @property {number} [sampleRateHz]
+ * @property {"realtime" | "virtual"} [clock]     default "realtime"
+ * @property {boolean} [costModel]               default false
+ * @property {string} [namePrefix]               default "sim-"
+ * @property {string} [locationPrefix]           default "sim-lab"
+ * @property {(started: number, total: number) => void} [onProgress]  after every 50 devices and at the end
+ * @property {(name: string, line: string) => void} [onConsole]
+ *
+ * @typedef {object} FleetDevice
+ * @property {string} name
+ * @property {string} location
+ * @property {string} board
+ * @property {SimDevice} device
+ * @property {number} hostPort
+ * @property {string} address   "127.0.0.1:PORT"
+ */
+
+/**
+ * @param {number} i @param {number} n @param {FleetOptions} o
+ */
+export function deviceIdentity(i, n, o) {
+  const name = (o.namePrefix ?? "sim-") + String(i + 1).padStart(Math.max(3, String(n).length), "0");
+  const location = (o.locationPrefix ?? "sim-lab") + "/row-" + String(Math.floor(i / 20) + 1).padStart(2, "0");
+  return { name, location };
+}
+
+/**
+ * Signal spec of device i: sines without a phase get 2*pi*i/n.
+ * @param {number} i @param {number} n @param {FleetOptions} o
+ */
+export function signalSpecFor(i, n, o) {
+  const phase = (2 * Math.PI * i) / n;
+  if (!o.signals) return { json: { D32: { type: "sine", offset: 1.65, amplitude: 1, period: 60, phase } }, baseDir: undefined, name: "default signals" };
+  const json = /** @type {Record<string, any>} */ (JSON.parse(JSON.stringify(o.signals.json)));
+  if (json && typeof json === "object") {
+    for (const pin of Object.keys(json)) {
+      const s = json[pin];
+      if (s && typeof s === "object" && s.type === "sine" && s.phase === undefined) s.phase = phase;
+    }
+  }
+  return { json, baseDir: o.signals.baseDir, name: o.signals.name };
+}
+
+/**
+ * Starts the fleet. On any failure (e.g. a busy port) every started device is stopped and the error
+ * (with `.code`, `.port`) is rethrown.
+ * @param {FleetOptions} o
+ */
+export async function startFleet(o) {
+  const n = o.devices;
+  if (!Number.isInteger(n) || n < 1) throw new Error("devices must be a positive integer");
+  const basePort = o.basePort ?? 0;
+  const schedule = o.faults === undefined ? undefined : parseSchedule(o.faults);
+  /** @type {FleetDevice[]} */
+  const list = [];
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < n; i++) {
+      const { name, location } = deviceIdentity(i, n, o);
+      const config = {
+        schema: 1,
+        channels: [{ name: "ch0", pin: "D32" }],
+        ...(o.config ?? {}),
+        sampleRateHz: o.sampleRateHz ?? /** @type {any} */ (o.config)?.sampleRateHz ?? DEFAULT_SAMPLE_RATE_HZ,
+        device: name,
+        location,
+      };
+      /** @type {Record<string, unknown>} */
+      const storage = { [CONFIG_FILE]: config };
+      if (o.secrets !== undefined) storage[SECRETS_FILE] = o.secrets;
+      const sig = signalSpecFor(i, n, o);
+      const port = basePort ? basePort + i : 0;
+      const device = new SimDevice({
+        bundle: o.bundle,
+        board: o.board,
+        name,
+        clock: o.clock ?? "realtime",
+        startTime: Date.now() / 1000,
+        hostPort: port,
+        storage,
+        signals: fromSpecFile(sig.json, { baseDir: sig.baseDir, name: sig.name }),
+        costModel: o.costModel ?? false,
+        wifi: { ip: "10.77." + Math.floor((i + 1) / 250) + "." + (((i + 1) % 250) + 1) },
+        onConsole: o.onConsole ? (line) => /** @type {NonNullable<FleetOptions["onConsole"]>} */ (o.onConsole)(name, line) : undefined,
+      });
+      const entry = { name, location, board: device.board.name, device, hostPort: 0, address: "" };
+      list.push(entry);
+      try {
+        await device.boot();
+      } catch (e) {
+        throw Object.assign(e instanceof Error ? e : new Error(String(e)), { port, device: name });
+      }
+      const hp = [...device.ports.values()][0];
+      if (!hp) throw Object.assign(new Error(name + ": the firmware did not start an HTTP server (see its console)"), { device: name });
+      entry.hostPort = hp;
+      entry.address = "127.0.0.1:" + hp;
+      if (schedule) device.schedule(schedule);
+      if ((i + 1) % 50 === 0 || i + 1 === n) o.onProgress?.(i + 1, n);
+    }
+  } catch (e) {
+    await Promise.all(list.map((d) => d.device.stop()));
+    throw e;
+  }
+  const startMs = performance.now() - t0;
+  return {
+    devices: list,
+    startMs,
+    targets() {
+      return toFileSd(list.map((d) => ({ address: d.address, device: d.name, location: d.location, board: d.board })));
+    },
+    /** @param {string} path */
+    writeTargets(path) {
+      return writeFileSd(path, list.map((d) => ({ address: d.address, device: d.name, location: d.location, board: d.board })));
+    },
+    async stop() {
+      await Promise.all(list.map((d) => d.device.stop()));
+    },
+  };
+}

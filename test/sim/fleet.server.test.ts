@@ -1,0 +1,136 @@
+// Fleet mode: 200 devices in-process and through the CLI; every device answers /metrics; file_sd targets.
+import { describe, it, expect, beforeAll, afterEach } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import net from "node:net";
+import { join } from "node:path";
+import { startFleet } from "../../host-sim/fleet.mjs";
+import { ensureBuilt, ROOT } from "./helpers.js";
+
+const CLI = join(ROOT, "host-sim", "cli.mjs");
+const N = 200;
+const children: ChildProcess[] = [];
+beforeAll(() => ensureBuilt());
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.on("exit", r));
+      c.kill("SIGKILL");
+      await gone;
+    }
+  }
+});
+
+/** GETs /metrics from every address, 25 at a time; returns the bodies. */
+async function scrapeAll(addresses: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < addresses.length; i += 25) {
+    const batch = addresses.slice(i, i + 25).map(async (a) => {
+      const r = await fetch("http://" + a + "/metrics");
+      expect(r.status).toBe(200);
+      return r.text();
+    });
+    out.push(...(await Promise.all(batch)));
+  }
+  return out;
+}
+
+const mib = (b: number) => (b / 1048576).toFixed(2);
+
+describe("fleet", () => {
+  it("in-process: 200 devices start, each with its own config and port, and all answer /metrics", async () => {
+    globalThis.gc?.();
+    const before = process.memoryUsage();
+    const progress: string[] = [];
+    const fleet = await startFleet({ devices: N, onProgress: (k, n) => progress.push(k + "/" + n) });
+    try {
+      const after = process.memoryUsage();
+      console.log(
+        `fleet in-process: ${N} devices started in ${(fleet.startMs / 1000).toFixed(2)} s; per device: heap ` +
+          `${mib((after.heapUsed - before.heapUsed) / N)} MiB, rss ${mib((after.rss - before.rss) / N)} MiB ` +
+          `(total heap ${mib(after.heapUsed)} MiB, rss ${mib(after.rss)} MiB)`
+      );
+      expect(progress).toEqual(["50/200", "100/200", "150/200", "200/200"]);
+      expect(new Set(fleet.devices.map((d) => d.hostPort)).size).toBe(N);
+      expect(fleet.devices[0].name).toBe("sim-001");
+      expect(fleet.devices[199].name).toBe("sim-200");
+      const cfg = fleet.devices[41].device.storage.readFile("telemetry.config.json") as string;
+      expect(JSON.parse(cfg)).toMatchObject({ device: "sim-042", location: "sim-lab/row-03", sampleRateHz: 10 });
+      // a different signal per device: the sine's phase depends on the index
+      const r0 = fleet.devices[0].device.evaluate("analogRead(D32)");
+      const r50 = fleet.devices[50].device.evaluate("analogRead(D32)");
+      expect(r0).not.toBe(r50);
+      const bodies = await scrapeAll(fleet.devices.map((d) => d.address));
+      expect(bodies.every((b) => b.includes("espruino_build_info"))).toBe(true);
+      const groups = fleet.targets();
+      expect(groups).toHaveLength(N);
+      expect(groups[7]).toEqual({ targets: [fleet.devices[7].address], labels: { device: "sim-008", location: "sim-lab/row-01", board: "esp32-devkitc" } });
+    } finally {
+      await fleet.stop();
+    }
+  });
+
+  it("CLI --devices 200: progress, one line per device, summary, targets file matching the fleet, SIGTERM exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sim-fleet-"));
+    const targets = join(dir, "targets.json");
+    const secrets = join(dir, "secrets.json");
+    writeFileSync(secrets, JSON.stringify({ token: "do-not-print-me" }));
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CLI, "--devices", String(N), "--targets", targets, "--secrets", secrets, "--quiet"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let out = "";
+    let err = "";
+    child.stdout?.on("data", (b) => (out += b));
+    child.stderr?.on("data", (b) => (err += b));
+    const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (/^fleet: /m.test(out)) resolve();
+      };
+      child.stdout?.on("data", check);
+      child.on("exit", (c) => reject(new Error("cli exited " + c + ": " + err)));
+    });
+    console.log("fleet via CLI: " + out.split("\n").find((l) => l.startsWith("fleet: ")) + " (spawn to summary " + ((performance.now() - t0) / 1000).toFixed(2) + " s)");
+    expect(err).toContain("started 50/200 devices");
+    expect(err).toContain("started 200/200 devices");
+    const lines = out.split("\n").filter((l) => /^sim-\d{3} /.test(l));
+    expect(lines).toHaveLength(N);
+    const addrs = lines.map((l) => /^sim-\d{3} http:\/\/(127\.0\.0\.1:\d+)\/metrics location=/.exec(l)?.[1] as string);
+    const file = JSON.parse(readFileSync(targets, "utf8"));
+    expect(file).toHaveLength(N);
+    expect(file.map((g: { targets: string[] }) => g.targets[0])).toEqual(addrs);
+    expect(file[199].labels).toEqual({ device: "sim-200", location: "sim-lab/row-10", board: "esp32-devkitc" });
+    await scrapeAll(addrs);
+    expect(out + err).not.toContain("do-not-print-me");
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+
+  it("CLI: a busy base port and bad fleet options exit 2 with one line", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    const busy = (blocker.address() as net.AddressInfo).port;
+    try {
+      const run = (args: string[]) => {
+        const c = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        children.push(c);
+        let e = "";
+        c.stderr?.on("data", (b) => (e += b));
+        return new Promise<{ code: number | null; err: string }>((r) => c.on("exit", (code) => r({ code, err: e })));
+      };
+      // devices 0 and 1 bind busy-2, busy-1; device 2 hits the busy port
+      const r = await run(["--devices", "3", "--base-port", String(busy - 2), "--quiet"]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim()).toBe("error: port " + busy + " on 127.0.0.1 is already in use");
+      for (const args of [["--devices", "0"], ["--devices", "2", "--port", "1"], ["--base-port", "9000"], ["--devices", "2", "--base-port", "65535"]]) {
+        const b = await run(args);
+        expect(b.code).toBe(2);
+        expect(b.err.trim().split("\n")).toHaveLength(1);
+        expect(b.err).toMatch(/^error: /);
+      }
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+});
