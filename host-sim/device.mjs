@@ -12,8 +12,14 @@ import { SimStorage } from "./storage.mjs";
 import { SimNetwork } from "./http.mjs";
 import { createGlobals, formatArgs } from "./globals.mjs";
 import { MemoryModel } from "./memory.mjs";
+import { CostModel } from "./cost.mjs";
+import { HwTimer } from "./hwtimer.mjs";
 import { loadBoard } from "./boards.mjs";
 import { toSignal } from "./signals.mjs";
+import { Agenda } from "./agenda.mjs";
+import { SimWifi } from "./wifi.mjs";
+import { FaultInjector } from "./faults.mjs";
+import { consoleGlobals, openDeviceConsole, selectBootSource } from "./console/boot.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const DEFAULT_BUNDLE = join(ROOT, "dist", "firmware.min.js");
@@ -22,9 +28,10 @@ export const DEFAULT_BUNDLE = join(ROOT, "dist", "firmware.min.js");
 const MAX_PASSES = 1_000_000;
 
 /**
- * @typedef {import("./signals.mjs").Signal | ((t: number, pin: number) => number) | number} SignalSpec
+ * @typedef {import("./signals.mjs").Signal | ((t: number, pin: number) => number) | number | Record<string, unknown>} SignalSpec
  * @typedef {object} SimDeviceOptions
- * @property {string} [bundle]   path to a built bundle, or its source text (default dist/firmware.min.js)
+ * @property {string | null} [bundle]   path to a built bundle, or its source text (default dist/firmware.min.js);
+ *   null: no bundle, every boot runs Storage ".bootcde" if present (a bare REPL otherwise), like a board
  * @property {string | Partial<import("./boards.mjs").BoardProfile>} [board]  profile name/path/object
  * @property {Record<string, unknown>} [storage]  files seeded before the bundle runs (string or JSON value)
  * @property {Record<string, SignalSpec>} [signals]  per pin ("D32", "32"): analogRead source
@@ -36,6 +43,9 @@ const MAX_PASSES = 1_000_000;
  * @property {(line: string) => void} [onConsole]  called for every console line
  * @property {boolean} [throwErrors]  rethrow uncaught device errors from boot()/advance() (default false)
  * @property {string} [name]       label (used in realm name)
+ * @property {import("./cost.mjs").CostOptions | boolean} [costModel]  statement instrumentation, charged time,
+ *   memory sampling (default on; false = uninstrumented bundle for fast fleets). See host-sim/MEMORY.md.
+ * @property {Partial<import("./wifi.mjs").AccessPoint>} [wifi]  the device's access point (host-scriptable)
  */
 
 export class SimDevice extends EventEmitter {
@@ -45,7 +55,9 @@ export class SimDevice extends EventEmitter {
     this.options = opts;
     this.board = loadBoard(opts.board);
     this.name = opts.name ?? this.board.name;
-    const bundle = opts.bundle ?? DEFAULT_BUNDLE;
+    /** boots run Storage ".bootcde" (bundle: null), see host-sim/console/boot.mjs */
+    this.bootFromStorage = opts.bundle === null;
+    const bundle = opts.bundle === null ? "" : opts.bundle ?? DEFAULT_BUNDLE;
     const isPath = !/[\n;(]/.test(bundle) && (bundle.endsWith(".js") || existsSync(bundle));
     /** @type {string} */
     this.bundleFile = isPath ? bundle : "bundle.js";
@@ -74,8 +86,55 @@ export class SimDevice extends EventEmitter {
 
     this.storage = new SimStorage({ capacity: this.board.storageBytes });
     if (opts.storage) this.storage.seed(opts.storage);
-    this.memory = new MemoryModel(this.board, this.source.length);
+    /** host-side jobs at device times (Wi-Fi events, fault schedules, watchdog); kept across reboots */
+    this.agenda = new Agenda();
+    /** boots so far (power cycles included); jobs of an older boot are stale */
+    this.bootCount = 0;
+    this.wifi = new SimWifi(this, opts.wifi);
+    this.faults = new FaultInjector(this);
+    /** @type {{timeoutMs: number, auto: boolean, lastKick: number} | undefined} E.enableWatchdog state */
+    this.watchdog = undefined;
+    /** @type {Map<number, number>} pin -> ADC full scale in mV set by ESP32.setAtten (absent: board default) */
+    this.atten = new Map();
+    this.inIdle = false;
+    // per-boot state, (re)built by createRuntime()
+    /** @type {import("./sandbox.mjs").Realm} */
+    this.realm = /** @type {any} */ (undefined);
+    /** @type {EventHub} */
+    this.events = /** @type {any} */ (undefined);
+    /** @type {SimNetwork} */
+    this.net = /** @type {any} */ (undefined);
+    /** @type {MemoryModel} */
+    this.memory = /** @type {any} */ (undefined);
+    /** @type {CostModel} */
+    this.cost = /** @type {any} */ (undefined);
+    /** @type {HwTimer} */
+    this.hw = /** @type {any} */ (undefined);
+    /** @type {Map<number, Record<string, any>>} */
+    this.pins = new Map();
+    /** @type {WeakMap<object, number>} */
+    this.pinIds = new WeakMap();
 
+    /** @type {NodeJS.Immediate | undefined} */
+    this.pumpHandle = undefined;
+    /** @type {NodeJS.Timeout | undefined} */
+    this.rtHandle = undefined;
+    this.createRuntime();
+  }
+
+  /**
+   * Everything that belongs to one boot of the board: the realm and its globals, memory model, event hub,
+   * Pin objects and network. Called by the constructor and again by powerCycle().
+   */
+  createRuntime() {
+    this.bootCount++;
+    selectBootSource(this); // bundle: null / load(name): the code this boot runs
+    this.memory = new MemoryModel(this.board, this.source.length);
+    const cm = this.options.costModel;
+    /** statement hook, counts, charged time, OOM aborts (host-sim/cost.mjs) */
+    this.cost = new CostModel(this, typeof cm === "boolean" ? { enabled: cm } : cm);
+    /** hardware utility timer: require("timer") tasks and Waveform (host-sim/hwtimer.mjs) */
+    this.hw = new HwTimer(this);
     this.realm = createRealm({ name: "espruino:" + this.name });
     this.events = new EventHub(
       (job) => this.queue(job),
@@ -104,13 +163,11 @@ export class SimDevice extends EventEmitter {
       onTx: (info) => this.emit("tx", info),
       board: this.board,
     });
-    installDeviceDate(this.realm, () => this.clock.now());
+    installDeviceDate(this.realm, () => this.clock.wallNow());
     defineGlobals(this.realm, createGlobals(this));
-
-    /** @type {NodeJS.Immediate | undefined} */
-    this.pumpHandle = undefined;
-    /** @type {NodeJS.Timeout | undefined} */
-    this.rtHandle = undefined;
+    defineGlobals(this.realm, this.cost.globals());
+    defineGlobals(this.realm, consoleGlobals(this)); // load(), save(), E.CRC32
+    this.memory.attach(this);
   }
 
   // ------------------------------------------------------------------ public API
@@ -126,11 +183,15 @@ export class SimDevice extends EventEmitter {
     if (this.stopped) throw new Error("device stopped");
     this.booted = true;
     const errorsBefore = this.errors.length;
-    try {
-      runInRealm(this.realm, this.source, this.bundleFile);
-    } catch (e) {
-      this.reportUncaught(e);
-    }
+    this.runBundle();
+    for (const l of this.net.listeners) await l.ready; // rejects with EADDRINUSE etc.
+    if (this.options.throwErrors && this.errors.length > errorsBefore) throw this.errors[errorsBefore];
+    return this;
+  }
+
+  /** Runs the bundle, then E.on('init') handlers and onInit() (synchronous part of boot and power cycles). */
+  runBundle() {
+    this.cost.run(() => runInRealm(this.realm, this.cost.prepare(this.source), this.bundleFile));
     this.queue(() => this.events.emitNow(/** @type {any} */ (this.globalGet("E")), "init", []));
     this.queue(() => {
       const onInit = this.globalGet("onInit");
@@ -138,9 +199,94 @@ export class SimDevice extends EventEmitter {
     });
     this.runQueue();
     this.timersChanged();
-    for (const l of this.net.listeners) await l.ready; // rejects with EADDRINUSE etc.
-    if (this.options.throwErrors && this.errors.length > errorsBefore) throw this.errors[errorsBefore];
-    return this;
+  }
+
+  /**
+   * Reboots the board keeping Storage (and the outside world: signals, access point, fault schedule):
+   * the old realm's timers, servers and sockets are closed, a fresh realm runs the bundle and E.on('init')
+   * handlers again. Listeners rebind the same host ports. getTime() continues (as if re-synced at boot).
+   * Synchronous; the old servers finish closing in the background.
+   * `{runCode: false}` is Espruino's reset(): RAM cleared, no saved code run; `keepWatchdog` (reset()) keeps
+   * an enabled watchdog, which is hardware.
+   * @param {string} [reason]
+   * @param {{runCode?: boolean, keepWatchdog?: boolean}} [opts]
+   */
+  powerCycle(reason, opts) {
+    if (this.stopped) return;
+    const oldNet = this.net;
+    oldNet.stop().catch(() => {});
+    this.timers = new TimerQueue({ minMs: this.board.timerMinMs });
+    this.eventQueue.length = 0;
+    const wd = this.watchdog;
+    this.watchdog = undefined;
+    this.atten.clear();
+    this.pinState.clear();
+    this.errorFlags.length = 0;
+    this.wifi.reset();
+    this.createRuntime();
+    if (wd && opts?.keepWatchdog) this.enableWatchdog(wd.timeoutMs / 1000, wd.auto);
+    this.emit("reboot", { reason: reason ?? "power cycle", bootCount: this.bootCount });
+    if (this.booted && opts?.runCode !== false) this.runBundle();
+    this.kick();
+  }
+
+  /**
+   * Applies a fault now (see host-sim/faults.mjs for names and parameters).
+   * @param {string} name @param {Record<string, unknown>} [params]
+   */
+  fault(name, params) {
+    return this.faults.apply(name, params);
+  }
+
+  /**
+   * Schedules faults at device times: [{at: seconds from now, fault, ...params}].
+   * @param {import("./faults.mjs").ScheduleEntry[]} entries
+   */
+  schedule(entries) {
+    this.faults.schedule(entries);
+  }
+
+  /**
+   * Host API: changes this device's access point (ssid, password, available, rssi, timing, ...).
+   * @param {Partial<import("./wifi.mjs").AccessPoint>} patch
+   */
+  setAccessPoint(patch) {
+    this.wifi.setAccessPoint(patch);
+  }
+
+  /**
+   * E.enableWatchdog(seconds, isAuto): cannot be disabled; isAuto (default) kicks it on every idle pass.
+   * @param {number} seconds @param {boolean} auto
+   */
+  enableWatchdog(seconds, auto) {
+    const timeoutMs = Math.max(1, seconds * 1000);
+    const wd = { timeoutMs, auto, lastKick: this.clock.now() };
+    this.watchdog = wd;
+    const boot = this.bootCount;
+    const check = () => {
+      if (this.bootCount !== boot || this.watchdog !== wd || this.stopped) return;
+      const deadline = wd.lastKick + wd.timeoutMs;
+      if (this.clock.now() >= deadline) this.watchdogBite();
+      else this.agenda.add(deadline, check);
+    };
+    this.agenda.add(wd.lastKick + timeoutMs, check);
+    this.timersChanged();
+  }
+
+  /** The watchdog was not kicked in time: a console line, then a power cycle. */
+  watchdogBite() {
+    const wd = this.watchdog;
+    this.print("WATCHDOG TIMEOUT: not kicked for " + (wd ? wd.timeoutMs / 1000 : "?") + " s, rebooting");
+    this.powerCycle("watchdog");
+  }
+
+  /**
+   * The ADC full scale (volts) of a pin: its ESP32.setAtten value, else the board default.
+   * @param {number} pin
+   */
+  fullScaleVolts(pin) {
+    const mv = this.atten.get(pin);
+    return mv === undefined ? this.board.adc.fullScaleVolts : mv / 1000;
   }
 
   /**
@@ -161,16 +307,16 @@ export class SimDevice extends EventEmitter {
     let fired = 0;
     if (opts?.jump) {
       this.clock.setVirtual(target);
-      fired += this.settle();
+      fired += this.settle(target);
     } else {
       for (let i = 0; i < MAX_PASSES; i++) {
-        const next = this.timers.nextDue();
+        const next = Math.min(this.timers.nextDue(), this.agenda.nextDue(), this.hw.nextJsDue());
         if (next > target) break;
         this.clock.setVirtual(next);
         fired += this.idle(true);
       }
       this.clock.setVirtual(target);
-      fired += this.settle();
+      fired += this.settle(target);
     }
     if (this.options.throwErrors && this.errors.length > errorsBefore) throw this.errors[errorsBefore];
     return fired;
@@ -230,6 +376,14 @@ export class SimDevice extends EventEmitter {
   }
 
   /**
+   * Serves the device's REPL on 127.0.0.1 (the stock espruino CLI's `-p tcp://127.0.0.1:PORT`).
+   * @param {import("./console/boot.mjs").DeviceConsoleOptions} [opts]
+   */
+  openConsole(opts) {
+    return openDeviceConsole(this, opts);
+  }
+
+  /**
    * Evaluates code in the device realm and returns its value (exceptions propagate to the caller).
    * @param {string} code
    */
@@ -257,7 +411,10 @@ export class SimDevice extends EventEmitter {
     this.pumpHandle = undefined;
     this.rtHandle = undefined;
     this.timers.clear();
+    this.hw.clear();
     this.eventQueue.length = 0;
+    this.agenda.clear();
+    this.faults.stop();
     await this.net.stop();
     this.emit("stopped");
   }
@@ -297,11 +454,20 @@ export class SimDevice extends EventEmitter {
    * @param {Function} fn @param {unknown} thisArg @param {unknown[]} args
    */
   invoke(fn, thisArg, args) {
-    try {
-      fn.apply(thisArg, args);
-    } catch (e) {
-      this.reportUncaught(e);
+    return this.cost.run(() => fn.apply(thisArg, args)); // false: aborted by OUT OF MEMORY
+  }
+
+  /** Out of memory (memory model over budget): Espruino's console text and error flags. */
+  raiseMemoryError() {
+    this.print("OUT OF MEMORY");
+    let added = false;
+    for (const f of ["LOW_MEMORY", "MEMORY"]) {
+      if (this.errorFlags.indexOf(f) < 0) {
+        this.errorFlags.push(f);
+        added = true;
+      }
     }
+    if (added) this.print("New interpreter error: " + this.errorFlags.join(","));
   }
 
   /** @param {unknown} e */
@@ -328,28 +494,50 @@ export class SimDevice extends EventEmitter {
    */
   idle(runTimers) {
     if (this.stopped) return 0;
+    this.hostPass();
     this.net.pass();
     this.runQueue();
+    this.hw.idle();
     let fired = 0;
     if (runTimers) {
       for (const t of this.timers.takeDue(this.clock.now())) {
         if (this.timers.timers.get(t.id) !== t) continue; // cleared by an earlier callback of this pass
         if (!t.interval) this.timers.remove(t.id);
         fired++;
-        this.invoke(t.fn, undefined, t.args);
+        if (!this.invoke(t.fn, undefined, t.args) && t.interval && this.timers.remove(t.id)) {
+          this.print("ERROR: Error processing interval - removing it."); // ran out of memory
+        }
         this.runQueue();
       }
     }
     return fired;
   }
 
-  /** Idle passes until no timer is due at the current time (catch-up bursts). */
-  settle() {
+  /** Start of an idle pass: the auto watchdog kick, then host jobs due now (Wi-Fi events, faults). */
+  hostPass() {
+    if (this.watchdog?.auto) this.watchdog.lastKick = this.clock.now();
+    this.inIdle = true;
+    try {
+      this.agenda.run(this.clock.now());
+    } finally {
+      this.inIdle = false;
+    }
+  }
+
+  /**
+   * Idle passes until no timer is due at the current time (catch-up bursts). `limit`: only timers due by
+   * then, or by the time settling started if that is later (a stall): under the cost model callbacks move the
+   * clock, and a device busier than its timers would never catch up; the overshoot carries into the next
+   * advance().
+   * @param {number} [limit]
+   */
+  settle(limit) {
     let fired = 0;
+    const stop = limit === undefined ? Infinity : Math.max(limit, this.clock.now());
     for (let i = 0; i < MAX_PASSES; i++) {
       const n = this.idle(true);
       fired += n;
-      if (this.timers.nextDue() > this.clock.now() || n === 0) break;
+      if (this.timers.nextDue() > Math.min(this.clock.now(), stop) || n === 0) break;
     }
     return fired;
   }
@@ -371,7 +559,7 @@ export class SimDevice extends EventEmitter {
     if (this.clock.mode !== "realtime" || this.stopped || !this.booted) return;
     if (this.rtHandle) clearTimeout(this.rtHandle);
     this.rtHandle = undefined;
-    const next = this.timers.nextDue();
+    const next = Math.min(this.timers.nextDue(), this.agenda.nextDue(), this.hw.nextJsDue());
     if (next === Infinity) return;
     this.rtHandle = setTimeout(() => {
       this.rtHandle = undefined;
@@ -384,6 +572,8 @@ export class SimDevice extends EventEmitter {
 
   /** @param {number} devicePort */
   mapPort(devicePort) {
+    const sticky = this.ports.get(devicePort); // after a power cycle: the same host port again
+    if (sticky) return sticky;
     const pm = this.options.portMap;
     let hp;
     if (typeof pm === "function") hp = pm(devicePort);

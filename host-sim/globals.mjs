@@ -95,7 +95,7 @@ export function createGlobals(dev) {
     const n = dev.pinNumber(pin);
     if (n === undefined || board.adc.pins.indexOf(n) < 0) return NaN;
     const sig = dev.signals.get(n);
-    const raw = sig ? sampleRaw(sig, dev.clock.getTimeSeconds(), n, board.adc) : 0;
+    const raw = sig ? sampleRaw(sig, dev.clock.getTimeSeconds(), n, { bits: board.adc.bits, fullScaleVolts: dev.fullScaleVolts(n) }) : 0;
     return raw / (1 << board.adc.bits);
   };
   g.analogWrite = function () {};
@@ -115,7 +115,10 @@ export function createGlobals(dev) {
   // --- E
   const E = dev.events.install(realm.obj());
   E.getErrorFlags = function () {
-    return realm.arr(dev.errorFlags);
+    // jswrap_espruino_getErrorFlags: "Get and reset the error flags"
+    const flags = realm.arr(dev.errorFlags);
+    dev.errorFlags.length = 0;
+    return flags;
   };
   E.toString = function () {
     let s = "";
@@ -127,12 +130,20 @@ export function createGlobals(dev) {
     }
     return s;
   };
-  E.kickWatchdog = function () {};
-  E.enableWatchdog = function () {};
-  E.getSizeOf = function () {
-    return 1; // placeholder until the JsVar model lands
+  // ESP32: the task watchdog; cannot be disabled. isAuto (default true) kicks it from the idle loop.
+  E.kickWatchdog = function () {
+    if (dev.watchdog) dev.watchdog.lastKick = dev.clock.now();
+  };
+  E.enableWatchdog = function (/** @type {unknown} */ timeout, /** @type {unknown} */ isAuto) {
+    const t = Number(timeout);
+    if (!(t > 0)) throw realm.error("Invalid timeout");
+    dev.enableWatchdog(t, isAuto === undefined || !!isAuto);
+  };
+  E.getSizeOf = function (/** @type {unknown} */ v) {
+    return dev.memory.sizeOf(v); // JsVar model, host-sim/memory.mjs
   };
   g.E = E;
+  g.Waveform = dev.hw.createWaveform(); // host-sim/hwtimer.mjs
 
   // --- process
   const proc = dev.events.install(realm.obj());
@@ -159,6 +170,8 @@ export function createGlobals(dev) {
   const modules = {
     http: () => dev.net.createModule(),
     Storage: () => createStorageModule(dev.storage, realm),
+    Wifi: () => dev.wifi.createModule(),
+    timer: () => dev.hw.createModule(), // require("timer") 2v29+, host-sim/hwtimer.mjs
   };
   /** @type {Record<string, unknown>} */
   const loaded = {};
@@ -183,8 +196,44 @@ export function createGlobals(dev) {
     return Buffer.from(String(s), "base64").toString("latin1");
   };
 
+  // --- ESP32 class (global, also require("ESP32")): ADC attenuation, reboot
+  if (/^ESP32/.test(board.board)) {
+    const esp = realm.obj();
+    esp.setAtten = function (/** @type {unknown} */ pin, /** @type {unknown} */ mv) {
+      const n = dev.pinNumber(pin);
+      if (n === undefined) return;
+      const m = Number(mv);
+      dev.atten.set(n, m === 1000 || m === 1340 || m === 2000 ? m : 3600); // anything else: 11 dB
+    };
+    esp.reboot = function () {
+      const boot = dev.bootCount;
+      dev.agenda.add(dev.clock.now(), () => {
+        if (dev.bootCount === boot) dev.powerCycle("ESP32.reboot()");
+      });
+      dev.kick();
+      dev.timersChanged();
+    };
+    esp.getState = function () {
+      const m = dev.memory.snapshot(false);
+      return realm.fromHost({ sdkVersion: "v4.4.8", cpuFrequency: 160, freeHeap: m.free * m.blocksize, maxCon: board.sockets });
+    };
+    g.ESP32 = esp;
+    modules.ESP32 = () => esp;
+  }
+  // reset(): clears RAM (timers, servers, variables) without running saved code; restores the ADC's 11 dB.
+  g.reset = function (/** @type {unknown} */ clearFlash) {
+    dev.atten.clear();
+    if (clearFlash) dev.storage.files.clear();
+    const boot = dev.bootCount;
+    dev.agenda.add(dev.clock.now(), () => {
+      if (dev.bootCount === boot) dev.powerCycle("reset()", { runCode: false, keepWatchdog: true });
+    });
+    dev.kick();
+    dev.timersChanged();
+  };
+
   // --- not emulated yet
-  for (const k of ["load", "reset", "save"]) {
+  for (const k of ["load", "save"]) {
     g[k] = function () {
       dev.print(k + "() is not emulated by the simulator");
     };

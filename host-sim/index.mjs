@@ -5,3 +5,6 @@ export { loadBoard, DEFAULT_BOARD, BOARDS_DIR } from "./boards.mjs";
 export { MISSING_GLOBALS, MISSING_MEMBERS } from "./sandbox.mjs";
 export { parseRequestHead } from "./http.mjs";
 export * as signals from "./signals.mjs";
+export { startFleet } from "./fleet.mjs";
+export { FAULTS, parseSchedule } from "./faults.mjs";
+export { makeAccessPoint } from "./wifi.mjs";
