@@ -23,8 +23,12 @@
 //  - serverResponseWrite: appends to one in-memory string; writes headers (200) first if needed; returns
 //    false ("For node compatibility, the boolean false"); after end() write throws "This socket is closed.".
 //    No Content-Length is ever added; there is no keep-alive, no server timeout and no server 'error' event.
-//  - The socket budget (board.sockets, listeners included) limits accepted connections: further clients
-//    wait in the host's accept backlog, as in lwIP's.
+//  - The socket budget (board.sockets, listeners included; ESP-IDF's CONFIG_LWIP_MAX_SOCKETS = 10 netconns)
+//    is held by every listener and every connection from the moment the TCP stack accepts it until it is
+//    closed; a request that is never end()ed holds its socket forever. When all are taken, a new client is
+//    reset: lwIP's accept_function (api_msg.c) gets NULL from netconn_alloc ("out of netconns"), returns
+//    ERR_MEM, and tcp_in.c aborts the new pcb (tcp_abort -> RST); Espruino's accept just sees an error. The
+//    simulator accepts on the host and resets at once (socket.resetAndDestroy): the client sees ECONNRESET.
 import net from "node:net";
 import { toByteString } from "./storage.mjs";
 
@@ -99,7 +103,12 @@ export class SimNetwork {
     this.conns = new Set(); // every host socket (backlog and accepted)
     this.nextConnId = 1;
     this.stopped = false;
-    this.stats = { passes: 0, accepted: 0, txChunks: 0, txBytes: 0, rxBytes: 0 };
+    this.stats = { passes: 0, accepted: 0, refused: 0, txChunks: 0, txBytes: 0, rxBytes: 0 };
+  }
+
+  /** Sockets held in the TCP stack: listeners + every connection (accepted by the device or still queued). */
+  socketsHeld() {
+    return this.listeners.filter((l) => !l.closed).length + this.conns.size;
   }
 
   /** Sockets in use on the board: listeners + device-accepted connections. */
@@ -190,6 +199,11 @@ export class SimNetwork {
   onHostConnection(l, sock) {
     if (this.stopped || l.closed) {
       sock.destroy();
+      return;
+    }
+    if (this.socketsHeld() >= this.host.board.sockets) {
+      this.stats.refused++;
+      sock.resetAndDestroy(); // out of netconns: RST, as lwIP does
       return;
     }
     sock.setNoDelay(true);
