@@ -1,0 +1,162 @@
+// Boot from Storage, load()/save(), E.CRC32 and the device console of a SimDevice.
+//
+// - A device created with `bundle: null` has no built-in bundle: every boot runs Storage ".bootcde" if present
+//   (as a board does), else it is a bare REPL. `load()` reboots and runs ".bootcde" (or the device's bundle for a
+//   device created with one); `load(name)` reboots and runs Storage file `name` once.
+// - `reset()` is host-sim/globals.mjs's (a power cycle that runs no code, Storage kept).
+// - `save()` is refused when ".bootcde" exists (Espruino 2v29+); without it the simulator cannot snapshot RAM, so it
+//   prints a note and does nothing.
+// - `E.CRC32(data)` (jswrap_espruino.c, not in SAVE_ON_FLASH builds): standard reflected CRC-32 (0xEDB88320) of
+//   the data's bytes; added when the realm's E lacks it.
+// - `openDeviceConsole(dev)` plugs an EspruinoRepl into the device: statements run in the current realm (a new
+//   one after every reboot), everything the device prints goes to the REPL, and the REPL is served on a
+//   TcpConsole on 127.0.0.1 (what `espruino -p tcp://127.0.0.1:PORT` and the socat pty bridge connect to).
+import { EspruinoRepl } from "./repl.mjs";
+import { TcpConsole } from "./tcp-console.mjs";
+import { runInRealm } from "../sandbox.mjs";
+
+/** @typedef {import("../device.mjs").SimDevice} SimDevice */
+
+/** @type {Uint32Array | undefined} */
+let table;
+
+/**
+ * CRC-32 (IEEE, reflected, as zlib and Espruino's E.CRC32) of a binary string (char codes taken & 255) or bytes.
+ * @param {string | Uint8Array} data
+ * @returns {number} unsigned 32-bit
+ */
+export function crc32(data) {
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  const n = data.length;
+  for (let i = 0; i < n; i++) {
+    const b = typeof data === "string" ? data.charCodeAt(i) & 255 : data[i];
+    crc = table[(crc ^ b) & 255] ^ (crc >>> 8);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Called at the start of every runtime (constructor and each reboot): picks the code this boot runs.
+ * A pending `load(name)` wins once; a `bundle: null` device runs Storage ".bootcde" (or nothing).
+ * @param {SimDevice} dev
+ */
+export function selectBootSource(dev) {
+  const d = /** @type {SimDevice & {pendingLoad?: string}} */ (dev);
+  const file = d.pendingLoad ?? (dev.bootFromStorage ? ".bootcde" : undefined);
+  d.pendingLoad = undefined;
+  if (file === undefined) return;
+  dev.source = dev.storage.readFile(file) ?? "";
+  dev.bundleFile = file;
+}
+
+/**
+ * Globals added to every realm: load(), save(), and E.CRC32 when missing.
+ * @param {SimDevice} dev
+ * @returns {Record<string, unknown>}
+ */
+export function consoleGlobals(dev) {
+  const { realm } = dev;
+  const E = /** @type {Record<string, unknown> | undefined} */ (/** @type {any} */ (realm.context).E);
+  if (E && typeof E.CRC32 !== "function") {
+    E.CRC32 = function (/** @type {unknown} */ data) {
+      if (typeof data === "string") return crc32(data);
+      const a = /** @type {ArrayLike<number> | null | undefined} */ (data);
+      if (a && typeof a.length === "number") return crc32(Uint8Array.from(Array.prototype.slice.call(a), (x) => Number(x) & 255));
+      return crc32("");
+    };
+  }
+  return {
+    load(/** @type {unknown} */ name) {
+      const d = /** @type {SimDevice & {pendingLoad?: string}} */ (dev);
+      if (name !== undefined) {
+        const n = String(name);
+        if (dev.storage.readFile(n) === undefined) throw realm.error("File " + JSON.stringify(n) + " not found");
+        if (!(dev.bootFromStorage && n === ".bootcde")) d.pendingLoad = n;
+      }
+      rebootSoon(dev, "load()", true);
+    },
+    save() {
+      if (dev.storage.readFile(".bootcde") !== undefined) {
+        throw realm.error("save() is not possible while .bootcde exists: erase it or use Storage instead");
+      }
+      dev.print("save(): the simulator cannot save RAM; write .bootcde instead");
+    },
+  };
+}
+
+/**
+ * Reboot after the running statement, from the idle loop (like reset() in globals.mjs).
+ * @param {SimDevice} dev @param {string} reason @param {boolean} runCode
+ */
+function rebootSoon(dev, reason, runCode) {
+  const boot = dev.bootCount;
+  dev.agenda.add(dev.clock.now(), () => {
+    if (dev.bootCount === boot) dev.powerCycle(reason, { runCode });
+  });
+  dev.kick();
+  dev.timersChanged();
+}
+
+/**
+ * @typedef {object} DeviceConsoleOptions
+ * @property {number} [port] TCP port on 127.0.0.1 (default 0: any free port)
+ * @property {"reject" | "replace"} [busy] see TcpConsole
+ */
+
+/**
+ * @typedef {object} DeviceConsole
+ * @property {EspruinoRepl} repl
+ * @property {TcpConsole} tcp
+ * @property {string} url `tcp://127.0.0.1:PORT`
+ * @property {number} port
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * The REPL of `dev` on a loopback TCP port.
+ * @param {SimDevice} dev
+ * @param {DeviceConsoleOptions} [options]
+ * @returns {Promise<DeviceConsole>}
+ */
+export async function openDeviceConsole(dev, options = {}) {
+  const repl = new EspruinoRepl({
+    evaluate(code) {
+      if (dev.stopped) return { error: new Error("device stopped") };
+      /** @type {import("./repl.mjs").EvalResult} */
+      let result;
+      try {
+        result = { value: runInRealm(dev.realm, code, "console") };
+      } catch (e) {
+        result = { error: e, hasError: true };
+      }
+      dev.runQueue();
+      dev.kick();
+      dev.timersChanged();
+      return result;
+    },
+  });
+  const onLine = (/** @type {string} */ line) => repl.print(line + "\n");
+  dev.on("console", onLine);
+  const tcp = new TcpConsole(repl, { port: options.port ?? 0, busy: options.busy });
+  await tcp.listen();
+  repl.showPrompt();
+  const port = tcp.address().port;
+  return {
+    repl,
+    tcp,
+    url: tcp.url,
+    port,
+    async close() {
+      dev.off("console", onLine);
+      await tcp.close();
+    },
+  };
+}
