@@ -1,0 +1,356 @@
+#!/usr/bin/env node
+// npm run flash -- --board esp32-devkitc --port /dev/ttyUSB0|tcp://HOST:PORT [--config device.json] [--secrets s.json]
+//
+// Provisions a board running Espruino with the stock `espruino` CLI, then checks the result itself (the CLI says
+// "Upload Complete" and exits 0 whatever happened). Steps:
+//  1. profile (boards/NAME.json) and config validated with the firmware's own validators (tools/flash/validator.mjs);
+//     secrets from --secrets FILE or TELEMETRY_* variables; the bundle checked against the size rule
+//     (tools/flash/plan.mjs sizeRule). Any problem: exit 2, device untouched.
+//  2. pre-flight over the console (tools/flash/link.mjs): process.env.BOARD must be the profile's board and
+//     process.env.VERSION at least the minimum (minimumVersion); Storage must have room. Otherwise exit 3.
+//  3. one CLI run: `--storage` data files (board profile, config, secrets from a 0600 temp file) and
+//     `--storage .bootcde:- BUNDLE` (code chunks, then load(".bootcde")); --secrets-only / --erase upload a small
+//     program that writes/erases and calls load(). Output is masked before it is echoed.
+//  4. read-back over the console: each file's size and E.CRC32 against the local bytes, the build version inside
+//     .bootcde, VERSION; with --address, GET /healthz and /metrics (espruino_build_info must carry the version).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname, resolve, isAbsolute } from "node:path";
+import { fileURLToPath } from "node:url";
+import http from "node:http";
+import { loadValidators } from "./flash/validator.mjs";
+import {
+  FILES, ERASE_FILES, HELP, UsageError, parseArgs, loadSecrets, secretStrings, makeMasker, maskedSecrets, sizeRule,
+  versionValue, minimumVersion, storageCost,
+} from "./flash/plan.mjs";
+import { openLink, query, isTcpPort, LinkError } from "./flash/link.mjs";
+import { runEspruinoCli } from "./flash/espruino-cli.mjs";
+import { crc32 } from "../host-sim/console/boot.mjs";
+import { assertSerialBackend } from "../host-sim/console/serial-backend.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+class DeviceError extends Error {}
+class FlashError extends Error {}
+
+/** @param {string} s */
+const log = (s) => process.stdout.write(s + "\n");
+
+/** Temp dir (0700) removed on every exit path. @type {string | undefined} */
+let tmp;
+const cleanup = () => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+};
+process.on("exit", cleanup);
+for (const sig of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
+  process.on(sig, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
+
+/** @param {string} p */
+const abs = (p) => (isAbsolute(p) ? p : resolve(process.cwd(), p));
+
+/** @param {string} file @param {string} what */
+function readJson(file, what) {
+  let text;
+  try {
+    text = readFileSync(abs(file), "utf8");
+  } catch {
+    throw new UsageError("cannot read " + what + " " + file);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(what + " " + file + " is not valid JSON: " + (e instanceof Error ? e.message : String(e)));
+  }
+}
+
+/**
+ * @param {string} url @param {number} timeoutMs @param {string} [token] bearer token (from the secrets)
+ * @returns {Promise<{status: number, body: string}>}
+ */
+function httpGet(url, timeoutMs, token) {
+  return new Promise((resolvePromise, reject) => {
+    const headers = token ? { Authorization: "Bearer " + token } : {};
+    const req = http.get(url, { timeout: timeoutMs, headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout after " + timeoutMs + " ms")));
+    req.on("error", reject);
+  });
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One console query with retries while the board reboots (connection refused, pty being re-created).
+ * @param {string} port @param {number} baud @param {string} expr @param {number} totalMs @param {string} what
+ */
+async function queryDevice(port, baud, expr, totalMs, what) {
+  const t0 = Date.now();
+  /** @type {unknown} */
+  let last;
+  for (;;) {
+    /** @type {import("./flash/link.mjs").Link | undefined} */
+    let link;
+    try {
+      link = await openLink(port, { baud, root: ROOT, timeoutMs: 3000 });
+      return await query(link, expr, { timeoutMs: Math.min(5000, Math.max(1000, totalMs - (Date.now() - t0))), what });
+    } catch (e) {
+      last = e;
+      const retry = e instanceof LinkError && (e.code === "REFUSED" || e.code === "NO_PORT" || e.code === "CLOSED");
+      if (!retry || Date.now() - t0 > totalMs) throw e;
+      await sleep(200);
+    } finally {
+      if (link) await link.close();
+    }
+  }
+}
+
+async function main() {
+  const tStart = Date.now();
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    log(HELP);
+    return 0;
+  }
+  const v = loadValidators(ROOT);
+
+  // ---- 1. everything that can be checked without the device
+  const boardFile = /[/\\]|\.json$/.test(/** @type {string} */ (args.board)) ? abs(/** @type {string} */ (args.board)) : join(ROOT, "boards", args.board + ".json");
+  if (!existsSync(boardFile)) throw new UsageError("unknown board " + JSON.stringify(args.board) + " (no " + boardFile + ")");
+  const profileIn = readJson(boardFile, "board profile");
+  const pr = v.validateBoardProfile(profileIn);
+  if (pr.errors.length) throw new UsageError("board profile " + boardFile + " is invalid:\n  " + pr.errors.join("\n  "));
+  const profile = pr.profile;
+  const profileText = JSON.stringify(profileIn);
+
+  const mode = args.erase ? "erase" : args.secretsOnly ? "secrets-only" : "flash";
+  /** @type {any} */
+  let configIn;
+  let configText = "";
+  /** @type {string | undefined} */
+  let sampler;
+  if (mode === "flash") {
+    configIn = args.config ? readJson(args.config, "config") : { schema: 1, channels: [{ name: "ch0", pin: profile.adc.pinNames[0] }] };
+    const cr = v.validateDeviceConfig(configIn, profile);
+    if (cr.errors.length) throw new UsageError("config " + (args.config ?? "(default)") + " is invalid for board " + profile.name + ":\n  " + cr.errors.join("\n  "));
+    sampler = cr.config.sampler;
+    configText = JSON.stringify(configIn);
+  } else if (args.config) throw new UsageError("--config is only used by a full flash");
+
+  const secrets = mode === "erase" ? undefined : loadSecrets(args.secrets, process.env);
+  if (mode === "secrets-only" && !secrets) throw new UsageError("--secrets-only needs secrets: --secrets FILE or TELEMETRY_WIFI_SSID/TELEMETRY_WIFI_PASSWORD/TELEMETRY_BEARER_TOKEN");
+  const secretsText = secrets ? JSON.stringify(secrets) : "";
+  const mask = makeMasker(secretStrings(secrets, secretsText));
+
+  const bundlePath = abs(args.bundle ?? join(ROOT, "dist", "firmware.min.js"));
+  let bundle = "";
+  let buildVersion = "";
+  /** @type {ReturnType<typeof sizeRule> | undefined} */
+  let size;
+  if (mode === "flash") {
+    if (!existsSync(bundlePath)) throw new UsageError("no bundle " + bundlePath + " (npm run build)");
+    bundle = readFileSync(bundlePath, "latin1");
+    if (!args.bundle && existsSync(join(ROOT, "dist", "build.json"))) {
+      buildVersion = String(JSON.parse(readFileSync(join(ROOT, "dist", "build.json"), "utf8")).version ?? "");
+      if (buildVersion && !bundle.includes(buildVersion)) buildVersion = "";
+    }
+    size = sizeRule(profile, bundle.length, [profileText.length, configText.length, secretsText.length].filter((n) => n > 0));
+    if (!size.ok) throw new UsageError(size.message);
+  }
+  const minVersion = minimumVersion(profile, sampler);
+
+  // the CLI invocation (paths in the temp dir are shown as <tmp>)
+  const tmpShown = "<tmp>";
+  /** @param {string} dir */
+  const cliArgs = (dir) => {
+    const a = ["--no-ble", "--config", "BOARD_JSON_URL=" + join(dir, "boards"), "--config", "MODULE_URL=", "-p", /** @type {string} */ (args.port ?? "PORT")];
+    if (!isTcpPort(args.port ?? "tcp://")) a.push("-b", String(args.baud));
+    if (mode === "flash") {
+      a.push("--storage", FILES.board + ":" + join(dir, "board.json"), "--storage", FILES.config + ":" + join(dir, "config.json"));
+      if (secrets) a.push("--storage", FILES.secrets + ":" + join(dir, "secrets.json"));
+      a.push("--storage", FILES.code + ":-", bundlePath);
+    } else if (mode === "secrets-only") {
+      a.push("--storage", FILES.secrets + ":" + join(dir, "secrets.json"), join(dir, "reboot.js"));
+    } else {
+      a.push(join(dir, "erase.js"));
+    }
+    return a;
+  };
+
+  log("flash plan (" + mode + ")");
+  log("  board:    " + profile.name + " (" + profile.board + "), Espruino >= " + minVersion);
+  log("  port:     " + (args.port ?? "(none: dry run)") + (args.port && !isTcpPort(args.port) ? " @ " + args.baud + " baud" : ""));
+  if (mode === "flash") {
+    log("  config:   " + (args.config ?? "(default: one channel on " + profile.adc.pinNames[0] + ")") + " -> " + FILES.config + ", sampler " + sampler);
+    log("  profile:  " + boardFile + " -> " + FILES.board);
+    log("  bundle:   " + bundlePath + " (" + bundle.length + " B" + (buildVersion ? ", build " + buildVersion : "") + ") -> " + FILES.code + "; " + size?.message);
+  }
+  if (mode !== "erase") log("  secrets:  " + mask(maskedSecrets(secrets)) + (secrets ? " -> " + FILES.secrets : ""));
+  if (mode === "erase") log("  erase:    " + ERASE_FILES.join(", "));
+  log("  cli:      espruino " + mask(cliArgs(tmpShown).join(" ")));
+  if (args.address) log("  check:    http://" + args.address + "/healthz, /metrics");
+  if (args.dryRun) {
+    log("dry run: nothing written");
+    return 0;
+  }
+  const port = /** @type {string} */ (args.port);
+
+  // ---- 2. pre-flight: the device answers, is the right board and a supported Espruino
+  if (!isTcpPort(port)) assertSerialBackend({ projectRoot: ROOT });
+  /** @type {any} */
+  let env;
+  try {
+    env = await queryDevice(
+      port, args.baud,
+      '{v:process.env.VERSION,b:process.env.BOARD,free:require("Storage").getFree(),sizes:' +
+        JSON.stringify(ERASE_FILES) + '.map(function(n){var d=require("Storage").read(n);return d===undefined?-1:d.length})}',
+      4000, "the device on " + port
+    );
+  } catch (e) {
+    throw new DeviceError(e instanceof Error ? e.message : String(e));
+  }
+  if (!env || typeof env.v !== "string") throw new DeviceError("the device on " + port + " did not report process.env.VERSION");
+  if (env.b !== profile.board) throw new DeviceError("the device on " + port + " is a " + env.b + " but profile " + profile.name + " is for " + profile.board);
+  if (!(versionValue(env.v) >= versionValue(minVersion))) {
+    throw new DeviceError("unsupported Espruino " + env.v + " on " + port + ": " + profile.name + " needs " + minVersion + " or later (see boards/README.md)");
+  }
+  if (mode === "flash" && size && typeof env.free === "number") {
+    const reclaim = (/** @type {number[]} */ (env.sizes ?? [])).reduce((s, n) => s + (n >= 0 ? storageCost(n) : 0), 0);
+    if (size.storageNeeded > env.free + reclaim) throw new DeviceError("not enough Storage on the device: need " + size.storageNeeded + " bytes, " + (env.free + reclaim) + " available");
+  }
+  log("device:     " + env.b + " Espruino " + env.v + " on " + port);
+
+  // ---- 3. the CLI run
+  tmp = mkdtempSync(join(tmpdir(), "espruino-flash-"));
+  mkdirSync(join(tmp, "boards"));
+  writeFileSync(join(tmp, "boards", profile.board + ".json"), JSON.stringify({ info: { name: profile.board, builtin_modules: ["Storage", "Wifi", "net", "http", "timer", "ESP32", "Flash", "crypto", "EspruinoWiFi"] } }));
+  if (mode === "flash") {
+    writeFileSync(join(tmp, "board.json"), profileText);
+    writeFileSync(join(tmp, "config.json"), configText);
+  }
+  if (secrets) writeFileSync(join(tmp, "secrets.json"), secretsText, { mode: 0o600 });
+  // programs for --secrets-only / --erase: > 512 bytes (shorter uploads never finish: a CLI bug), end in load()
+  const pad = 'var flashNote="' + "written by tools/flash.mjs; RAM is cleared by the load() below. ".repeat(10) + '";\n';
+  writeFileSync(join(tmp, "reboot.js"), pad + "load();\n");
+  writeFileSync(join(tmp, "erase.js"), pad + "var S=require(\"Storage\");" + JSON.stringify(ERASE_FILES) + ".forEach(function(n){S.erase(n);});\nload();\n");
+  const run = await runEspruinoCli(ROOT, cliArgs(tmp), {
+    timeoutMs: args.timeoutSec * 1000,
+    mask,
+    echo: (line) => log("  cli| " + line),
+    cwd: tmp,
+  });
+  cleanup();
+  if (run.timedOut) throw new FlashError("the espruino CLI did not finish within " + args.timeoutSec + " s (killed); the device may be half-written");
+  if (/Unable to connect|Port .* not found|Disconnected\./i.test(run.output) && !/Upload Complete/.test(run.output)) {
+    throw new FlashError("the espruino CLI could not talk to " + port);
+  }
+  log("cli:        exit " + run.code + " after " + run.ms + " ms");
+  if (args.noVerify) {
+    log("verify:     skipped (--no-verify)");
+    return 0;
+  }
+
+  // ---- 4. read-back
+  /** @type {Record<string, string>} */
+  const expected = {};
+  if (mode === "flash") {
+    expected[FILES.board] = profileText;
+    expected[FILES.config] = configText;
+    expected[FILES.code] = bundle;
+  }
+  if (secrets) expected[FILES.secrets] = secretsText;
+  const names = mode === "erase" ? ERASE_FILES : Object.keys(expected);
+  const ver = buildVersion;
+  const expr =
+    '(function(){var S=require("Storage"),c=typeof E.CRC32=="function",o={v:process.env.VERSION,b:process.env.BOARD,crc:c,f:{}};' +
+    JSON.stringify(names) +
+    '.forEach(function(n){var d=S.read(n);o.f[n]=d===undefined?null:{n:d.length,c:c?E.CRC32(d):null' +
+    (ver ? ",k:n==" + JSON.stringify(FILES.code) + "?d.indexOf(" + JSON.stringify(ver) + ")>=0:null" : "") +
+    "};});return o;})()";
+  /** @type {any} */
+  let back;
+  try {
+    back = await queryDevice(port, args.baud, expr, 15000, "the device on " + port + " after flashing");
+  } catch (e) {
+    throw new FlashError("verification failed: " + (e instanceof Error ? e.message : String(e)));
+  }
+  /** @type {string[]} */
+  const problems = [];
+  for (const n of names) {
+    const got = back.f?.[n];
+    if (mode === "erase") {
+      if (got !== null) problems.push(n + " still exists (" + got?.n + " bytes)");
+      continue;
+    }
+    // EspruinoTools 0.1.67 stores the code with a leading "\n": accept the bundle with or without it
+    const want = n === FILES.code && got && got.n === bundle.length + 1 ? "\n" + bundle : expected[n];
+    const shown = n === FILES.secrets ? "" : " (crc " + (got?.c ?? "n/a") + ")";
+    if (!got) problems.push(n + " is missing");
+    else if (got.n !== want.length) problems.push(n + ": " + got.n + " bytes on the device, " + want.length + " expected");
+    else if (back.crc && got.c !== crc32(want)) problems.push(n + ": CRC32 " + got.c + " on the device, " + crc32(want) + " expected");
+    else log("verify:     " + n + " " + got.n + " B" + (back.crc ? ", CRC32 ok" + shown : ", size ok (no E.CRC32 on this build)"));
+    if (got && n === FILES.code && ver && got.k !== true) problems.push(".bootcde does not contain build " + ver);
+  }
+  if (!(versionValue(back.v) >= versionValue(minVersion))) problems.push("VERSION " + back.v + " after reboot is below " + minVersion);
+  if (problems.length) throw new FlashError("verification failed:\n  " + problems.join("\n  "));
+  if (mode === "erase") log("verify:     " + ERASE_FILES.join(", ") + " erased");
+  if (ver) log("verify:     .bootcde holds build " + ver + "; Espruino " + back.v);
+
+  if (args.address && mode !== "erase") {
+    const base = "http://" + args.address;
+    const t0 = Date.now();
+    /** @type {{status: number, body: string} | undefined} */
+    let metrics;
+    /** @type {unknown} */
+    let lastErr;
+    while (Date.now() - t0 < 20000) {
+      try {
+        metrics = await httpGet(base + "/metrics", 5000, secrets?.token);
+        if (metrics.status === 200 || metrics.status === 401) break;
+      } catch (e) {
+        lastErr = e;
+      }
+      await sleep(250);
+    }
+    if (metrics?.status === 401) {
+      throw new FlashError("GET " + base + "/metrics: HTTP 401, the device wants a bearer token" + (secrets?.token ? " but refused the one just written" : ": pass the secrets (token) to check"));
+    }
+    if (!metrics || metrics.status !== 200) {
+      throw new FlashError("GET " + base + "/metrics failed: " + (metrics ? "HTTP " + metrics.status : lastErr instanceof Error ? lastErr.message : String(lastErr)));
+    }
+    if (!/^espruino_build_info\{/m.test(metrics.body)) throw new FlashError("GET " + base + "/metrics: no espruino_build_info");
+    if (ver && !metrics.body.includes('version="' + ver + '"')) throw new FlashError("GET " + base + "/metrics: espruino_build_info is not build " + ver);
+    log("verify:     GET /metrics 200, " + metrics.body.length + " B" + (ver ? ", espruino_build_info version " + ver : ""));
+    try {
+      const hz = await httpGet(base + "/healthz", 5000, secrets?.token);
+      if (hz.status === 200) log("verify:     GET /healthz 200");
+      else if (hz.status === 404) log("verify:     GET /healthz 404 (this firmware has no /healthz; /metrics answered)");
+      else throw new FlashError("GET " + base + "/healthz: HTTP " + hz.status);
+    } catch (e) {
+      if (e instanceof FlashError) throw e;
+      throw new FlashError("GET " + base + "/healthz failed: " + (e instanceof Error ? e.message : String(e)));
+    }
+  }
+  log("done:       " + mode + " in " + (Date.now() - tStart) + " ms");
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    cleanup();
+    const code = e instanceof UsageError ? 2 : e instanceof DeviceError || e?.name === "SerialBackendUnavailableError" ? 3 : 1;
+    process.stderr.write("flash: " + (e instanceof Error ? e.message : String(e)) + "\n");
+    process.exit(code);
+  }
+);

@@ -1,0 +1,287 @@
+// Pure parts of the flash tool: arguments, secrets, the size/JsVar rule, Storage files and output masking.
+import { readFileSync } from "node:fs";
+
+/** Storage names the firmware reads (firmware/main.ts, firmware/config). */
+export const FILES = {
+  board: "telemetry.board.json",
+  config: "telemetry.config.json",
+  secrets: "telemetry.secrets.json",
+  code: ".bootcde",
+};
+export const ERASE_FILES = [FILES.board, FILES.config, FILES.secrets, FILES.code];
+
+/** Secrets from the environment (never from argv) -> fields of telemetry.secrets.json (firmware/runtime/storage-contract.ts). */
+export const SECRET_ENV = {
+  TELEMETRY_WIFI_SSID: "ssid",
+  TELEMETRY_WIFI_PASSWORD: "password",
+  TELEMETRY_BEARER_TOKEN: "token",
+};
+
+export class UsageError extends Error {
+  /** @param {string} m */
+  constructor(m) {
+    super(m);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * @typedef {object} FlashArgs
+ * @property {string | undefined} board
+ * @property {string | undefined} port
+ * @property {string | undefined} config
+ * @property {string | undefined} secrets
+ * @property {string | undefined} bundle
+ * @property {string | undefined} address
+ * @property {number} baud
+ * @property {number} timeoutSec
+ * @property {boolean} secretsOnly
+ * @property {boolean} erase
+ * @property {boolean} dryRun
+ * @property {boolean} noVerify
+ * @property {boolean} help
+ */
+
+/**
+ * @param {string[]} argv
+ * @returns {FlashArgs}
+ */
+export function parseArgs(argv) {
+  /** @type {FlashArgs} */
+  const a = {
+    board: undefined, port: undefined, config: undefined, secrets: undefined, bundle: undefined, address: undefined,
+    baud: 115200, timeoutSec: 180, secretsOnly: false, erase: false, dryRun: false, noVerify: false, help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const eq = k.indexOf("=");
+    const key = k.startsWith("--") && eq > 0 ? k.slice(0, eq) : k;
+    const inline = k.startsWith("--") && eq > 0 ? k.slice(eq + 1) : undefined;
+    const val = () => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new UsageError(key + " needs a value");
+      return v;
+    };
+    switch (key) {
+      case "--board": a.board = val(); break;
+      case "--port": case "-p": a.port = val(); break;
+      case "--config": a.config = val(); break;
+      case "--secrets": a.secrets = val(); break;
+      case "--bundle": a.bundle = val(); break;
+      case "--address": a.address = val(); break;
+      case "--baud": case "-b": a.baud = posInt(key, val()); break;
+      case "--timeout": a.timeoutSec = posInt(key, val()); break;
+      case "--secrets-only": a.secretsOnly = true; break;
+      case "--erase": a.erase = true; break;
+      case "--dry-run": a.dryRun = true; break;
+      case "--no-verify": a.noVerify = true; break;
+      case "--help": case "-h": a.help = true; break;
+      default:
+        if (/password|token|ssid|secret=/i.test(k)) throw new UsageError("secrets are not taken from the command line: use --secrets FILE or " + Object.keys(SECRET_ENV).join("/"));
+        throw new UsageError("unknown argument " + JSON.stringify(k.length > 40 ? k.slice(0, 40) + "…" : k));
+    }
+  }
+  if (a.help) return a;
+  if (!a.board) throw new UsageError("--board NAME is required (a boards/*.json profile, e.g. esp32-devkitc)");
+  if (!a.port && !a.dryRun) throw new UsageError("--port is required (/dev/ttyUSB0 or tcp://HOST:PORT)");
+  if (a.secretsOnly && a.erase) throw new UsageError("--secrets-only and --erase exclude each other");
+  if (a.address && !/^[^:\s/]+:\d+$/.test(a.address)) throw new UsageError("--address must be HOST:PORT, got " + JSON.stringify(a.address));
+  return a;
+}
+
+/** @param {string} k @param {string} v */
+function posInt(k, v) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(k + " must be a positive integer, got " + JSON.stringify(v));
+  return n;
+}
+
+export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOST:PORT [options]
+
+  --board NAME         board profile (boards/NAME.json) or a path to a profile
+  --port P             serial device (115200 baud) or tcp://HOST:PORT of the Espruino console
+  --config FILE        device config (telemetry.config.json); default: one channel on the first ADC pin
+  --secrets FILE       JSON {"ssid","password","token"} (telemetry.secrets.json); or the environment variables
+                       TELEMETRY_WIFI_SSID, TELEMETRY_WIFI_PASSWORD, TELEMETRY_BEARER_TOKEN (never argv)
+  --secrets-only       write telemetry.secrets.json only, then reboot
+  --erase              factory reset: erase the telemetry.* files and .bootcde, then reboot
+  --dry-run            print the plan (secrets masked) and the CLI command; touch nothing
+  --address HOST:PORT  after flashing, GET /healthz and /metrics there
+  --bundle FILE        firmware bundle (default dist/firmware.min.js)
+  --baud N             serial baud rate (default 115200)
+  --timeout S          hard timeout of the espruino CLI run (default 180)
+  --no-verify          skip the read-back (not recommended: the CLI reports success whatever happens)
+
+Exit status: 0 flashed and verified; 2 bad arguments/config/bundle (device untouched); 3 device unreachable or
+unsupported (device untouched); 1 flashing or verification failed.`;
+
+/**
+ * telemetry.secrets.json as the firmware reads it (firmware/runtime/storage-contract.ts loadSecrets).
+ * @typedef {{ ssid?: string, password?: string, token?: string }} Secrets
+ */
+
+/**
+ * Secrets from a JSON file, else from the environment. Returns undefined when there are none.
+ * @param {string | undefined} file
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Secrets | undefined}
+ */
+export function loadSecrets(file, env) {
+  /** @type {unknown} */
+  let s;
+  if (file) {
+    let text;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new UsageError("cannot read --secrets " + file + ": " + (/** @type {NodeJS.ErrnoException} */ (e).code ?? "error"));
+    }
+    try {
+      s = JSON.parse(text);
+    } catch {
+      throw new UsageError("--secrets " + file + " is not valid JSON"); // no excerpt: it holds secrets
+    }
+  } else {
+    /** @type {Record<string, string>} */
+    const o = {};
+    for (const [name, field] of Object.entries(SECRET_ENV)) {
+      const v = env[name];
+      if (v !== undefined && v !== "") o[field] = v;
+    }
+    if (Object.keys(o).length === 0) return undefined;
+    s = o;
+  }
+  const errors = checkSecrets(s);
+  if (errors.length) throw new UsageError("secrets: " + errors.join("; "));
+  return /** @type {Secrets} */ (s);
+}
+
+/**
+ * The firmware's rules (values never shown): ssid 1-32, password 0-64, token 16-128 printable ASCII, no spaces.
+ * @param {unknown} s @returns {string[]}
+ */
+export function checkSecrets(s) {
+  /** @type {string[]} */
+  const e = [];
+  if (!s || typeof s !== "object" || Array.isArray(s)) return ["must be a JSON object {ssid, password, token}"];
+  const o = /** @type {Record<string, unknown>} */ (s);
+  for (const k of Object.keys(o)) if (k !== "ssid" && k !== "password" && k !== "token") e.push(JSON.stringify(k) + ": unknown field (known: ssid, password, token)");
+  if (o.ssid !== undefined && (typeof o.ssid !== "string" || o.ssid.length < 1 || o.ssid.length > 32)) e.push("ssid: must be a string of 1-32 characters (value not shown)");
+  if (o.password !== undefined && (typeof o.password !== "string" || o.password.length > 64)) e.push("password: must be a string of 0-64 characters (value not shown)");
+  if (o.token !== undefined && (typeof o.token !== "string" || !/^[\x21-\x7e]{16,128}$/.test(o.token))) {
+    e.push("token: must be 16-128 printable ASCII characters without spaces (value not shown)");
+  }
+  return e;
+}
+
+/**
+ * Every string that would reveal a secret: the values, their JSON-escaped forms, and the base64 of the file.
+ * @param {Secrets | undefined} s
+ * @param {string | undefined} fileText
+ * @returns {string[]}
+ */
+export function secretStrings(s, fileText) {
+  /** @type {string[]} */
+  const out = [];
+  const add = (/** @type {unknown} */ v) => {
+    if (typeof v !== "string" || v.length < 3) return; // too short to mask without destroying the output
+    out.push(v, JSON.stringify(v).slice(1, -1), Buffer.from(v, "utf8").toString("base64").replace(/=+$/, ""));
+  };
+  if (s) {
+    add(s.ssid);
+    add(s.password);
+    add(s.token);
+  }
+  if (fileText) out.push(Buffer.from(fileText, "latin1").toString("base64"));
+  return [...new Set(out)].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A function that masks secrets in text (also every atob("…") payload, where the CLI puts Storage data).
+ * @param {string[]} secrets
+ */
+export function makeMasker(secrets) {
+  return (/** @type {string} */ text) => {
+    let t = text.replace(/atob\("[^"]*"\)/g, 'atob("…")');
+    for (const s of secrets) if (s) t = t.split(s).join("***");
+    return t;
+  };
+}
+
+/** The plan's view of secrets: field names, values masked. @param {Secrets | undefined} s */
+export function maskedSecrets(s) {
+  if (!s) return "none (telemetry.secrets.json left as it is)";
+  /** @type {string[]} */
+  const parts = [];
+  for (const k of /** @type {const} */ (["ssid", "password", "token"])) if (s[k] !== undefined) parts.push(k + "=***");
+  return parts.join(", ");
+}
+
+/**
+ * RAM estimate of the firmware code, in JsVars. Espruino keeps code as text (dialect §5). Measured on the real
+ * interpreter (toolchain.md): a 15 835-byte minified program occupied 2 116 JsVars of 14 bytes after a RAM upload,
+ * i.e. 0.535 x jsVarBytes characters per JsVar; running it from Storage (.bootcde, memory-mapped flash) saved
+ * about 7% more. So: ceil(bytes / (0.535 x jsVarBytes) x 0.93).
+ * @param {number} bytes @param {number} jsVarBytes
+ */
+export function codeJsVars(bytes, jsVarBytes) {
+  return Math.ceil((bytes / (0.535 * jsVarBytes)) * 0.93);
+}
+
+/** JsVars kept out of the code budget for the network stack and HTTP: 4 concurrent connections x 100. */
+export const NETWORK_HEADROOM_JSVARS = 400;
+
+/** Flash bytes of a Storage file (host-sim/storage.mjs, Espruino jsflash.c): 32-byte header + data aligned to 4. */
+export function storageCost(/** @type {number} */ size) {
+  return 32 + ((size + 3) & ~3);
+}
+
+/**
+ * The size rule. Code budget = profile.reservedJsVars (the part of RAM the profile keeps for code, network stack
+ * and HTTP responses; the sampling state has the rest, checked by validateDeviceConfig) minus
+ * NETWORK_HEADROOM_JSVARS. Storage: the four files must fit the profile's storageBytes (when it has one).
+ * @param {{ jsVars: number, jsVarBytes: number, reservedJsVars: number, storageBytes?: number, name: string }} profile
+ * @param {number} bundleBytes
+ * @param {number[]} dataFileBytes
+ * @returns {{ ok: boolean, codeJsVars: number, budget: number, storageNeeded: number, message: string }}
+ */
+export function sizeRule(profile, bundleBytes, dataFileBytes) {
+  const est = codeJsVars(bundleBytes, profile.jsVarBytes);
+  const budget = profile.reservedJsVars - NETWORK_HEADROOM_JSVARS;
+  const storageNeeded = [bundleBytes, ...dataFileBytes].reduce((s, n) => s + storageCost(n), 0);
+  if (est > budget) {
+    return {
+      ok: false, codeJsVars: est, budget, storageNeeded,
+      message: "bundle too large for " + profile.name + ": " + bundleBytes + " bytes ≈ " + est + " JsVars of code, budget " + budget +
+        " (reservedJsVars " + profile.reservedJsVars + " − " + NETWORK_HEADROOM_JSVARS + " network headroom)",
+    };
+  }
+  if (profile.storageBytes !== undefined && storageNeeded > profile.storageBytes) {
+    return { ok: false, codeJsVars: est, budget, storageNeeded, message: "files need " + storageNeeded + " bytes of Storage but " + profile.name + " has " + profile.storageBytes };
+  }
+  return { ok: true, codeJsVars: est, budget, storageNeeded, message: "≈ " + est + " of " + budget + " JsVars for code, " + storageNeeded + " bytes of Storage" };
+}
+
+/**
+ * "2v29" / "2v29.12" as a comparable number (2v29 -> 229.0, 2v29.12 -> 229.12); NaN if not a version.
+ * @param {unknown} v
+ */
+export function versionValue(v) {
+  const m = /^(\d+)v(\d\d)(?:\.(\d+))?/.exec(String(v));
+  if (!m) return NaN;
+  return Number(m[1]) * 100 + Number(m[2]) + (m[3] ? Number("0." + m[3]) : 0);
+}
+
+/**
+ * The lowest Espruino version the flash accepts: the profile's version (its facts, .bootcde semantics and
+ * save() refusal are for it) and the chosen sampler's minVersion, whichever is higher.
+ * @param {{ version: string, strategies: Record<string, { minVersion?: string }> }} profile
+ * @param {string | undefined} sampler
+ */
+export function minimumVersion(profile, sampler) {
+  let min = profile.version;
+  const sv = sampler ? profile.strategies[sampler]?.minVersion : undefined;
+  if (sv && versionValue(sv) > versionValue(min)) min = sv;
+  return min;
+}
