@@ -54,3 +54,21 @@ interface EspStorageModule {
 }
 declare function require(name: "http"): EspHttpModule;
 declare function require(name: "Storage"): EspStorageModule;
+
+// ---- runtime (firmware/runtime/*) ----
+declare namespace E {
+  function enableWatchdog(timeout: number, isAuto?: boolean): void;
+  function on(event: "init", callback: () => void): void;
+}
+
+/** require("Wifi") on ESP32 and require("EspruinoWiFi"): the subset the runtime uses. Events: "connected",
+ *  "disconnected" ({ssid, mac, reason, msg}), "associated". */
+interface EspWifi {
+  connect(ssid: string, options: { password?: string }, cb?: (err?: unknown) => void): void;
+  setHostname?(name: string, cb?: () => void): void;
+  getDetails?(cb?: (d: unknown) => void): { rssi?: number; status?: string } | undefined;
+  on?(event: string, fn: (details?: unknown) => void): void;
+  removeListener?(event: string, fn: (details?: unknown) => void): void;
+}
+declare function require(name: "Wifi"): EspWifi;
+declare function require(name: "EspruinoWiFi"): EspWifi;

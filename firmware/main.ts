@@ -1,73 +1,31 @@
-// Boot entry of the firmware bundle: builds the registry and serves it on GET /metrics, streamed one
-// family per `drain` event with chunked encoding (never the whole body as one string).
-import { BUILD_VERSION } from "./build-info";
-import { boardName, listenHttp, log, now, readStorageJson } from "./platform";
-import { Registry } from "./metrics/registry";
-import { Cursor } from "./exposition/cursor";
-import { contentType, negotiate } from "./exposition/format";
+// Boot entry of the firmware bundle. Everything happens in runtime/boot.ts; this file runs it once per
+// execution of the bundle and hooks E.on('init') so code restored by save() starts again at power-up.
+// Re-running the bundle (load(), a second upload without reset()) stops the previous instance first.
+import { globalObject, onInitEvent } from "./platform.js";
+import { boot } from "./runtime/boot.js";
+import { GLOBAL_NAME } from "./runtime/state.js";
+import type { Runtime } from "./runtime/state.js";
 
-var DEFAULT_PORT = 80;
+var BOOT_FN = "__telemetryBoot";
+var INIT_HOOK = "__telemetryInit";
 
-/** A response being streamed: the cursor is the per-request state (no closure per request). */
-interface MetricsResponse extends EspHttpResponse {
-  cur?: Cursor | null;
-}
-
-var registry = new Registry({ clock: now });
-registry
-  .gauge({
-    name: "espruino_build_info",
-    help: "Firmware build and board; the value is always 1.",
-    labelNames: ["version", "board"],
-  })
-  .labels([BUILD_VERSION, boardName()])
-  .set(1);
-var scrapes = registry.counter({ name: "espruino_scrapes_total", help: "Requests for /metrics answered since boot." });
-
-function configuredPort(): number {
-  var cfg = readStorageJson("telemetry.config.json") as { port?: number } | undefined;
-  if (cfg && typeof cfg.port === "number" && cfg.port > 0 && cfg.port < 65536) return cfg.port;
-  return DEFAULT_PORT;
-}
-
-/** Header value by case-insensitive name (Espruino keeps the client's spelling). */
-function header(req: EspHttpRequest, name: string): string | undefined {
-  var h = req.headers;
-  for (var k in h) if (k.toLowerCase() === name) return h[k];
-  return undefined;
-}
-
-/** `drain` listener shared by all responses: writes the next family, or ends the response. */
-function onDrain(this: MetricsResponse): void {
-  var c = this.cur;
-  if (c && !c.next(this)) {
-    this.cur = null;
-    this.end();
-  }
-}
-
-function onRequest(req: EspHttpRequest, res: MetricsResponse): void {
-  var path = req.url;
-  var q = path.indexOf("?");
-  if (q >= 0) path = path.substring(0, q);
-  if (path !== "/metrics") {
-    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
-    res.end("not found\n");
+/** E.on('init'): right after the top-level run of the same power-up it only ends the fresh window; after a
+ *  power-up that restored saved RAM it boots again (with the newest bundle's boot function). */
+function onInit(): void {
+  var g = globalObject();
+  var rt = g[GLOBAL_NAME] as Runtime | undefined;
+  if (rt && rt.fresh && !rt.stopped) {
+    rt.fresh = false;
     return;
   }
-  if (req.method !== "GET") {
-    res.writeHead(405, { "Content-Type": "text/plain; charset=utf-8", Allow: "GET" });
-    res.end("method not allowed\n");
-    return;
-  }
-  scrapes.inc();
-  var fmt = negotiate(header(req, "accept"));
-  res.writeHead(200, { "Content-Type": contentType(fmt), "Transfer-Encoding": "chunked" });
-  res.cur = new Cursor().open(registry, fmt);
-  res.on("drain", onDrain);
-  onDrain.call(res);
+  var b = g[BOOT_FN] as (() => Runtime) | undefined;
+  if (typeof b === "function") b();
 }
 
-var port = configuredPort();
-listenHttp(port, onRequest);
-log("espruino-telemetry " + BUILD_VERSION + " listening on port " + port);
+var glob = globalObject();
+glob[BOOT_FN] = boot;
+if (!glob[INIT_HOOK]) {
+  glob[INIT_HOOK] = 1;
+  onInitEvent(onInit);
+}
+boot();

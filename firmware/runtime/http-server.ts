@@ -1,0 +1,203 @@
+// The HTTP server: GET /metrics (streamed, one family per 'drain', chunked), GET /healthz, GET / (status).
+// Every path ends its response. Per-request state lives on `res`; the listeners are the module-level
+// functions onDrain/onClose using `this` (no closure per request, so no garbage per scrape).
+import { listenHttp, now } from "../platform.js";
+import { Cursor } from "../exposition/cursor.js";
+import { contentType, negotiate, TEXT } from "../exposition/format.js";
+import { fmtValue } from "../exposition/number.js";
+import { AUTH_REALM, bearerOk } from "./auth.js";
+import { wifiUp } from "./wifi.js";
+import type { Runtime } from "./state.js";
+import { BUILD_VERSION } from "../build-info.js";
+
+var TEXT_PLAIN = "text/plain; charset=utf-8";
+/** The instance new requests are served by (set by serve()). */
+var current: Runtime | null = null;
+
+/** A response and the state of its request. */
+interface Res extends EspHttpResponse {
+  rt?: Runtime;
+  /** request arrival, seconds */
+  t0?: number;
+  /** /metrics: the cursor while families remain */
+  cur?: Cursor | null;
+  /** counted in rt.streams */
+  live?: boolean;
+  /** end() sent after the last family */
+  fin?: boolean;
+}
+
+/** Header value by case-insensitive name (Espruino keeps the client's spelling). */
+function header(req: EspHttpRequest, name: string): string | undefined {
+  var h = req.headers;
+  for (var k in h) if (k.toLowerCase() === name) return h[k];
+  return undefined;
+}
+
+function count(rt: Runtime, code: number): void {
+  var c = rt.m.codes["" + code];
+  if (c) c.inc();
+}
+
+/** A small complete response. `hName`/`hValue`: one extra header (Allow, Retry-After, WWW-Authenticate). */
+function reply(rt: Runtime, res: Res, code: number, body: string, hName?: string, hValue?: string): void {
+  var h: { [name: string]: string } = { "Content-Type": TEXT_PLAIN, "Content-Length": "" + body.length };
+  if (hName) h[hName] = hValue as string;
+  count(rt, code);
+  res.writeHead(code, h);
+  res.end(body);
+}
+
+/** Writes the next family, or ends the response after the last one. */
+function step(res: Res, c: Cursor): void {
+  try {
+    if (!c.next(res)) {
+      res.cur = null;
+      res.fin = true;
+      res.end();
+    }
+  } catch (e) {
+    // the socket went away between two families: the 'close' listener settles the books
+    res.cur = null;
+  }
+}
+
+/** 'drain' listener shared by all /metrics responses. */
+function onDrain(this: Res): void {
+  var c = this.cur;
+  if (c) step(this, c);
+}
+
+/** 'close' listener shared by all /metrics responses: frees the stream slot exactly once. */
+function onClose(this: Res): void {
+  var rt = this.rt as Runtime;
+  if (this.live) {
+    this.live = false;
+    rt.streams--;
+  }
+  if (this.fin) rt.m.scrapeSeconds.set(now() - (this.t0 as number));
+  // abandoned mid-body: drop the cursor (nothing else refers to the response)
+  this.cur = null;
+}
+
+/** Request line sanity: an upper-case method token and a path starting with "/" without spaces or controls. */
+function validLine(method: string, url: string): boolean {
+  if (typeof method !== "string" || method.length < 1 || method.length > 16) return false;
+  var i: number;
+  for (i = 0; i < method.length; i++) {
+    var m = method.charCodeAt(i);
+    if (m < 65 || m > 90) return false;
+  }
+  if (typeof url !== "string" || url.length < 1 || url.length > 1024 || url.charAt(0) !== "/") return false;
+  for (i = 0; i < url.length; i++) {
+    var u = url.charCodeAt(i);
+    if (u <= 32 || u >= 127) return false;
+  }
+  return true;
+}
+
+function serveMetrics(rt: Runtime, req: EspHttpRequest, res: Res): void {
+  if (rt.streams >= rt.maxStreams) {
+    reply(rt, res, 503, "busy: " + rt.maxStreams + " scrapes in progress\n", "Retry-After", "1");
+    return;
+  }
+  var fmt = rt.textOnly ? TEXT : negotiate(header(req, "accept"));
+  var c = new Cursor();
+  if (rt.streams > 0) {
+    // another body is still streaming from the values the collectors set for it: running them again now
+    // would change families that body has not sent yet, so this one is served from the same snapshot
+    c.r = rt.reg;
+    c.f = fmt;
+    c.i = 0;
+  } else c.open(rt.reg, fmt);
+  rt.streams++;
+  res.live = true;
+  res.fin = false;
+  rt.m.scrapes.inc();
+  count(rt, 200);
+  res.writeHead(200, { "Content-Type": contentType(fmt), "Transfer-Encoding": "chunked" });
+  res.on("close", onClose);
+  res.on("drain", onDrain);
+  res.cur = c;
+  step(res, c);
+}
+
+/** Unhealthy reason, or "" when healthy. */
+export function unhealthy(rt: Runtime): string {
+  if (!rt.config) return "config invalid";
+  if (!rt.sampling) return "sampling not running";
+  if (rt.sampling.stalled()) return "sampling stalled";
+  return "";
+}
+
+/** The status page (plain text, a few hundred bytes). Secrets never appear in it. */
+export function statusText(rt: Runtime): string {
+  var up = Math.floor(now() - rt.t0);
+  var t = "espruino-telemetry " + BUILD_VERSION + "\n";
+  t += "device: " + rt.device + (rt.location ? " (" + rt.location + ")" : "") + "\n";
+  t += "board: " + (rt.profile ? rt.profile.name : "unknown") + "\n";
+  t += "uptime: " + up + " s, boots: " + rt.boots + "\n";
+  t += "config: " + (rt.config ? "valid" : "INVALID") + "\n";
+  for (var i = 0; i < rt.errors.length; i++) t += "  error: " + rt.errors[i] + "\n";
+  var why = unhealthy(rt);
+  t += "health: " + (why ? why : "ok") + "\n";
+  t += "wifi: " + (rt.wifi ? (wifiUp() ? "connected" : "not connected") + ", attempts " + rt.wifi.n : "off") + "\n";
+  var s = rt.sampling;
+  if (rt.config && s) {
+    t += "sampling: " + s.strategy + ", " + rt.config.sampleRateHz + " Hz per channel\n";
+    var ch = rt.config.channels;
+    var n = s.channels();
+    for (var j = 0; j < n; j++) {
+      var tot = s.totals(j);
+      t +=
+        "  " + s.channelName(j) + " (" + (j < ch.length ? ch[j].pin : "?") + "): last " + fmtValue(s.lastVolts(j)) + " " + (j < ch.length ? ch[j].unit : "") +
+        ", taken " + fmtValue(tot.taken) + ", dropped " + fmtValue(tot.dropped) + ", buffered " + fmtValue(tot.buffered) + "\n";
+    }
+  } else t += "sampling: off\n";
+  t += "scrapes: " + fmtValue(rt.m.scrapes.get()) + ", streaming now: " + rt.streams + "\n";
+  return t;
+}
+
+function onRequest(req: EspHttpRequest, res: Res): void {
+  var rt = current as Runtime;
+  res.rt = rt;
+  res.t0 = now();
+  var method = req.method;
+  var path = req.url;
+  if (!validLine(method, path)) {
+    reply(rt, res, 400, "bad request\n");
+    return;
+  }
+  var q = path.indexOf("?");
+  if (q >= 0) path = path.substring(0, q);
+  var route = path === "/metrics" ? 1 : path === "/healthz" ? 2 : path === "/" ? 3 : 0;
+  if (!route) {
+    reply(rt, res, 404, "not found\n");
+    return;
+  }
+  if (method !== "GET") {
+    reply(rt, res, 405, "method not allowed\n", "Allow", "GET");
+    return;
+  }
+  if (route !== 2 && rt.token && !bearerOk(header(req, "authorization"), rt.token)) {
+    reply(rt, res, 401, "unauthorized\n", "WWW-Authenticate", AUTH_REALM);
+    return;
+  }
+  if (route === 1) {
+    serveMetrics(rt, req, res);
+    return;
+  }
+  if (route === 2) {
+    var why = unhealthy(rt);
+    if (why) reply(rt, res, 503, why + "\n");
+    else reply(rt, res, 200, "ok\n");
+    return;
+  }
+  reply(rt, res, 200, statusText(rt));
+}
+
+/** Listens on rt.port; throws when the socket cannot be created. */
+export function serve(rt: Runtime): EspHttpServer {
+  current = rt;
+  return listenHttp(rt.port, onRequest);
+}

@@ -1,0 +1,139 @@
+// The runtime's own metrics (docs/metrics.md, component runtime/http server/wifi/config). Every labelled
+// family is pre-initialised with all its known label values, so no series appears late.
+import { BUILD_VERSION } from "../build-info.js";
+import { boardName, memoryJsVars, now, takeErrorFlags } from "../platform.js";
+import type { Registry } from "../metrics/registry.js";
+import type { CounterChild, GaugeChild } from "../metrics/metric.js";
+
+/** Error flags E.getErrorFlags() can report (it clears them on every call, so they are latched here). */
+export var ERROR_FLAGS = ["FIFO_FULL", "BUFFER_FULL", "CALLBACK", "LOW_MEMORY", "MEMORY", "MEMORY_BUSY", "UART_OVERFLOW"];
+/** Status codes the server answers with; each has a series from boot. */
+export var HTTP_CODES = ["200", "400", "401", "404", "405", "503"];
+
+export interface SelfMetrics {
+  uptime: GaugeChild;
+  boots: CounterChild;
+  memFree: GaugeChild;
+  memUsed: GaugeChild;
+  memTotal: GaugeChild;
+  /** flag name -> its series */
+  flags: { [flag: string]: GaugeChild };
+  scrapes: CounterChild;
+  scrapeSeconds: GaugeChild;
+  /** "200" ... -> espruino_http_requests_total{code} */
+  codes: { [code: string]: CounterChild };
+  wifiUp: GaugeChild;
+  wifiReconnects: CounterChild;
+  rssi: GaugeChild;
+  configValid: GaugeChild;
+}
+
+/** The scrape-time collector: uptime, memory, latched error flags, RSSI. */
+export interface RuntimeCollector {
+  name: string;
+  collect(reg: Registry): void;
+  m: SelfMetrics;
+  /** boot time, seconds */
+  t0: number;
+  /** latched error flags (1 once seen since boot) */
+  seen: { [flag: string]: number };
+  /** RSSI source: returns NaN while not connected */
+  rssi: () => number;
+}
+
+/** Reads E.getErrorFlags() and latches every flag it reports into the error_flags gauges. */
+export function latchErrorFlags(c: RuntimeCollector): void {
+  var f = takeErrorFlags();
+  for (var i = 0; i < f.length; i++) {
+    var name = "" + f[i];
+    c.seen[name] = 1;
+    var g = c.m.flags[name];
+    if (g) g.set(1);
+  }
+}
+
+function collectRuntime(this: RuntimeCollector): void {
+  var m = this.m;
+  m.uptime.set(now() - this.t0);
+  var mem = memoryJsVars();
+  m.memFree.set(mem.free);
+  m.memUsed.set(mem.usage);
+  m.memTotal.set(mem.total);
+  latchErrorFlags(this);
+  m.rssi.set(this.rssi());
+}
+
+function noRssi(): number {
+  return NaN;
+}
+
+/** Registers every runtime family in `reg` (get-or-create) and returns their series. */
+export function registerSelfMetrics(reg: Registry, device: string, location: string): SelfMetrics {
+  reg
+    .gauge({ name: "espruino_build_info", help: "Firmware build and board; the value is always 1.", labelNames: ["version", "board"] })
+    .labels([BUILD_VERSION, boardName()])
+    .set(1);
+  reg
+    .gauge({ name: "espruino_device_info", help: "Device identity from the configuration; the value is always 1.", labelNames: ["device", "location"] })
+    .labels([device, location])
+    .set(1);
+  var configValid = reg.gauge({
+    name: "espruino_config_valid",
+    help: "1 when the stored configuration was loaded and valid, else 0 (defaults in use).",
+  });
+  var uptime = reg.gauge({ name: "espruino_uptime_seconds", help: "Seconds since the firmware booted." });
+  var boots = reg.counter({ name: "espruino_boots_total", help: "Boots of this device, persisted in Storage across resets." });
+  var mem = reg.gauge({
+    name: "espruino_memory_jsvars",
+    help: "Interpreter memory in JsVars by state (free, used, total).",
+    labelNames: ["state"],
+    preset: [["free"], ["used"], ["total"]],
+  });
+  var i: number;
+  var flagPreset: string[][] = [];
+  for (i = 0; i < ERROR_FLAGS.length; i++) flagPreset.push([ERROR_FLAGS[i]]);
+  var flagFam = reg.gauge({
+    name: "espruino_error_flags",
+    help: "Interpreter error flags (1 set, 0 clear), e.g. LOW_MEMORY, FIFO_FULL.",
+    labelNames: ["flag"],
+    preset: flagPreset,
+  });
+  var flags: { [flag: string]: GaugeChild } = {};
+  for (i = 0; i < ERROR_FLAGS.length; i++) flags[ERROR_FLAGS[i]] = flagFam.labels([ERROR_FLAGS[i]]);
+  var scrapes = reg.counter({ name: "espruino_scrapes_total", help: "Requests for /metrics answered since boot." });
+  var scrapeSeconds = reg.gauge({ name: "espruino_scrape_duration_seconds", help: "Time spent serving the previous /metrics response." });
+  var codePreset: string[][] = [];
+  for (i = 0; i < HTTP_CODES.length; i++) codePreset.push([HTTP_CODES[i]]);
+  var reqFam = reg.counter({
+    name: "espruino_http_requests_total",
+    help: "HTTP requests answered since boot, by status code.",
+    labelNames: ["code"],
+    preset: codePreset,
+  });
+  var codes: { [code: string]: CounterChild } = {};
+  for (i = 0; i < HTTP_CODES.length; i++) codes[HTTP_CODES[i]] = reqFam.labels([HTTP_CODES[i]]);
+  var wifiUp = reg.gauge({ name: "espruino_wifi_connected", help: "1 while Wi-Fi has an IP address, else 0." });
+  var wifiReconnects = reg.counter({ name: "espruino_wifi_reconnects_total", help: "Wi-Fi reconnect attempts since boot." });
+  var rssi = reg.gauge({ name: "espruino_wifi_rssi_dbm", help: "Wi-Fi received signal strength." });
+  rssi.set(NaN);
+  return {
+    uptime: uptime,
+    boots: boots,
+    memFree: mem.labels(["free"]),
+    memUsed: mem.labels(["used"]),
+    memTotal: mem.labels(["total"]),
+    flags: flags,
+    scrapes: scrapes,
+    scrapeSeconds: scrapeSeconds,
+    codes: codes,
+    wifiUp: wifiUp,
+    wifiReconnects: wifiReconnects,
+    rssi: rssi,
+    configValid: configValid,
+  };
+}
+
+/** The collector object (state on the object, collect() a shared function). */
+export function runtimeCollector(m: SelfMetrics, t0: number): RuntimeCollector {
+  return { name: "runtime", collect: collectRuntime, m: m, t0: t0, seen: {}, rssi: noRssi };
+}

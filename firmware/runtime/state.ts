@@ -1,0 +1,44 @@
+// The running instance: everything one boot created, kept on global.__telemetry so a re-run of the boot
+// code can stop it (timers, server, sampler, Wi-Fi handlers) before starting again.
+import type { Registry } from "../metrics/registry.js";
+import type { BoardProfile } from "../config/board-profile.js";
+import type { DeviceConfig } from "../config/device-config.js";
+import type { SamplingHandle } from "./sampling-api.js";
+import type { RuntimeCollector, SelfMetrics } from "./self-metrics.js";
+import type { WifiCtl } from "./wifi.js";
+
+export var GLOBAL_NAME = "__telemetry";
+
+export interface Runtime {
+  /** boot time (getTime), seconds */
+  t0: number;
+  boots: number;
+  reg: Registry;
+  m: SelfMetrics;
+  col: RuntimeCollector;
+  profile: BoardProfile | null;
+  config: DeviceConfig | null;
+  /** config errors and start-up failures, shown on / */
+  errors: string[];
+  /** bearer token ("" = no auth) */
+  token: string;
+  /** true: always the text format (config exposition "text") */
+  textOnly: boolean;
+  port: number;
+  srv: EspHttpServer | null;
+  sampling: SamplingHandle | null;
+  wifi: WifiCtl | null;
+  /** /metrics responses being streamed, and the cap */
+  streams: number;
+  maxStreams: number;
+  /** main-loop interval (watchdog kick, error flags), listen retry timer */
+  loop: number;
+  retry: number;
+  device: string;
+  location: string;
+  /** set by the top-level run; the E.on('init') of the same power-up clears it instead of booting again */
+  fresh: boolean;
+  stopped: boolean;
+  /** stops this instance (idempotent); a function of the bundle that started it */
+  stop: () => void;
+}

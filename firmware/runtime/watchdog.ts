@@ -1,0 +1,37 @@
+// The main-loop interval: feeds the watchdog (enabled with isAuto=false, so only this interval kicks it:
+// a callback that hangs the interpreter for watchdogSeconds reboots the board), latches error flags and
+// ends the boot's "fresh" window. Runs once a second whatever the sampler does.
+import { enableWatchdog, every, kickWatchdog, log } from "../platform.js";
+import { latchErrorFlags } from "./self-metrics.js";
+import type { Runtime } from "./state.js";
+
+export var LOOP_MS = 1000;
+/** Shortest watchdog the 1 s kick interval can feed with margin. */
+export var MIN_WATCHDOG_SECONDS = 3;
+
+var active: Runtime | null = null;
+var dog = false;
+
+function tick(): void {
+  var rt = active;
+  if (!rt || rt.stopped) return;
+  if (dog) kickWatchdog();
+  rt.fresh = false;
+  latchErrorFlags(rt.col);
+}
+
+/** Enables the watchdog per the profile (watchdogSeconds; absent or 0 = none) and starts the main loop. */
+export function startLoop(rt: Runtime): number {
+  active = rt;
+  var p = rt.profile as { watchdogSeconds?: unknown } | null;
+  var s = p ? p.watchdogSeconds : undefined;
+  dog = false;
+  if (typeof s === "number" && s >= MIN_WATCHDOG_SECONDS && Math.floor(s) === s) {
+    enableWatchdog(s);
+    dog = true;
+    log("watchdog: " + s + " s, kicked every " + LOOP_MS / 1000 + " s");
+  } else if (s !== undefined && s !== 0) {
+    rt.errors.push("telemetry.board.json: watchdogSeconds: must be 0 or a whole number >= " + MIN_WATCHDOG_SECONDS + " (watchdog not enabled)");
+  }
+  return every(LOOP_MS, tick);
+}
