@@ -18,7 +18,8 @@ export const DEFAULT_BOARD = "esp32-devkitc";
  * @property {{bits: number, pins: number[], fullScaleVolts: number}} adc
  * @property {{count: number, prefix: string}} pins
  * @property {number} [timerMinMs]  minimum timer period
- * @property {{instructionsPerSecond?: number, perStatement?: number}} [cost] placeholder for the cost model
+ * @property {{perStatementUs?: number, instructionsPerSecond?: number, perStatement?: number}} [cost]  cost model:
+ *   device microseconds charged per executed statement (host-sim/cost.mjs)
  * @property {number} [storageBytes]
  */
 

@@ -496,8 +496,8 @@ export class SimDevice extends EventEmitter {
     if (this.stopped) return 0;
     this.hostPass();
     this.net.pass();
-    this.runQueue();
     this.hw.idle();
+    this.runQueue();
     let fired = 0;
     if (runTimers) {
       for (const t of this.timers.takeDue(this.clock.now())) {

@@ -4,8 +4,10 @@ import { SimDevice } from "../../host-sim/index.mjs";
 import { codeDevice } from "./helpers.js";
 
 const devices: SimDevice[] = [];
+// These tests pin down the timer queue's own semantics, so the statement cost model is off here (with it on,
+// callbacks take device time: see cost-model.test.ts).
 async function boot(code: string): Promise<SimDevice> {
-  const d = codeDevice(code);
+  const d = codeDevice(code, { costModel: false });
   devices.push(d);
   await d.boot();
   return d;
