@@ -1,0 +1,296 @@
+// The device runtime (firmware/runtime/*) in the simulator: dist/firmware.min.js, real HTTP on 127.0.0.1,
+// virtual clock. Asserted quantities are deterministic (status codes, headers, counters, virtual times,
+// simulated sockets/timers/JsVars); nothing depends on wall time.
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { SimDevice } from "../../host-sim/index.mjs";
+import { openMetricsParse, promtoolCheckMetrics } from "../support/system-tools.js";
+import {
+  config, ensureBuilt, get, makeDevice, PASSWORD, raw, samples, settle, SSID, TOKEN, typeCounts, unaccounted,
+} from "./helpers.js";
+import type { Opts } from "./helpers.js";
+
+const OM_ACCEPT = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
+const devices: SimDevice[] = [];
+beforeAll(() => ensureBuilt());
+afterEach(async () => {
+  while (devices.length) await (devices.pop() as SimDevice).stop();
+});
+
+async function boot(o: Opts = {}, port = 80): Promise<{ d: SimDevice; port: number }> {
+  const d = makeDevice(o);
+  devices.push(d);
+  await d.boot();
+  d.advance(2000);
+  return { d, port: d.hostPort(port) as number };
+}
+
+const openSockets = (d: SimDevice) => d.net.socketsInUse();
+const rt = (d: SimDevice, expr: string) => d.evaluate("__telemetry." + expr);
+
+describe("GET /metrics", () => {
+  it("streams valid text and OpenMetrics bodies, chunked, with every sample accounted for", async () => {
+    const { d, port } = await boot();
+    const t = await get(port, "/metrics");
+    expect(t.status).toBe(200);
+    expect(t.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8");
+    expect(t.headers["transfer-encoding"]).toBe("chunked");
+    expect(promtoolCheckMetrics(t.body)).toEqual({ status: 0, output: "" });
+    for (const n of Object.values(typeCounts(t.body))) expect(n).toBe(1);
+    const s = samples(t.body);
+    expect(s.get("espruino_config_valid")).toBe(1);
+    expect(s.get("espruino_boots_total")).toBe(1);
+    expect(s.get("espruino_wifi_connected")).toBe(1);
+    expect(s.get('espruino_device_info{device="dev-1",location="lab"}')).toBe(1);
+    for (const code of ["200", "400", "401", "404", "405", "503"]) expect(s.has('espruino_http_requests_total{code="' + code + '"}')).toBe(true);
+    for (const st of ["free", "used", "total"]) expect(s.get('espruino_memory_jsvars{state="' + st + '"}')).toBeGreaterThan(0);
+    expect(s.get('espruino_error_flags{flag="LOW_MEMORY"}')).toBe(0);
+    const un = unaccounted(t.body);
+    expect(Object.keys(un).length).toBe(2);
+    for (const v of Object.values(un)) expect(v).toBe(0);
+    d.advance(1000);
+    const om = await get(port, "/metrics", { Accept: OM_ACCEPT });
+    expect(om.headers["content-type"]).toBe("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    expect(om.body.endsWith("# EOF\n")).toBe(true);
+    const parsed = openMetricsParse(om.body);
+    expect(parsed.error).toBeUndefined();
+    expect(parsed.ok).toBe(true);
+    // the previous scrape completed: its duration and the 200 are counted
+    const s2 = samples((await get(port, "/metrics")).body);
+    expect(s2.get('espruino_http_requests_total{code="200"}')).toBe(3);
+    expect(s2.get("espruino_scrapes_total")).toBe(3);
+    expect(s2.get("espruino_scrape_duration_seconds")).toBeGreaterThanOrEqual(0);
+    expect(d.errors).toEqual([]);
+  });
+
+  it("config exposition text: OpenMetrics is never served", async () => {
+    const { port } = await boot({ config: config({ exposition: "text" }) });
+    const r = await get(port, "/metrics", { Accept: OM_ACCEPT });
+    expect(r.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8");
+  });
+});
+
+describe("routes and status codes", () => {
+  it("400 / 404 / 405 / healthz / status page / 8 KB headers, each counted by code", async () => {
+    const { d, port } = await boot();
+    expect((await raw(port, "GARBAGE\r\n\r\n")).status).toBe(400);
+    expect((await raw(port, "GET metrics HTTP/1.1\r\n\r\n")).status).toBe(400);
+    expect((await raw(port, "get /metrics HTTP/1.1\r\n\r\n")).status).toBe(400);
+    expect((await get(port, "/nope")).status).toBe(404);
+    const p = await raw(port, "POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc");
+    expect(p.status).toBe(405);
+    expect(p.headers["allow"]).toBe("GET");
+    const h = await raw(port, "HEAD /healthz HTTP/1.1\r\n\r\n");
+    expect(h.status).toBe(405);
+    const hz = await get(port, "/healthz");
+    expect([hz.status, hz.body]).toEqual([200, "ok\n"]);
+    const big = await get(port, "/metrics?x=1", { "X-Big": "a".repeat(8192) });
+    expect(big.status).toBe(200);
+    const st = await get(port, "/");
+    expect(st.status).toBe(200);
+    expect(st.body).toContain("config: valid");
+    expect(st.body).toMatch(/uptime: \d+ s/);
+    expect(st.body).toMatch(/a \(D32\): last 1\.\d+ volts, taken \d+, dropped \d+/);
+    const s = samples((await get(port, "/metrics")).body);
+    expect(s.get('espruino_http_requests_total{code="400"}')).toBe(3);
+    expect(s.get('espruino_http_requests_total{code="404"}')).toBe(1);
+    expect(s.get('espruino_http_requests_total{code="405"}')).toBe(2);
+    expect(s.get('espruino_http_requests_total{code="200"}')).toBe(4); // healthz, big, status, this one
+    await settle();
+    expect(openSockets(d)).toBe(1);
+    expect(d.errors).toEqual([]);
+  });
+
+  it("50 parallel clients: each gets 200 or 503 with Retry-After, none is left open", async () => {
+    const { d, port } = await boot();
+    const replies = await Promise.all(Array.from({ length: 50 }, () => get(port, "/metrics")));
+    const codes = replies.map((r) => r.status);
+    expect(codes.every((c) => c === 200 || c === 503)).toBe(true);
+    for (const r of replies) {
+      if (r.status === 503) expect(r.headers["retry-after"]).toBe("1");
+      else {
+        for (const v of Object.values(unaccounted(r.body))) expect(v).toBe(0);
+        expect(r.body.endsWith("\n")).toBe(true);
+      }
+    }
+    await settle();
+    expect(openSockets(d)).toBe(1);
+    expect(rt(d, "streams")).toBe(0);
+    const s = samples((await get(port, "/metrics")).body);
+    const n200 = codes.filter((c) => c === 200).length;
+    expect(s.get('espruino_http_requests_total{code="200"}')).toBe(n200 + 1);
+    expect(s.get('espruino_http_requests_total{code="503"}')).toBe(50 - n200);
+  });
+
+  it("100 clients that disconnect mid-body are abandoned: slots freed, no socket leaked", async () => {
+    const { d, port } = await boot({ config: config({ buckets: Array.from({ length: 32 }, (_, i) => (i + 1) / 10) }) });
+    const net = await import("node:net");
+    for (let i = 0; i < 100; i++) {
+      await new Promise<void>((resolve) => {
+        const s = net.connect({ host: "127.0.0.1", port }, () => s.write("GET /metrics HTTP/1.1\r\n\r\n"));
+        s.once("data", () => s.destroy());
+        s.on("close", () => resolve());
+        s.on("error", () => resolve());
+      });
+      d.advance(100); // the main loop runs between clients (virtual time only moves when told)
+    }
+    await settle(200);
+    expect(openSockets(d)).toBe(1);
+    expect(rt(d, "streams")).toBe(0);
+    const r = await get(port, "/metrics");
+    expect(r.status).toBe(200);
+    for (const v of Object.values(unaccounted(r.body))) expect(v).toBe(0);
+    expect(samples(r.body).get("espruino_scrapes_total")).toBe(101);
+    expect(d.console.filter((l) => l.startsWith("WATCHDOG"))).toEqual([]);
+    expect(d.errors).toEqual([]);
+  });
+});
+
+describe("auth", () => {
+  it("bearer token: refused with the exact 401 headers, accepted with the token; healthz stays open", async () => {
+    const { port } = await boot({ config: config({ auth: true }), secrets: { ssid: SSID, password: PASSWORD, token: TOKEN } });
+    const no = await get(port, "/metrics");
+    expect(no.status).toBe(401);
+    expect(no.headers["www-authenticate"]).toBe('Bearer realm="espruino-telemetry"');
+    const wrong = await get(port, "/metrics", { Authorization: "Bearer " + TOKEN.slice(0, -1) + "Q" });
+    expect(wrong.status).toBe(401);
+    expect((await get(port, "/metrics", { Authorization: "Bearer " + TOKEN + "x" })).status).toBe(401);
+    expect((await get(port, "/", { Authorization: "Basic " + TOKEN })).status).toBe(401);
+    const ok = await get(port, "/metrics", { Authorization: "Bearer " + TOKEN });
+    expect(ok.status).toBe(200);
+    expect(samples(ok.body).get('espruino_http_requests_total{code="401"}')).toBe(4);
+    expect((await get(port, "/healthz")).status).toBe(200);
+  });
+
+  it("auth: true without a token is a config error", async () => {
+    const { port } = await boot({ config: config({ auth: true }) });
+    const st = await get(port, "/");
+    expect(st.body).toContain("auth: true needs a token");
+    expect((await get(port, "/healthz")).status).toBe(503);
+  });
+});
+
+describe("config errors keep the device reachable", () => {
+  it("invalid config: error page, healthz 503, config_valid 0, self-metrics valid, configured port", async () => {
+    const { d, port } = await boot({ config: config({ port: 9300, channels: [{ name: "a", pin: "D5" }], sampleRateHz: 0 }) }, 9300);
+    expect(port).toBeGreaterThan(0);
+    const st = await get(port, "/");
+    expect(st.body).toContain("config: INVALID");
+    expect(st.body).toContain("telemetry.config.json: channels[0].pin: D5 is not an ADC1 pin");
+    expect(st.body).toContain("telemetry.config.json: sampleRateHz: must be an integer from 1 to 100000, got 0");
+    const hz = await get(port, "/healthz");
+    expect([hz.status, hz.body]).toEqual([503, "config invalid\n"]);
+    const m = await get(port, "/metrics");
+    expect(m.status).toBe(200);
+    expect(samples(m.body).get("espruino_config_valid")).toBe(0);
+    expect(promtoolCheckMetrics(m.body).status).toBe(0);
+    expect(d.console.some((l) => l.startsWith("config error: telemetry.config.json: channels[0].pin"))).toBe(true);
+  });
+
+  it("no Storage files at all: port 80, every missing file named; schema of another version is refused clearly", async () => {
+    const { port } = await boot({ profile: null, config: null, secrets: null });
+    const st = await get(port, "/");
+    expect(st.body).toContain("telemetry.board.json: missing");
+    expect(st.body).toContain("telemetry.config.json: missing");
+    const old = await boot({ config: { ...config(), schema: 0, port: 9301 } }, 9301);
+    expect((await get(old.port, "/")).body).toContain("schema: 0 is older than schema 1 and cannot be migrated");
+    const newer = await boot({ config: { ...config(), schema: 2, port: 9302 } }, 9302);
+    expect((await get(newer.port, "/")).body).toContain("schema: 2 was written for newer firmware");
+  });
+});
+
+describe("Wi-Fi", () => {
+  it("60 virtual seconds without the AP: attempts on the backoff schedule, then reconnect; no sample unaccounted", async () => {
+    // costModel off: no charged statement time, so the attempt times are exactly the schedule
+    const d = makeDevice({ ap: { available: false }, costModel: false });
+    devices.push(d);
+    // record connect() times (the Wifi module object is cached per boot, so the firmware gets this one)
+    d.evaluate('var __W=require("Wifi"),__c=__W.connect;global.__att=[];__W.connect=function(a,b,c){__att.push(getTime());return __c.call(__W,a,b,c);};');
+    await d.boot();
+    for (let t = 0; t < 60; t++) d.advance(1000);
+    const at = (d.evaluate("JSON.stringify(__att)") as string);
+    // fail after 2.5 s (NO_AP_FOUND), retry after 1, 2, 4, 8, 16 s
+    expect(JSON.parse(at).map((x: number) => Math.round(x * 1000) / 1000)).toEqual([0, 3.5, 8, 14.5, 25, 43.5]);
+    d.setAccessPoint({ available: true });
+    for (let t = 60; t < 82; t++) d.advance(1000); // next attempt at 43.5 + 2.5 + 32 = 78, IP 1.5 s later
+    const port = d.hostPort(80) as number;
+    const body = (await get(port, "/metrics")).body;
+    const s = samples(body);
+    expect(s.get("espruino_wifi_connected")).toBe(1);
+    expect(s.get("espruino_wifi_reconnects_total")).toBe(6);
+    expect(s.get("espruino_wifi_rssi_dbm")).toBe(-55);
+    for (const v of Object.values(unaccounted(body))) expect(v).toBe(0);
+    expect(d.console.filter((l) => l.startsWith("wifi: connect failed (NO_AP_FOUND); next attempt in ")).length).toBe(6);
+    // after a success the delay starts again at 1 s
+    const n = (JSON.parse(d.evaluate("JSON.stringify(__att)") as string) as number[]).length;
+    d.setAccessPoint({ available: false });
+    d.advance(500);
+    d.setAccessPoint({ available: true });
+    d.advance(1000);
+    const att = JSON.parse(d.evaluate("JSON.stringify(__att)") as string) as number[];
+    expect(att.length).toBe(n + 1);
+    expect(d.console.some((l) => l.startsWith("wifi: lost connection (BEACON_TIMEOUT); next attempt in 1 s"))).toBe(true);
+  });
+
+  it("wrong password: sampling continues, retries back off, the console says why; secrets appear nowhere", async () => {
+    const d = makeDevice({ ap: { password: "other-password" }, secrets: { ssid: SSID, password: PASSWORD, token: TOKEN }, config: config({ auth: true }) });
+    devices.push(d);
+    await d.boot();
+    for (let t = 0; t < 20; t++) d.advance(1000);
+    const port = d.hostPort(80) as number;
+    const auth = { Authorization: "Bearer " + TOKEN };
+    const texts = [(await get(port, "/metrics", auth)).raw, (await get(port, "/", auth)).raw, (await get(port, "/healthz")).raw, (await get(port, "/metrics")).raw];
+    const s = samples((await get(port, "/metrics", auth)).body);
+    expect(s.get("espruino_wifi_connected")).toBe(0);
+    expect(Number(s.get('espruino_adc_samples_taken_total{channel="a"}'))).toBeGreaterThan(0);
+    expect(d.console.some((l) => l.indexOf("AUTH_FAIL") >= 0 && l.indexOf("--secrets-only") >= 0)).toBe(true);
+    for (const secret of [SSID, PASSWORD, TOKEN]) {
+      for (const t of texts) expect(t.indexOf(secret)).toBe(-1);
+      for (const l of d.console) expect(l.indexOf(secret)).toBe(-1);
+    }
+  });
+
+  it("no secrets file: no Wi-Fi (the console says so), sampling continues", async () => {
+    const { d, port } = await boot({ secrets: null });
+    expect(d.console).toContain("wifi: no ssid in telemetry.secrets.json - Wi-Fi stays off, sampling continues");
+    const s = samples((await get(port, "/metrics")).body);
+    expect(s.get("espruino_wifi_connected")).toBe(0);
+    expect(Number(s.get('espruino_adc_samples_taken_total{channel="a"}'))).toBeGreaterThan(0);
+  });
+});
+
+describe("boot", () => {
+  it("power cycle: boots + 1 (persisted), every family registered once, Storage kept", async () => {
+    const { d, port } = await boot();
+    d.fault("power-cycle");
+    await d.whenListening(80);
+    d.advance(1000);
+    const body = (await get(port, "/metrics")).body;
+    expect(samples(body).get("espruino_boots_total")).toBe(2);
+    for (const n of Object.values(typeCounts(body))) expect(n).toBe(1);
+    expect(d.storage.files.has("telemetry.boots")).toBe(true);
+    expect(d.net.listeners.filter((l: { closed: boolean }) => !l.closed).length).toBe(1);
+  });
+
+  it("re-running the bundle in the same realm: the old instance is stopped, no double registration, no leaked timers or servers", async () => {
+    const { d, port } = await boot();
+    const timersBefore = d.timers.timers.size;
+    const wifiMod = d.evaluate('require("Wifi")') as object;
+    const disc = d.events.list(wifiMod, "disconnected").length;
+    for (let i = 0; i < 3; i++) {
+      d.evaluate(d.source);
+      await d.whenListening(80);
+      d.advance(1000);
+    }
+    expect(d.timers.timers.size).toBe(timersBefore);
+    expect(d.events.list(wifiMod, "disconnected").length).toBe(disc);
+    expect(d.net.listeners.filter((l: { closed: boolean }) => !l.closed).length).toBe(1);
+    await settle();
+    const r = await get(port, "/metrics");
+    expect(r.status).toBe(200);
+    for (const n of Object.values(typeCounts(r.body))) expect(n).toBe(1);
+    // each run restarts every counter at 0, so it counts as a boot (docs/storage.md)
+    expect(samples(r.body).get("espruino_boots_total")).toBe(4);
+    for (const v of Object.values(unaccounted(r.body))) expect(v).toBe(0);
+    expect(d.errors).toEqual([]);
+  });
+});
