@@ -1,6 +1,6 @@
 // The test oracles themselves: the OpenMetrics parser wrapper must carry non-finite values and reject bad bodies.
 import { describe, expect, it } from "vitest";
-import { openMetricsParse, promtoolCheckMetrics } from "./system-tools";
+import { openMetricsParse, promtoolCheckMetrics } from "./system-tools.js";
 
 describe("test oracles", () => {
   it("openMetricsParse carries NaN and +Inf as their exposition spelling", () => {

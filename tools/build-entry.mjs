@@ -1,0 +1,62 @@
+// Builds any firmware-dialect TypeScript entry (a test or benchmark fixture) through the real firmware pipeline:
+// rollup + @rollup/plugin-typescript with the firmware tsconfig + terser with TERSER_OPTIONS (optionally with
+// compress overrides, to reproduce hazardous minifier settings), into a temp dir, with hidden source maps.
+import { rollup } from "rollup";
+import typescriptModule from "@rollup/plugin-typescript";
+import terserModule from "@rollup/plugin-terser";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { TERSER_OPTIONS } from "../rollup.config.mjs";
+
+// Both plugins ship CommonJS-style typings that NodeNext sees as namespaces; their default export is the factory.
+const typescript = /** @type {(o: object) => import("rollup").Plugin} */ (/** @type {unknown} */ (typescriptModule));
+const terser = /** @type {(o: object) => import("rollup").Plugin} */ (/** @type {unknown} */ (terserModule));
+
+/**
+ * @typedef {object} BuiltEntry
+ * @property {string} dir       the temp dir holding both bundles and their maps
+ * @property {string} readable  path of the readable bundle
+ * @property {string} minified  path of the minified bundle
+ */
+
+/**
+ * @param {string} entry  path of the TypeScript entry (relative to the repo root or absolute)
+ * @param {Record<string, unknown>} [compress]  merged over TERSER_OPTIONS.compress
+ * @returns {Promise<BuiltEntry>}
+ */
+export async function buildEntry(entry, compress = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "fw-entry-"));
+  // The firmware tsconfig, but compiling only the entry (plus the Espruino declarations).
+  const tsconfig = join(dir, "tsconfig.json");
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: resolve("tsconfig.json"),
+      compilerOptions: { outDir: dir, rootDir: resolve("."), typeRoots: [resolve("node_modules/@types")] },
+      include: [resolve(entry), resolve("firmware/espruino-env.d.ts")],
+    }),
+  );
+  const bundle = await rollup({
+    input: resolve(entry),
+    plugins: [typescript({ tsconfig, noEmitOnError: true, outDir: dir, sourceMap: true })],
+    onwarn(w) {
+      throw new Error(w.message);
+    },
+  });
+  const readable = join(dir, "fixture.js");
+  const minified = join(dir, "fixture.min.js");
+  /** @type {import("rollup").OutputOptions} */
+  const common = { format: "iife", strict: false, freeze: false, generatedCode: "es5", sourcemap: "hidden" };
+  try {
+    await bundle.write({ ...common, file: readable });
+    await bundle.write({
+      ...common,
+      file: minified,
+      plugins: [terser({ ...TERSER_OPTIONS, compress: { ...TERSER_OPTIONS.compress, ...compress } })],
+    });
+  } finally {
+    await bundle.close();
+  }
+  return { dir, readable, minified };
+}
