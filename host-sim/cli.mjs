@@ -25,7 +25,8 @@ import { fileURLToPath } from "node:url";
 import { SimDevice, DEFAULT_BUNDLE } from "./device.mjs";
 import { fromSpecFile } from "./signals.mjs";
 import { parseSchedule } from "./faults.mjs";
-import { startFleet, CONFIG_FILE, SECRETS_FILE } from "./fleet.mjs";
+import { startFleet } from "./fleet.mjs";
+import { provisionStorage, demoSignals, BOARD_FILE, CONFIG_FILE, SECRETS_FILE } from "./provision.mjs";
 
 export { CONFIG_FILE, SECRETS_FILE };
 
@@ -197,10 +198,10 @@ export async function runSingle(o) {
   /** @type {SimDevice} */
   let dev;
   try {
-    /** @type {Record<string, unknown>} */
-    const storage = {};
-    if (o.config !== undefined) storage[CONFIG_FILE] = o.config;
-    if (o.secrets !== undefined) storage[SECRETS_FILE] = o.secrets;
+    // The three Storage files a flashed board has; without --config/--secrets a demo config on the board's
+    // first ADC pins (with matching default signals) and the simulated access point's credentials.
+    const storage = provisionStorage({ board: o.board, config: o.config, secrets: o.secrets });
+    const profile = /** @type {Record<string, any>} */ (storage[BOARD_FILE]);
     dev = new SimDevice({
       bundle: o.bundle,
       board: o.board,
@@ -208,7 +209,11 @@ export async function runSingle(o) {
       startTime: Date.now() / 1000,
       hostPort: o.port,
       storage,
-      signals: o.signals ? fromSpecFile(o.signals.json, { baseDir: o.signals.baseDir, name: o.signals.name }) : undefined,
+      signals: o.signals
+        ? fromSpecFile(o.signals.json, { baseDir: o.signals.baseDir, name: o.signals.name })
+        : o.config === undefined
+          ? fromSpecFile(demoSignals(profile), { name: "default signals" })
+          : undefined,
       onConsole: (line) => process.stdout.write("[device] " + line + "\n"),
     });
   } catch (e) {

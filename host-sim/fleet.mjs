@@ -8,7 +8,8 @@
 //   await fleet.stop()
 //
 // Per device i (0-based): name `${namePrefix}${i+1 padded to 3}` ("sim-001"), location
-// `${locationPrefix}/row-NN` (20 devices per row), Storage `telemetry.config.json` = defaults <- the given
+// `${locationPrefix}/row-NN` (20 devices per row), Storage (host-sim/provision.mjs): the board profile, the
+// simulated AP's secrets unless given, and `telemetry.config.json` = defaults <- the given
 // base config <- {device, location} (sampleRateHz: option > base config > 10, low enough for hundreds of
 // devices on 2 cores), `telemetry.secrets.json` if secrets are given. Signals: the given spec file content
 // for every device, where a sine without an explicit phase gets phase 2*pi*i/N; without a spec, D32 is a
@@ -18,9 +19,9 @@ import { SimDevice } from "./device.mjs";
 import { fromSpecFile } from "./signals.mjs";
 import { parseSchedule } from "./faults.mjs";
 import { toFileSd, writeFileSd } from "../tools/file-sd.mjs";
+import { provisionStorage, CONFIG_FILE, SECRETS_FILE } from "./provision.mjs";
 
-export const CONFIG_FILE = "telemetry.config.json";
-export const SECRETS_FILE = "telemetry.secrets.json";
+export { CONFIG_FILE, SECRETS_FILE };
 export const DEFAULT_SAMPLE_RATE_HZ = 10;
 
 /**
@@ -96,13 +97,17 @@ export async function startFleet(o) {
         schema: 1,
         channels: [{ name: "ch0", pin: "D32" }],
         ...(o.config ?? {}),
-        sampleRateHz: o.sampleRateHz ?? /** @type {any} */ (o.config)?.sampleRateHz ?? DEFAULT_SAMPLE_RATE_HZ,
-        device: name,
-        location,
       };
-      /** @type {Record<string, unknown>} */
-      const storage = { [CONFIG_FILE]: config };
-      if (o.secrets !== undefined) storage[SECRETS_FILE] = o.secrets;
+      const storage = provisionStorage({
+        board: o.board,
+        config,
+        secrets: o.secrets,
+        overrides: {
+          sampleRateHz: o.sampleRateHz ?? /** @type {any} */ (o.config)?.sampleRateHz ?? DEFAULT_SAMPLE_RATE_HZ,
+          device: name,
+          location,
+        },
+      });
       const sig = signalSpecFor(i, n, o);
       const port = basePort ? basePort + i : 0;
       const device = new SimDevice({

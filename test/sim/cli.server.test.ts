@@ -58,6 +58,18 @@ describe("host-sim/cli.mjs", () => {
     const body = await r.text();
     expect(promtoolCheckMetrics(body).status).toBe(0);
     expect(p.out()).toMatch(/^\[device\] espruino-telemetry .* listening on port 80$/m);
+    // without options the device is complete: the board profile and a demo config in Storage (valid), sampling
+    // on the demo channels, and Wi-Fi joined to the simulated access point
+    expect(body).toMatch(/^espruino_config_valid 1$/m);
+    for (const ch of ["ch0", "ch1"]) expect(body).toMatch(new RegExp('^espruino_adc_samples_taken_total\\{channel="' + ch + '"\\} \\d+$', "m"));
+    let status = "";
+    for (let i = 0; i < 100 && !/^wifi: connected/m.test(status); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await (await fetch("http://127.0.0.1:" + port + "/")).text();
+    }
+    expect(status).toMatch(/^config: valid$/m);
+    expect(status).toMatch(/^wifi: connected/m);
+    expect(status).toMatch(/^ {2}ch0 \(D32\): last /m);
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);
   });

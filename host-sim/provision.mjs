@@ -1,0 +1,95 @@
+// What a simulated device finds in Storage before its bundle boots: the same three files `npm run flash`
+// writes to a real board (docs/storage.md). Shared by the single-device CLI and fleet mode, so `npm start`
+// is a complete device (valid config, sampling, Wi-Fi joined) out of the box.
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { BOARDS_DIR, DEFAULT_BOARD } from "./boards.mjs";
+
+export const BOARD_FILE = "telemetry.board.json";
+export const CONFIG_FILE = "telemetry.config.json";
+export const SECRETS_FILE = "telemetry.secrets.json";
+
+/** The simulator's default access point (host-sim/wifi.mjs): the default secrets join it. Not a real secret. */
+export const SIM_AP_SECRETS = Object.freeze({ ssid: "sim-ap", password: "simpassword" });
+
+/** Default demo channels per board: the first ADC pins of the profile, each with a default signal. */
+const DEMO_CHANNELS = [
+  { name: "ch0", signal: { type: "sine", offset: 1.65, amplitude: 1, period: 60 } },
+  { name: "ch1", signal: { type: "ramp", from: 0.2, to: 3.2, duration: 30, repeat: true } },
+];
+
+/**
+ * The board profile JSON (boards/NAME.json, or a path, or an object): what `telemetry.board.json` holds.
+ * @param {string | Record<string, unknown> | undefined} board
+ * @returns {Record<string, any>}
+ */
+export function boardProfileJson(board) {
+  if (board && typeof board === "object") return board;
+  const name = board ?? DEFAULT_BOARD;
+  const file = name.endsWith(".json") ? name : join(BOARDS_DIR, name + ".json");
+  if (!existsSync(file)) throw new Error("unknown board '" + name + "' (no " + file + ")");
+  return JSON.parse(readFileSync(file, "utf8"));
+}
+
+/**
+ * ADC pin names of a profile, in order (e.g. ["D32", "D33", …]).
+ * @param {Record<string, any>} profile
+ * @returns {string[]}
+ */
+export function adcPinNames(profile) {
+  const adc = profile.adc ?? {};
+  if (Array.isArray(adc.pinNames) && adc.pinNames.length) return adc.pinNames.map(String);
+  const prefix = profile.pins?.prefix ?? "D";
+  return Array.isArray(adc.pins) ? adc.pins.map((/** @type {number} */ p) => prefix + p) : [];
+}
+
+/**
+ * The demo config for a profile: one channel per default signal on its first ADC pins.
+ * @param {Record<string, any>} profile
+ * @param {{sampleRateHz?: number, device?: string, location?: string}} [o]
+ */
+export function demoConfig(profile, o = {}) {
+  const pins = adcPinNames(profile);
+  return {
+    schema: 1,
+    channels: DEMO_CHANNELS.slice(0, Math.max(1, Math.min(DEMO_CHANNELS.length, pins.length))).map((c, i) => ({
+      name: c.name,
+      pin: pins[i],
+    })),
+    sampleRateHz: o.sampleRateHz ?? 20,
+    device: o.device ?? "sim-device",
+    location: o.location ?? "sim-lab",
+  };
+}
+
+/**
+ * Default signals matching demoConfig: pin -> signal spec (host-sim/signals.mjs fromSpecFile format).
+ * @param {Record<string, any>} profile
+ * @returns {Record<string, unknown>}
+ */
+export function demoSignals(profile) {
+  const pins = adcPinNames(profile);
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  DEMO_CHANNELS.forEach((c, i) => {
+    if (pins[i]) out[pins[i]] = c.signal;
+  });
+  return out;
+}
+
+/**
+ * The Storage seed of one device. `config`/`secrets` given by the user win; otherwise the demo config and the
+ * simulator AP's credentials. `overrides` (e.g. device name, location, sampleRateHz) are applied last.
+ * @param {{board?: string | Record<string, unknown>, config?: Record<string, unknown>, secrets?: unknown,
+ *   overrides?: Record<string, unknown>}} o
+ * @returns {Record<string, unknown>}
+ */
+export function provisionStorage(o) {
+  const profile = boardProfileJson(o.board);
+  const config = { ...(o.config ?? demoConfig(profile)), ...(o.overrides ?? {}) };
+  return {
+    [BOARD_FILE]: profile,
+    [CONFIG_FILE]: config,
+    [SECRETS_FILE]: o.secrets === undefined ? { ...SIM_AP_SECRETS } : o.secrets,
+  };
+}
