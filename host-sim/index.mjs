@@ -8,3 +8,4 @@ export * as signals from "./signals.mjs";
 export { startFleet } from "./fleet.mjs";
 export { FAULTS, parseSchedule } from "./faults.mjs";
 export { makeAccessPoint } from "./wifi.mjs";
+export { openDeviceConsole, crc32 } from "./console/boot.mjs";

@@ -139,11 +139,13 @@ async function main() {
   let configText = "";
   /** @type {string | undefined} */
   let sampler;
+  let samplingJsVars = 0;
   if (mode === "flash") {
     configIn = args.config ? readJson(args.config, "config") : { schema: 1, channels: [{ name: "ch0", pin: profile.adc.pinNames[0] }] };
     const cr = v.validateDeviceConfig(configIn, profile);
     if (cr.errors.length) throw new UsageError("config " + (args.config ?? "(default)") + " is invalid for board " + profile.name + ":\n  " + cr.errors.join("\n  "));
     sampler = cr.config.sampler;
+    samplingJsVars = cr.jsVars;
     configText = JSON.stringify(configIn);
   } else if (args.config) throw new UsageError("--config is only used by a full flash");
 
@@ -164,7 +166,7 @@ async function main() {
       buildVersion = String(JSON.parse(readFileSync(join(ROOT, "dist", "build.json"), "utf8")).version ?? "");
       if (buildVersion && !bundle.includes(buildVersion)) buildVersion = "";
     }
-    size = sizeRule(profile, bundle.length, [profileText.length, configText.length, secretsText.length].filter((n) => n > 0));
+    size = sizeRule(profile, bundle.length, [profileText.length, configText.length, secretsText.length].filter((n) => n > 0), samplingJsVars);
     if (!size.ok) throw new UsageError(size.message);
   }
   const minVersion = minimumVersion(profile, sampler);

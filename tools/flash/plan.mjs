@@ -229,8 +229,8 @@ export function codeJsVars(bytes, jsVarBytes) {
   return Math.ceil((bytes / (0.535 * jsVarBytes)) * 0.93);
 }
 
-/** JsVars kept out of the code budget for the network stack and HTTP: 4 concurrent connections x 100. */
-export const NETWORK_HEADROOM_JSVARS = 400;
+/** JsVars kept for the network stack and HTTP: 100 per socket of the profile (request, response, buffers). */
+export const JSVARS_PER_SOCKET = 100;
 
 /** Flash bytes of a Storage file (host-sim/storage.mjs, Espruino jsflash.c): 32-byte header + data aligned to 4. */
 export function storageCost(/** @type {number} */ size) {
@@ -238,23 +238,25 @@ export function storageCost(/** @type {number} */ size) {
 }
 
 /**
- * The size rule. Code budget = profile.reservedJsVars (the part of RAM the profile keeps for code, network stack
- * and HTTP responses; the sampling state has the rest, checked by validateDeviceConfig) minus
- * NETWORK_HEADROOM_JSVARS. Storage: the four files must fit the profile's storageBytes (when it has one).
- * @param {{ jsVars: number, jsVarBytes: number, reservedJsVars: number, storageBytes?: number, name: string }} profile
+ * The size rule. RAM: code estimate (codeJsVars) + the config's sampling state (validateDeviceConfig's jsVars
+ * estimate) + sockets x JSVARS_PER_SOCKET must fit the profile's jsVars. Storage: the four files must fit the
+ * profile's storageBytes (when it has one); the pre-flight also checks the device's Storage.getFree().
+ * @param {{ jsVars: number, jsVarBytes: number, sockets: number, storageBytes?: number, name: string }} profile
  * @param {number} bundleBytes
  * @param {number[]} dataFileBytes
+ * @param {number} samplingJsVars
  * @returns {{ ok: boolean, codeJsVars: number, budget: number, storageNeeded: number, message: string }}
  */
-export function sizeRule(profile, bundleBytes, dataFileBytes) {
+export function sizeRule(profile, bundleBytes, dataFileBytes, samplingJsVars) {
   const est = codeJsVars(bundleBytes, profile.jsVarBytes);
-  const budget = profile.reservedJsVars - NETWORK_HEADROOM_JSVARS;
+  const net = profile.sockets * JSVARS_PER_SOCKET;
+  const budget = profile.jsVars - samplingJsVars - net;
   const storageNeeded = [bundleBytes, ...dataFileBytes].reduce((s, n) => s + storageCost(n), 0);
   if (est > budget) {
     return {
       ok: false, codeJsVars: est, budget, storageNeeded,
       message: "bundle too large for " + profile.name + ": " + bundleBytes + " bytes ≈ " + est + " JsVars of code, budget " + budget +
-        " (reservedJsVars " + profile.reservedJsVars + " − " + NETWORK_HEADROOM_JSVARS + " network headroom)",
+        " (jsVars " + profile.jsVars + " − sampling state " + samplingJsVars + " − network " + net + ")",
     };
   }
   if (profile.storageBytes !== undefined && storageNeeded > profile.storageBytes) {

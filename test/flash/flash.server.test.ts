@@ -1,0 +1,284 @@
+// tools/flash.mjs end to end: the stock espruino CLI against a simulated board's virtual console (SimDevice with
+// an empty Storage, `bundle: null`), over TCP and over a socat pty. Each flash/CLI run has a hard timeout; every
+// process is killed and every device stopped in afterEach. Timings are printed, never asserted.
+import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import net from "node:net";
+import { join, resolve } from "node:path";
+import { SimDevice } from "../../host-sim/index.mjs";
+import type { DeviceConsole } from "../../host-sim/console/boot.mjs";
+import { crc32 } from "../../host-sim/console/boot.mjs";
+import { PtyBridge, writeUdevadmShim } from "../../host-sim/console/pty-bridge.mjs";
+import { requireTool } from "../support/system-tools.js";
+import { ensureBuilt } from "../sim/helpers.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const FLASH = join(ROOT, "tools", "flash.mjs");
+const RUN_TIMEOUT_MS = 150_000;
+const TEST_TIMEOUT = 200_000;
+
+const SECRETS = { ssid: "LabNet-7731", password: "hunter2-Sup3rSecret", token: "tok-9f8e7d6c5b4a3210" };
+const SECRETS_TEXT = JSON.stringify(SECRETS);
+const SECRET_NEEDLES = [SECRETS.ssid, SECRETS.password, SECRETS.token, Buffer.from(SECRETS_TEXT).toString("base64")];
+
+let dir: string;
+const children: ChildProcess[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+  ms: number;
+}
+
+function flash(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const t0 = Date.now();
+  const clean = { ...process.env };
+  for (const k of Object.keys(clean)) if (k.startsWith("TELEMETRY_")) delete clean[k];
+  const child = spawn(process.execPath, [FLASH, ...args], { cwd: dir, env: { ...clean, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (b) => (out += b));
+  child.stderr?.on("data", (b) => (err += b));
+  return new Promise((r) => {
+    const hard = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
+    child.on("close", (code, signal) => {
+      clearTimeout(hard);
+      r({ code, signal, out, err, ms: Date.now() - t0 });
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => r(p));
+    });
+  });
+}
+
+interface Sim {
+  dev: SimDevice;
+  con: DeviceConsole;
+  httpPort: number;
+}
+
+/** A board with empty Storage (or `storage`), its console on 127.0.0.1 and every device port on `httpPort`. */
+async function startSim(opts: { version?: string; storage?: Record<string, unknown> } = {}): Promise<Sim> {
+  const httpPort = await freePort();
+  const board = opts.version
+    ? { ...JSON.parse(readFileSync(join(ROOT, "boards", "esp32-devkitc.json"), "utf8")), version: opts.version }
+    : "esp32-devkitc";
+  const dev = new SimDevice({ bundle: null, board, portMap: () => httpPort, storage: opts.storage, name: "flash-test" });
+  await dev.boot();
+  const con = await dev.openConsole();
+  cleanups.push(async () => {
+    await con.close();
+    await dev.stop();
+  });
+  return { dev, con, httpPort };
+}
+
+function file(dev: SimDevice, name: string): string | undefined {
+  return dev.storage.readFile(name);
+}
+
+function expectNoSecrets(run: Run): void {
+  for (const s of SECRET_NEEDLES) {
+    expect(run.out).not.toContain(s);
+    expect(run.err).not.toContain(s);
+  }
+}
+
+function report(what: string, run: Run): void {
+  process.stdout.write(`[flash] ${what}: ${run.ms} ms (exit ${run.code ?? run.signal})\n`);
+}
+
+async function get(url: string, token?: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { headers: token ? { Authorization: "Bearer " + token } : {} });
+  return { status: res.status, body: await res.text() };
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), "flash-test-"));
+  writeFileSync(join(dir, "device.json"), JSON.stringify({ schema: 1, channels: [{ name: "mains", pin: "D34" }], port: 8080, location: "lab-a" }));
+  writeFileSync(join(dir, "device2.json"), JSON.stringify({ schema: 1, channels: [{ name: "mains", pin: "D34" }], port: 8080, location: "lab-b" }));
+  writeFileSync(join(dir, "wrong-board.json"), JSON.stringify({ schema: 1, channels: [{ name: "mains", pin: "D5" }] }));
+  writeFileSync(join(dir, "secrets.json"), SECRETS_TEXT, { mode: 0o600 });
+  // far above esp32-devkitc's code budget (16383 JsVars − sampling − 1000 network ≈ 115 KB of minified code)
+  writeFileSync(join(dir, "huge.js"), "var t=[];\n" + Array.from({ length: 4000 }, (_, i) => `t.push("row ${i} of a bundle that is much too large for the board");`).join("\n") + "\n");
+});
+
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const f of cleanups.splice(0).reverse()) await f();
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("flash over the virtual console (TCP)", () => {
+  it("fresh flash of an empty board: files and .bootcde written, rebooted into the bundle, /metrics served", async () => {
+    const { dev, con, httpPort } = await startSim();
+    expect(dev.storage.files.size).toBe(0);
+    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "device.json", "--secrets", "secrets.json", "--address", "127.0.0.1:" + httpPort]);
+    report("default flash (TCP, " + readFileSync(join(ROOT, "dist", "firmware.min.js")).length + " B bundle)", run);
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("Upload Complete");
+    expect(run.out).toMatch(/verify: +\.bootcde \d+ B, CRC32 ok/);
+    expect(run.out).toContain("GET /metrics 200");
+    // the tool compared size and E.CRC32 with the bundle it read (dist/ may be rebuilt meanwhile)
+    const code = file(dev, ".bootcde") ?? "";
+    expect(run.out).toContain("verify:     .bootcde " + code.length + " B, CRC32 ok (crc " + crc32(code) + ")");
+    expect(JSON.parse(file(dev, "telemetry.config.json") ?? "").location).toBe("lab-a");
+    expect(JSON.parse(file(dev, "telemetry.board.json") ?? "").name).toBe("esp32-devkitc");
+    expect(JSON.parse(file(dev, "telemetry.secrets.json") ?? "")).toEqual(SECRETS);
+    expect(dev.bootCount).toBeGreaterThanOrEqual(3); // constructor, reset(), load(".bootcde")
+    const m = await get("http://127.0.0.1:" + httpPort + "/metrics", SECRETS.token);
+    expect(m.status).toBe(200);
+    expect(m.body).toMatch(/^espruino_build_info\{/m);
+    expectNoSecrets(run);
+  }, TEST_TIMEOUT);
+
+  it("re-flash with a changed config, then --secrets-only from the environment, then --erase", async () => {
+    const { dev, con, httpPort } = await startSim();
+    const first = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "device.json", "--secrets", "secrets.json"]);
+    expect(first.code).toBe(0);
+    const again = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "device2.json", "--address", "127.0.0.1:" + httpPort], {
+      TELEMETRY_BEARER_TOKEN: SECRETS.token,
+      TELEMETRY_WIFI_SSID: SECRETS.ssid,
+      TELEMETRY_WIFI_PASSWORD: SECRETS.password,
+    });
+    report("re-flash with a changed config", again);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(file(dev, "telemetry.config.json") ?? "").location).toBe("lab-b");
+    expectNoSecrets(again);
+
+    const code = file(dev, ".bootcde");
+    const boots = dev.bootCount;
+    // same length as the old token: host-sim/storage.mjs does not yet recreate an existing file on
+    // write(name, data, 0, size) with a different size (Espruino's jsfWriteFile does), see the report
+    const newToken = "tok-rotated-00001111";
+    expect(newToken.length).toBe(SECRETS.token.length);
+    const sec = await flash(["--board", "esp32-devkitc", "--port", con.url, "--secrets-only"], { TELEMETRY_BEARER_TOKEN: newToken, TELEMETRY_WIFI_PASSWORD: SECRETS.password, TELEMETRY_WIFI_SSID: SECRETS.ssid });
+    report("--secrets-only", sec);
+    if (sec.code !== 0) process.stdout.write(sec.out + sec.err);
+    expect(sec.code).toBe(0);
+    expect(JSON.parse(file(dev, "telemetry.secrets.json") ?? "").token).toBe(newToken);
+    expect(file(dev, ".bootcde")).toBe(code);
+    expect(dev.bootCount).toBeGreaterThan(boots);
+    expect(sec.out + sec.err).not.toContain(newToken);
+    expectNoSecrets(sec);
+    expect((await get("http://127.0.0.1:" + httpPort + "/metrics", newToken)).status).toBe(200);
+
+    const er = await flash(["--board", "esp32-devkitc", "--port", con.url, "--erase"]);
+    report("--erase", er);
+    expect(er.code).toBe(0);
+    expect(er.out).toContain("erased");
+    for (const n of ["telemetry.board.json", "telemetry.config.json", "telemetry.secrets.json", ".bootcde"]) expect(file(dev, n)).toBeUndefined();
+    expect(dev.source).toBe(""); // rebooted into a bare REPL
+  }, TEST_TIMEOUT);
+});
+
+describe("refusals (the device is left untouched)", () => {
+  it("--dry-run prints the plan and the CLI command with secrets masked", async () => {
+    const run = await flash(["--board", "esp32-devkitc", "--dry-run", "--config", "device.json", "--secrets", "secrets.json"]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("ssid=***, password=***, token=***");
+    expect(run.out).toMatch(/cli: +espruino --no-ble --config BOARD_JSON_URL=<tmp>\/boards --config MODULE_URL= -p PORT --storage telemetry\.board\.json:/);
+    expect(run.out).toContain("--storage .bootcde:- ");
+    expectNoSecrets(run);
+  });
+
+  it("a config invalid for the profile (wrong board) exits 2 before connecting", async () => {
+    const { con } = await startSim();
+    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "wrong-board.json"]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/config wrong-board\.json is invalid for board esp32-devkitc:\n {2}channels\[0\]\.pin/);
+    expect(con.tcp.connections).toBe(0);
+  });
+
+  it("a bundle too large for the profile's JsVar budget exits 2 before connecting", async () => {
+    const { con } = await startSim();
+    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--bundle", "huge.js"]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/bundle too large for esp32-devkitc: \d+ bytes ≈ \d+ JsVars of code, budget \d+ \(jsVars 16383 − sampling state \d+ − network 1000\)/);
+    expect(con.tcp.connections).toBe(0);
+  });
+
+  it("secrets on the command line are refused", async () => {
+    const run = await flash(["--board", "esp32-devkitc", "--dry-run", "--password=" + SECRETS.password]);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain("secrets are not taken from the command line");
+    expectNoSecrets(run);
+  });
+
+  it("refused connection exits 3", async () => {
+    const port = await freePort();
+    const run = await flash(["--board", "esp32-devkitc", "--port", "tcp://127.0.0.1:" + port]);
+    expect(run.code).toBe(3);
+    expect(run.err).toContain("connection refused");
+  });
+
+  it("a console that never prompts exits 3", async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => void sockets.push(s.on("error", () => {})));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    cleanups.push(() => new Promise<void>((r) => { sockets.forEach((s) => s.destroy()); server.close(() => r()); }));
+    const run = await flash(["--board", "esp32-devkitc", "--port", "tcp://127.0.0.1:" + (server.address() as net.AddressInfo).port]);
+    expect(run.code).toBe(3);
+    expect(run.err).toMatch(/did not answer within \d+ ms/);
+  });
+
+  it("an unsupported Espruino (VERSION 2v20) exits 3 and nothing is written", async () => {
+    const { dev, con } = await startSim({ version: "2v20" });
+    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--secrets", "secrets.json"]);
+    expect(run.code).toBe(3);
+    expect(run.err).toContain("unsupported Espruino 2v20");
+    expect(run.err).toContain("needs 2v29 or later");
+    expect(dev.storage.files.size).toBe(0);
+    expect(dev.bootCount).toBe(1);
+    expectNoSecrets(run);
+  });
+});
+
+describe("flash over a socat pty (serial path)", () => {
+  it("fresh flash through /dev/pts/N with the udevadm shim, verified by read-back and /metrics", async () => {
+    const socat = requireTool("socat", "socat");
+    const { dev, con, httpPort } = await startSim();
+    const bridge = new PtyBridge({ tcpPort: con.port, linkPath: join(dir, "dev", "ttySIM0"), socatPath: socat });
+    cleanups.push(() => bridge.close());
+    await bridge.start();
+    const shim = writeUdevadmShim(join(dir, "shim"), [bridge.linkPath]);
+    const run = await flash(["--board", "esp32-devkitc", "--port", bridge.linkPath, "--config", "device.json", "--secrets", "secrets.json", "--address", "127.0.0.1:" + httpPort], {
+      PATH: shim + ":" + (process.env.PATH ?? ""),
+    });
+    report("flash over a socat pty", run);
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("@ 115200 baud");
+    expect(run.out).toContain("GET /metrics 200");
+    expect(run.out).toMatch(/verify: +\.bootcde \d+ B, CRC32 ok/);
+    expect((file(dev, ".bootcde") ?? "").length).toBeGreaterThan(1000);
+    expectNoSecrets(run);
+  }, TEST_TIMEOUT);
+
+  it("without a usable serial backend the flash fails with a named error", async () => {
+    const run = await flash(["--board", "esp32-devkitc", "--port", join(dir, "dev", "ttyNONE")], { PATH: "/nonexistent-bin:" + dirname(process.execPath) });
+    expect(run.code).toBe(3);
+    expect(run.err).toContain("espruino CLI serial backend unavailable");
+  });
+});
+
+function dirname(p: string): string {
+  return p.slice(0, p.lastIndexOf("/"));
+}
