@@ -132,8 +132,8 @@ export function createStorageModule(st, realm) {
     return ab;
   };
   /**
-   * write(name, data, offset, size): without offset the file is replaced; with offset and size on a new
-   * file, a file of `size` bytes (erased flash, 0xFF) is created and data written at offset.
+   * write(name, data, offset, size): without offset the file is replaced; with offset 0 (or on a new file) a
+   * file of max(size, data) bytes (erased flash, 0xFF) replaces any old one and data is written at offset.
    */
   mod.write = function (/** @type {string} */ name, /** @type {unknown} */ data, /** @type {number=} */ offset, /** @type {number=} */ size) {
     return guarded(() => {
@@ -145,12 +145,13 @@ export function createStorageModule(st, realm) {
         return true;
       }
       let f = st.files.get(n);
-      if (f === undefined || size !== undefined) {
-        if (f === undefined) {
-          const len = Math.max(size ?? 0, (offset | 0) + d.length);
-          st.ensureRoom(n, len);
-          f = "\xff".repeat(len);
-        }
+      // Offset 0 starts a new file, replacing any existing one (jsflash.c jsfWriteFile: "offset==0" erases the
+      // old file and allocates `size` bytes), so a re-provisioned file of another size is written cleanly.
+      if (f === undefined || (offset | 0) === 0) {
+        const len = Math.max(size ?? 0, (offset | 0) + d.length);
+        st.files.delete(n);
+        st.ensureRoom(n, len);
+        f = "\xff".repeat(len);
       }
       const o = offset | 0;
       if (o + d.length > f.length) throw new Error("Too much data for file size");
