@@ -155,10 +155,10 @@ describe("Storage", () => {
     expect(d.evaluate("S.write('a', 'xyz') && S.read('a')")).toBe("xyz");
     expect(d.evaluate("S.write('b', 'AB', 0, 4); S.write('b', 'CD', 2); S.read('b')")).toBe("ABCD");
     // offset 0 starts a new file: a re-provisioned file of another size replaces the old one (chunked uploads)
-    expect(d.evaluate("S.write('b', 'XYZ', 0, 6); S.write('b', 'UVW', 3); S.read('b')")).toBe("XYZUVW");
-    expect(d.evaluate("S.write('b', 'Q', 0, 2); S.write('b', 'R', 1); S.read('b')")).toBe("QR");
+    expect(d.evaluate("S.write('b2', 'XYZ', 0, 6); S.write('b2', 'UVW', 3); S.read('b2')")).toBe("XYZUVW");
+    expect(d.evaluate("S.write('b2', 'Q', 0, 2); S.write('b2', 'R', 1); S.read('b2')")).toBe("QR");
     expect(d.evaluate("S.writeJSON('j', {x:[1,2]}); S.readJSON('j').x[1]")).toBe(2);
-    expect(d.evaluate("S.list().sort().join(',')")).toBe("a,b,bad.json,cfg.json,j,note.txt");
+    expect(d.evaluate("S.list().sort().join(',')")).toBe("a,b,b2,bad.json,cfg.json,j,note.txt");
     expect(d.evaluate("typeof S.list().at")).toBe("undefined");
     expect(d.evaluate("S.erase('a'); S.read('a')")).toBeUndefined();
     expect(() => d.evaluate("S.write('" + "x".repeat(29) + "', '1')")).toThrow(/too long/);
