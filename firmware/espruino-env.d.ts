@@ -72,3 +72,24 @@ interface EspWifi {
 }
 declare function require(name: "Wifi"): EspWifi;
 declare function require(name: "EspruinoWiFi"): EspWifi;
+
+// ---- sampling (firmware/sampling/*, through firmware/platform.ts) ----
+declare function clearInterval(id: number): void;
+/** ESP32 class (ESP32 builds only): ADC full scale per pin in mV (1000/1340/2000/3600; else 11 dB). */
+declare var ESP32: { setAtten(pin: string, mv: number): void } | undefined;
+/** A Waveform used for input: `buffer`/`buffer2` are Uint16Array with bits: 16 (samples 0..65535, left-aligned). */
+interface EspWaveform {
+  buffer: Uint16Array;
+  buffer2?: Uint16Array;
+  running?: boolean;
+  startInput(pin: string, freq: number, options?: { repeat?: boolean; time?: number }): void;
+  stop(): void;
+  on(event: string, fn: (buf: Uint16Array) => void): void;
+  removeAllListeners(event?: string): void;
+}
+declare var Waveform: { new (samples: number, options?: { doubleBuffer?: boolean; bits?: number }): EspWaveform } | undefined;
+interface EspTimerModule {
+  add(task: { type: string; fn: () => void; time: number; interval: number }): number;
+  remove(id: number): void;
+}
+declare function require(name: "timer"): EspTimerModule;

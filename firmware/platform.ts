@@ -107,3 +107,84 @@ export function wifiModule(kind: string): EspWifi | undefined {
     return undefined;
   }
 }
+
+// ---- sampling accessors (firmware/sampling/*) ----
+
+/** Espruino's analogRead itself (called per sample without a wrapper call): `read("D32")` -> raw/4096, NaN on a non-ADC pin. */
+export function analogReader(): (pin: string) => number {
+  return analogRead as unknown as (pin: string) => number;
+}
+
+/** getTime itself (seconds, double, not monotonic), for per-tick use without a wrapper call. */
+export function timeReader(): () => number {
+  return getTime;
+}
+
+/** process.env.VERSION, e.g. "2v29" or "2v29.12" ("" when absent). */
+export function firmwareVersion(): string {
+  var v = process.env.VERSION;
+  return typeof v === "string" ? v : "";
+}
+
+/** ESP32.setAtten(pin, fullScaleMv) when the ESP32 class exists; false otherwise (or when it threw). */
+export function setAdcAttenuation(pin: string, fullScaleMv: number): boolean {
+  if (typeof ESP32 === "undefined" || !ESP32) return false;
+  try {
+    ESP32.setAtten(pin, fullScaleMv);
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+/** setInterval for the sampler; returns the id. */
+export function samplerInterval(fn: () => void, ms: number): number {
+  return setInterval(fn, ms);
+}
+
+/** setTimeout for the sampler's main-loop housekeeping; returns the id. */
+export function samplerTimeout(fn: () => void, ms: number): number {
+  return setTimeout(fn, ms);
+}
+
+/** clearInterval/clearTimeout that ignores ids Espruino no longer knows (fired, or removed after an out-of-memory). */
+export function clearSamplerTimer(id: number): void {
+  try {
+    clearInterval(id);
+  } catch (e) {
+    // "Unknown Interval": already gone
+  }
+}
+
+/**
+ * require("timer").add({type: "EXEC", fn, time, interval}) (Espruino 2v29+): runs `fn` every `intervalMs`
+ * from the hardware utility timer, at the next statement boundary of whatever JS runs. Returns the task id,
+ * or -1 when the module is missing or no timer slot is free.
+ */
+export function hwTimerExec(fn: () => void, intervalMs: number): number {
+  try {
+    var id = require("timer").add({ type: "EXEC", fn: fn, time: intervalMs, interval: intervalMs });
+    return typeof id === "number" && id >= 0 ? id : -1;
+  } catch (e) {
+    return -1;
+  }
+}
+
+/** require("timer").remove(id); ignores an id that no longer exists. */
+export function hwTimerRemove(id: number): void {
+  try {
+    require("timer").remove(id);
+  } catch (e) {
+    // "No timer with ID"
+  }
+}
+
+/** new Waveform(samples, {doubleBuffer: true, bits: 16}), or null when Waveform is missing or refused. */
+export function newInputWaveform(samples: number): EspWaveform | null {
+  if (typeof Waveform === "undefined" || !Waveform) return null;
+  try {
+    return new Waveform(samples, { doubleBuffer: true, bits: 16 });
+  } catch (e) {
+    return null;
+  }
+}

@@ -44,7 +44,7 @@ export class SampleRing {
   codes: Uint16Array;
   /** Producer: samples stored per channel (monotonic). */
   wr: Float64Array;
-  /** Producer: samples refused per channel (REFUSE_NEWEST only). */
+  /** Producer: samples refused per channel (REFUSE_NEWEST, or counted by lose()). */
   ref: Float64Array;
   /** Consumer: sample index up to which the channel has been consumed (monotonic). */
   rd: Float64Array;
@@ -85,6 +85,16 @@ export class SampleRing {
     this.codes[ch * seg + (w % seg)] = code & 4095;
     this.wr[ch] = w + 1;
     return true;
+  }
+
+  /**
+   * Producer: counts `n` samples of channel `ch` that were taken but cannot be stored (an invalid
+   * reading, a hardware buffer lost before JS saw it). They count as taken and dropped (like refused
+   * samples), so the accounting stays exact. Never allocates or throws; a bad channel is ignored.
+   */
+  lose(ch: number, n: number): void {
+    if (ch >= this.nch || ch < 0 || !(n > 0)) return;
+    this.ref[ch] = this.ref[ch] + n;
   }
 
   /** Samples offered to push() for this channel (stored + refused). */

@@ -1,0 +1,363 @@
+// The three sampler strategies and the per-tick code. Everything is allocated when a sampler is armed;
+// a tick allocates nothing (no closures, no strings, typed arrays only) and never throws out of its
+// callback (the body runs in try/catch and an exception is counted in `errors`).
+//
+// Strategies (profile.strategies, chosen by the config validator as config.sampler):
+//   "timer"     require("timer").add({type: "EXEC", fn, time, interval}) (Espruino 2v29+): the hardware
+//               utility timer triggers `fn`, which runs at the next statement boundary of whatever JS is
+//               running (so it also runs while /metrics renders); a trigger that comes while the previous
+//               run is still going is dropped by Espruino (that shows up here as a missed tick).
+//               Needs process.env.VERSION >= the profile's minVersion; otherwise, or when require("timer")
+//               fails or has no free slot, the sampler falls back to "interval" with a console message.
+//   "interval"  setInterval(tick, 1000 * samplesPerTick / rate) from the idle loop. Late intervals fire in
+//               catch-up bursts (dialect doc section 7), so a stall becomes missed ticks + a burst.
+//   "waveform"  one Waveform(bufLen, {doubleBuffer: true, bits: 16}) per channel, startInput(pin, rate,
+//               {repeat: true}); every `buffer` event copies the filled buffer into the ring. Opt-in per
+//               profile (ESP32: the IDF ADC driver is called from the ISR, unproven). Falls back to
+//               "interval" when Waveform is missing or startInput throws.
+//
+// A tick (timer/interval) reads samplesPerTick samples of every channel back to back: analogRead returns
+// raw/4096, so code = round(v * 4096) = (v * 8192 + 1) >> 1, clamped to 0..4095. A reading that is not a
+// number in [-1, 2] (NaN on a non-ADC pin, undefined) is not stored: it is counted as taken AND dropped
+// (ring.lose) and in `invalid`, so taken = aggregated + buffered + dropped still holds exactly.
+// Waveform samples are 16-bit left-aligned (jshPinAnalogFast: 0..65535, ESP32: code << 4): code =
+// (v + 8) >> 4 (rounding also recovers codes from a `analog * 65535` scaling), clamped to 4095.
+//
+// Missed ticks (TickClock, espruino_sampler_ticks_missed_total) are ticks, not samples: for timer/interval
+// a missed tick took no sample, so it is not part of taken (the invariant is unaffected); it is counted on
+// its own. For Waveform a missed tick is a lost buffer: the hardware did sample it, so its bufLen samples
+// are also counted as taken and dropped (ring.lose) on that channel.
+import { SampleRing } from "./ring-buffer.js";
+import { TickClock } from "./tick-clock.js";
+import {
+  analogReader,
+  timeReader,
+  samplerInterval,
+  clearSamplerTimer,
+  hwTimerExec,
+  hwTimerRemove,
+  newInputWaveform,
+  firmwareVersion,
+  log,
+} from "../platform.js";
+
+export var STRATEGY_WAVEFORM = "waveform";
+export var STRATEGY_TIMER = "timer";
+export var STRATEGY_INTERVAL = "interval";
+
+/** Most samples per channel and tick (config validator limit). */
+export var MAX_SAMPLES_PER_TICK = 64;
+
+/** Parses "2v29" / "2v29.12" into major * 1000 + minor; -1 when it is not a version. */
+export function versionNumber(v: string): number {
+  var i = 0;
+  var major = 0;
+  var minor = 0;
+  var digits = 0;
+  while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) {
+    major = major * 10 + (v.charCodeAt(i) - 48);
+    i++;
+    digits++;
+  }
+  if (digits < 1 || i >= v.length || v.charAt(i) !== "v") return -1;
+  i++;
+  digits = 0;
+  while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) {
+    minor = minor * 10 + (v.charCodeAt(i) - 48);
+    i++;
+    digits++;
+  }
+  if (digits < 1) return -1;
+  return major * 1000 + minor;
+}
+
+/** True when Espruino version `have` is at least `want` (an unparsable `have` is assumed too old). */
+export function versionAtLeast(have: string, want: string): boolean {
+  var h = versionNumber(have);
+  var w = versionNumber(want);
+  return h >= 0 && h >= w;
+}
+
+/** One tick of the timer/interval strategies: samplesPerTick readings of every channel. */
+function tickBody(s: SamplerCore): void {
+  var time = s.time;
+  var t = time();
+  s.clocks[0].tick(t);
+  s.last[0] = t;
+  var read = s.read;
+  var pins = s.pins;
+  var ring = s.ring;
+  var inv = s.invalid;
+  var nch = s.nch;
+  var n = s.spt;
+  for (var k = 0; k < n; k++) {
+    for (var ch = 0; ch < nch; ch++) {
+      var v = read(pins[ch]);
+      if (!(v >= -1 && v <= 2)) {
+        ring.lose(ch, 1);
+        inv[ch] = inv[ch] + 1;
+      } else {
+        var c = (v * 8192 + 1) >> 1;
+        if (c < 0) c = 0;
+        else if (c > 4095) c = 4095;
+        ring.push(ch, c);
+      }
+    }
+  }
+}
+
+/** The tick callback for `s`, created once per SamplerCore (not per tick). */
+function tickFactory(s: SamplerCore): () => void {
+  return function () {
+    try {
+      tickBody(s);
+    } catch (e) {
+      s.errors++;
+    }
+  };
+}
+
+/** A Waveform `buffer` event of channel `ch`: copies the buffer that just filled into the ring. */
+function bufferBody(s: SamplerCore, ch: number, buf: Uint16Array): void {
+  var time = s.time;
+  var t = time();
+  var missed = s.clocks[ch].tick(t);
+  s.last[ch] = t;
+  var ring = s.ring;
+  var n = buf.length;
+  if (missed > 0) ring.lose(ch, missed * n);
+  for (var i = 0; i < n; i++) {
+    var c = (buf[i] + 8) >> 4;
+    if (c > 4095) c = 4095;
+    ring.push(ch, c);
+  }
+}
+
+function bufferFactory(s: SamplerCore, ch: number): (buf: Uint16Array) => void {
+  return function (buf: Uint16Array) {
+    try {
+      bufferBody(s, ch, buf);
+    } catch (e) {
+      s.errors++;
+    }
+  };
+}
+
+/** Everything a running sampler touches. One per startSampling(); arm()/disarm() may run many times. */
+export class SamplerCore {
+  ring: SampleRing;
+  nch: number;
+  /** Espruino pin names per channel ("D32"). */
+  pins: string[];
+  /** Samples per second per channel. */
+  rate: number;
+  /** Samples per channel per tick (timer/interval). */
+  spt: number;
+  /** Strategy running now (after any fallback). */
+  strategy: string;
+  /** Seconds between ticks (timer/interval) or between buffers (waveform). */
+  period: number;
+  /** Waveform buffer length in samples. */
+  bufLen: number;
+  /** Tick accounting: one clock (timer/interval) or one per channel (waveform: a buffer per channel). */
+  clocks: TickClock[];
+  /** getTime() of the last tick per clock. */
+  last: Float64Array;
+  /** Per channel: readings that were not numbers (counted as taken + dropped). */
+  invalid: Float64Array;
+  /** Exceptions caught in tick bodies. */
+  errors: number;
+  read: (pin: string) => number;
+  time: () => number;
+  /** setInterval id or EXEC task id, -1 when none. */
+  id: number;
+  waves: (EspWaveform | null)[];
+  tickFn: () => void;
+  bufFns: ((buf: Uint16Array) => void)[];
+  armed: boolean;
+
+  constructor(ring: SampleRing, pins: string[], rate: number, spt: number, strategy: string) {
+    this.ring = ring;
+    this.nch = pins.length;
+    this.pins = pins;
+    this.rate = rate;
+    this.spt = spt;
+    this.strategy = strategy;
+    this.period = spt / rate;
+    this.bufLen = 1;
+    this.clocks = [];
+    this.last = new Float64Array(pins.length);
+    this.invalid = new Float64Array(pins.length);
+    this.errors = 0;
+    this.read = analogReader();
+    this.time = timeReader();
+    this.id = -1;
+    this.waves = [];
+    this.tickFn = tickFactory(this);
+    this.bufFns = [];
+    this.armed = false;
+  }
+}
+
+/** Buffer length for Waveform: about 100 ms of samples, 2..512, and at most half a ring segment. */
+export function waveformBufLen(rate: number, seg: number): number {
+  var n = Math.ceil(rate / 10);
+  if (n > 512) n = 512;
+  if (n > Math.floor(seg / 2)) n = Math.floor(seg / 2);
+  if (n < 2) n = 2;
+  return n;
+}
+
+/** Resets tick accounting for a (re)armed strategy with `nclk` clocks of period `period`. */
+function setClocks(s: SamplerCore, nclk: number, period: number): void {
+  if (s.clocks.length !== nclk || s.period !== period) {
+    // A strategy change (first arm or fallback): fresh clocks, totals carried over.
+    var missed = 0;
+    var steps = 0;
+    for (var i = 0; i < s.clocks.length; i++) {
+      missed += s.clocks[i].missed;
+      if (i === 0) steps = s.clocks[i].steps;
+    }
+    s.clocks = [];
+    for (var j = 0; j < nclk; j++) s.clocks.push(new TickClock(period));
+    s.clocks[0].missed = missed;
+    s.clocks[0].steps = steps;
+  }
+  s.period = period;
+}
+
+function armWaveform(s: SamplerCore): boolean {
+  var ch: number;
+  if (s.waves.length === 0) {
+    s.bufLen = waveformBufLen(s.rate, s.ring.seg);
+    for (ch = 0; ch < s.nch; ch++) {
+      var w = newInputWaveform(s.bufLen);
+      if (!w) return false;
+      var fn = bufferFactory(s, ch);
+      w.on("buffer", fn);
+      s.waves.push(w);
+      s.bufFns.push(fn);
+    }
+  }
+  setClocks(s, s.nch, s.bufLen / s.rate);
+  for (ch = 0; ch < s.nch; ch++) {
+    var wv = s.waves[ch] as EspWaveform;
+    try {
+      if (wv.running) wv.stop();
+    } catch (e) {
+      // not running after all
+    }
+    try {
+      wv.startInput(s.pins[ch], s.rate, { repeat: true });
+    } catch (e) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function armTimer(s: SamplerCore, minVersion: string): boolean {
+  var have = firmwareVersion();
+  if (minVersion && !versionAtLeast(have, minVersion)) {
+    log("sampler: require(\"timer\") needs Espruino " + minVersion + ", this is " + (have || "unknown") + "; using setInterval");
+    return false;
+  }
+  setClocks(s, 1, s.spt / s.rate);
+  var id = hwTimerExec(s.tickFn, (1000 * s.spt) / s.rate);
+  if (id < 0) {
+    log("sampler: require(\"timer\").add failed (no module or no free timer slot); using setInterval");
+    return false;
+  }
+  s.id = id;
+  return true;
+}
+
+function armInterval(s: SamplerCore, minTickUs: number): boolean {
+  // A fallback from waveform/timer may need more samples per tick to respect the interval's tick floor.
+  var need = Math.ceil((minTickUs * s.rate) / 1000000);
+  if (need > s.spt) s.spt = need;
+  if (s.spt > MAX_SAMPLES_PER_TICK) s.spt = MAX_SAMPLES_PER_TICK;
+  if (s.spt > s.ring.seg) s.spt = s.ring.seg;
+  setClocks(s, 1, s.spt / s.rate);
+  s.id = samplerInterval(s.tickFn, (1000 * s.spt) / s.rate);
+  return true;
+}
+
+/** Stops whatever is running (idempotent; timers already removed by Espruino are ignored). */
+export function disarm(s: SamplerCore): void {
+  if (s.strategy === STRATEGY_WAVEFORM) {
+    for (var ch = 0; ch < s.waves.length; ch++) {
+      var w = s.waves[ch];
+      try {
+        if (w && w.running) w.stop();
+      } catch (e) {
+        // "Waveform is not running"
+      }
+    }
+  } else if (s.id >= 0) {
+    if (s.strategy === STRATEGY_TIMER) hwTimerRemove(s.id);
+    else clearSamplerTimer(s.id);
+  }
+  s.id = -1;
+  s.armed = false;
+}
+
+/** Releases the Waveform objects' listeners (after disarm, when the sampler is stopped for good). */
+export function release(s: SamplerCore): void {
+  for (var ch = 0; ch < s.waves.length; ch++) {
+    var w = s.waves[ch];
+    if (w) w.removeAllListeners("buffer");
+  }
+  s.waves = [];
+  s.bufFns = [];
+}
+
+export interface ArmLimits {
+  /** profile.strategies.timer.minVersion ("" when none). */
+  timerMinVersion: string;
+  /** profile.strategies.interval.minTickUs (0 when the profile has no interval entry). */
+  intervalMinTickUs: number;
+}
+
+/**
+ * Starts s.strategy; on failure falls back to "interval" (logging why). Returns the strategy that runs.
+ * Re-arming the same strategy keeps its clocks (missed ticks keep counting); s.last is left to the caller.
+ */
+export function arm(s: SamplerCore, lim: ArmLimits): string {
+  var ok = false;
+  if (s.strategy === STRATEGY_WAVEFORM) {
+    ok = armWaveform(s);
+    if (!ok) {
+      log("sampler: Waveform input is not available on this board/firmware; using setInterval");
+      for (var ch = 0; ch < s.waves.length; ch++) {
+        var w = s.waves[ch];
+        try {
+          if (w && w.running) w.stop();
+        } catch (e) {
+          // not running
+        }
+      }
+      release(s);
+    }
+  } else if (s.strategy === STRATEGY_TIMER) {
+    ok = armTimer(s, lim.timerMinVersion);
+  }
+  if (!ok) {
+    s.strategy = STRATEGY_INTERVAL;
+    armInterval(s, lim.intervalMinTickUs);
+  }
+  s.armed = true;
+  return s.strategy;
+}
+
+/** Missed ticks over all clocks. */
+export function missedTicks(s: SamplerCore): number {
+  var n = 0;
+  for (var i = 0; i < s.clocks.length; i++) n += s.clocks[i].missed;
+  return n;
+}
+
+/** Clock steps (seen by the first clock only, so a step is counted once). */
+export function clockSteps(s: SamplerCore): number {
+  return s.clocks.length ? s.clocks[0].steps : 0;
+}

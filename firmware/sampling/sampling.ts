@@ -1,0 +1,442 @@
+// Sampling entry point for the runtime: startSampling(registry, config, profile) arms the configured
+// sampler strategy (samplers.ts), a main-loop housekeeping timer (window-boundary drains + liveness), and
+// the scrape-time collector "sampler" that turns the ring + aggregator into the metrics.
+//
+// Collector (runs once per scrape, before anything renders): liveness check, drain the ring, copy the
+// ring's accounting and the aggregates into a preallocated Snapshot right after the drain, then set every
+// family from that snapshot (Counter.setTotal, Histogram.setFrom, Gauge.set). Rendering reads only the
+// metric values set here, never live ring counters, so every body satisfies, per channel and exactly,
+//   espruino_adc_samples_taken_total = _aggregated_total + espruino_adc_samples_buffered + _dropped_total
+// even when the sampler (an EXEC task, or an interval between two `drain` events) runs mid-scrape.
+// Limitation: two scrapes that overlap in time share the registry's values; the second one's collect
+// rewrites them while the first is still streaming (see the report; the runtime should serialise scrapes).
+//
+// Gauges: espruino_adc_last_volts = last aggregated sample (NaN before the first one);
+// espruino_adc_min_volts / _max_volts = min/max of the last CLOSED window [k*W, (k+1)*W) (NaN until the
+// first window closes, and for a window without samples). The first window is partial (from start).
+//
+// Liveness (stall rule): tick period T (timer/interval: samplesPerTick / rate; waveform: a buffer, bufLen /
+// rate); stall limit L = max(3 T, 2 s). Checked at every scrape and by the housekeeping timer (at least
+// once a second). If the main loop itself did not run a check for more than B = (L - T + 1 s) / 2 (a
+// blocked loop, a long render, a clock step), the check judges nothing (the sampler is late for the same
+// reason, and catch-up follows). Otherwise no tick for more than L means stalled: espruino_sampler_stalled
+// = 1, espruino_sampler_restarts_total + 1 and the strategy is re-armed (at most once per L); the ticks
+// lost in the gap are added to espruino_sampler_ticks_missed_total (floor(gap / T)), so there is no
+// silent gap. Espruino removes an interval whose callback ran out of memory; this is how it comes back.
+//
+// Totals survive a re-run of startSampling (same registry): stop() disarms, drains and publishes a final
+// time, and the next start adds its counts to the published totals (counters never go down).
+import type { Registry } from "../metrics/registry.js";
+import type { Counter, Gauge, Histogram, CounterChild, GaugeChild, HistogramChild } from "../metrics/metric.js";
+import type { DeviceConfig } from "../config/device-config.js";
+import type { BoardProfile } from "../config/board-profile.js";
+import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "./ring-buffer.js";
+import { Aggregator, Snapshot, codeToVolts, codeSumToVolts } from "./aggregator.js";
+import { SamplerCore, arm, disarm, release, missedTicks, clockSteps } from "./samplers.js";
+import type { ArmLimits } from "./samplers.js";
+import { setAdcAttenuation, samplerTimeout, clearSamplerTimer, timeReader } from "../platform.js";
+
+/** Shortest stall limit, seconds. */
+export var MIN_STALL_S = 2;
+/** Longest housekeeping period, seconds (liveness checks without scrapes). */
+export var HOUSEKEEPING_S = 1;
+
+/** Consistent completeness counts of one channel (since the first startSampling on this registry). */
+export interface SampleTotals {
+  taken: number;
+  aggregated: number;
+  buffered: number;
+  dropped: number;
+}
+
+/** Per-channel metric children, looked up once at start (labels() builds strings: never per scrape). */
+class Children {
+  taken: CounterChild[];
+  aggregated: CounterChild[];
+  dropped: CounterChild[];
+  invalid: CounterChild[];
+  buffered: GaugeChild[];
+  last: GaugeChild[];
+  min: GaugeChild[];
+  max: GaugeChild[];
+  volts: HistogramChild[];
+  constructor() {
+    this.taken = [];
+    this.aggregated = [];
+    this.dropped = [];
+    this.invalid = [];
+    this.buffered = [];
+    this.last = [];
+    this.min = [];
+    this.max = [];
+    this.volts = [];
+  }
+}
+
+var HELP_TAKEN = "ADC samples read by the sampler since boot.";
+var HELP_AGG = "ADC samples folded into the exposed statistics since boot.";
+var HELP_DROPPED = "ADC samples lost because the ring buffer was full before a drain, or invalid readings.";
+var HELP_INVALID = "ADC readings that were not a number (counted as taken and dropped).";
+var HELP_BUFFERED = "ADC samples waiting in the ring buffer at scrape time.";
+var HELP_VOLTS = "Distribution of sampled ADC voltages.";
+var HELP_LAST = "Most recent ADC voltage sample.";
+var HELP_MIN = "Lowest ADC voltage in the last closed aggregation window (NaN before one closed).";
+var HELP_MAX = "Highest ADC voltage in the last closed aggregation window (NaN before one closed).";
+var HELP_MISSED = "Sampler timer ticks that ran late and were skipped.";
+var HELP_STEPS = "Wall-clock steps (e.g. by SNTP) detected by the sampler.";
+var HELP_ERRORS = "Exceptions caught in sampler callbacks (the sampler keeps running).";
+var HELP_RESTARTS = "Times a stalled or removed sampler was detected and re-armed.";
+var HELP_STALLED = "1 while the sampler has not ticked within its stall limit, else 0.";
+
+/** The running instance (startSampling stops it before starting anew: re-running boot never leaks). */
+var active: SamplingHandle | null = null;
+
+/** espruino_adc_volts; when a previous start registered it with other buckets, it is replaced (and restarts at 0). */
+function histogramFamily(reg: Registry, buckets: number[], preset: string[][]): Histogram {
+  var o = { name: "espruino_adc_volts", help: HELP_VOLTS, labelNames: ["channel"], buckets: buckets, preset: preset };
+  try {
+    return reg.histogram(o);
+  } catch (e) {
+    reg.unregister("espruino_adc_volts");
+  }
+  return reg.histogram(o);
+}
+
+/** Housekeeping body: window-boundary drain, liveness check, reschedule. */
+function housekeep(h: SamplingHandle): void {
+  var time = h.time;
+  var now = time();
+  h.hkId = -1;
+  if (!h.running) return;
+  var agg = h.agg;
+  if (agg.openWin < 0 || agg.windowDue(now)) agg.drain(h.core.ring, now);
+  h.check(now);
+  h.schedule(now);
+}
+
+function housekeepingFactory(h: SamplingHandle): () => void {
+  return function () {
+    try {
+      housekeep(h);
+    } catch (e) {
+      h.core.errors++;
+      h.hkId = -1;
+      h.schedule(h.time());
+    }
+  };
+}
+
+/** What the runtime gets back from startSampling. */
+export class SamplingHandle {
+  /** Strategy running now ("waveform", "timer" or "interval"; after any fallback). */
+  strategy: string;
+  core: SamplerCore;
+  agg: Aggregator;
+  snap: Snapshot;
+  reg: Registry;
+  names: string[];
+  kids: Children;
+  missed: Counter;
+  steps: Counter;
+  errors: Counter;
+  restarts: Counter;
+  stalledG: Gauge;
+  /** Published totals before this start (per channel; histogram rows nb + 2: counts, +Inf, sum). */
+  base: Float64Array;
+  histBase: Float64Array;
+  scratch: Float64Array;
+  base0: Float64Array;
+  lim: ArmLimits;
+  /** Stall limit L, blocked-loop limit B, seconds. */
+  limit: number;
+  blocked: number;
+  /** getTime() of the last liveness check, of the last re-arm; stalled flag of the last judged check. */
+  lastCheck: number;
+  lastRearm: number;
+  isStalled: boolean;
+  nRestarts: number;
+  hkId: number;
+  hkFn: () => void;
+  time: () => number;
+  running: boolean;
+  out: SampleTotals;
+
+  constructor(reg: Registry, config: DeviceConfig, profile: BoardProfile) {
+    var nch = config.channels.length;
+    var nb = config.buckets.length;
+    var i: number;
+    var pins: string[] = [];
+    var names: string[] = [];
+    var convs = [];
+    for (i = 0; i < nch; i++) {
+      var c = config.channels[i];
+      pins.push(c.pin);
+      names.push(c.name);
+      convs.push({ fullScaleMv: c.attenuationMv, scale: c.scale, offset: c.offset });
+      // re-applied at every start: Espruino's reset() restores 11 dB
+      if (profile.adc.attenuation) setAdcAttenuation(c.pin, c.attenuationMv);
+    }
+    var ring = new SampleRing(nch, config.ringCapacity, config.overflow === "refuse-newest" ? REFUSE_NEWEST : OVERWRITE_OLDEST);
+    this.agg = new Aggregator({ channels: convs, buckets: config.buckets, windowSeconds: config.windowSeconds });
+    this.snap = new Snapshot(nch, nb);
+    this.reg = reg;
+    this.names = names;
+    this.time = timeReader();
+    this.running = true;
+    this.out = { taken: 0, aggregated: 0, buffered: 0, dropped: 0 };
+    var tl = profile.strategies.timer;
+    var il = profile.strategies.interval;
+    this.lim = { timerMinVersion: tl && tl.minVersion ? tl.minVersion : "", intervalMinTickUs: il ? il.minTickUs : 0 };
+
+    // ---- metrics: get-or-create, every channel pre-initialised
+    var preset: string[][] = [];
+    for (i = 0; i < nch; i++) preset.push([names[i]]);
+    var ln = ["channel"];
+    var taken = reg.counter({ name: "espruino_adc_samples_taken_total", help: HELP_TAKEN, labelNames: ln, preset: preset });
+    var aggd = reg.counter({ name: "espruino_adc_samples_aggregated_total", help: HELP_AGG, labelNames: ln, preset: preset });
+    var dropped = reg.counter({ name: "espruino_adc_samples_dropped_total", help: HELP_DROPPED, labelNames: ln, preset: preset });
+    var invalid = reg.counter({ name: "espruino_adc_samples_invalid_total", help: HELP_INVALID, labelNames: ln, preset: preset });
+    var buffered = reg.gauge({ name: "espruino_adc_samples_buffered", help: HELP_BUFFERED, labelNames: ln, preset: preset });
+    var volts = histogramFamily(reg, config.buckets, preset);
+    var last = reg.gauge({ name: "espruino_adc_last_volts", help: HELP_LAST, labelNames: ln, preset: preset });
+    var min = reg.gauge({ name: "espruino_adc_min_volts", help: HELP_MIN, labelNames: ln, preset: preset });
+    var max = reg.gauge({ name: "espruino_adc_max_volts", help: HELP_MAX, labelNames: ln, preset: preset });
+    this.missed = reg.counter({ name: "espruino_sampler_ticks_missed_total", help: HELP_MISSED });
+    this.steps = reg.counter({ name: "espruino_clock_steps_total", help: HELP_STEPS });
+    this.errors = reg.counter({ name: "espruino_sampler_errors_total", help: HELP_ERRORS });
+    this.restarts = reg.counter({ name: "espruino_sampler_restarts_total", help: HELP_RESTARTS });
+    this.stalledG = reg.gauge({ name: "espruino_sampler_stalled", help: HELP_STALLED });
+    var k = new Children();
+    var hw = nb + 2;
+    this.base = new Float64Array(4 * nch);
+    this.histBase = new Float64Array(nch * hw);
+    this.scratch = new Float64Array(nb + 1);
+    for (i = 0; i < nch; i++) {
+      var lv = [names[i]];
+      k.taken.push(taken.labels(lv));
+      k.aggregated.push(aggd.labels(lv));
+      k.dropped.push(dropped.labels(lv));
+      k.invalid.push(invalid.labels(lv));
+      k.buffered.push(buffered.labels(lv));
+      k.volts.push(volts.labels(lv));
+      k.last.push(last.labels(lv));
+      k.min.push(min.labels(lv));
+      k.max.push(max.labels(lv));
+      this.base[4 * i] = k.taken[i].get();
+      this.base[4 * i + 1] = k.aggregated[i].get();
+      this.base[4 * i + 2] = k.dropped[i].get();
+      this.base[4 * i + 3] = k.invalid[i].get();
+      k.volts[i].read(this.histBase, i * hw);
+    }
+    this.kids = k;
+    this.base0 = new Float64Array(4);
+    this.base0[0] = this.missed.get();
+    this.base0[1] = this.steps.get();
+    this.base0[2] = this.errors.get();
+    this.base0[3] = this.restarts.get();
+    this.nRestarts = 0;
+
+    // ---- sampler
+    var now = this.time();
+    this.core = new SamplerCore(ring, pins, config.sampleRateHz, config.samplesPerTick, config.sampler);
+    this.strategy = arm(this.core, this.lim);
+    this.core.last.fill(now); // "no tick since start" counts from now
+    this.limit = 0;
+    this.blocked = 0;
+    this.setLimits();
+    this.lastCheck = now;
+    this.lastRearm = now;
+    this.isStalled = false;
+    this.agg.drain(ring, now); // opens the first window now
+    this.hkId = -1;
+    this.hkFn = housekeepingFactory(this);
+  }
+
+  setLimits(): void {
+    var T = this.core.period;
+    this.limit = 3 * T > MIN_STALL_S ? 3 * T : MIN_STALL_S;
+    this.blocked = (this.limit - T + HOUSEKEEPING_S) / 2;
+  }
+
+  /** Schedules the housekeeping timer: at the next window boundary (+1 ms) or in HOUSEKEEPING_S, whichever is first. */
+  schedule(now: number): void {
+    if (!this.running) return;
+    if (this.hkId >= 0) clearSamplerTimer(this.hkId);
+    var W = this.agg.windowSeconds;
+    var next = (Math.floor(now / W) + 1) * W - now;
+    if (next > HOUSEKEEPING_S) next = HOUSEKEEPING_S;
+    this.hkId = samplerTimeout(this.hkFn, Math.ceil(next * 1000) + 1);
+  }
+
+  /** Liveness check (see the header); `now` = getTime(). Re-arms a stalled sampler. */
+  check(now: number): void {
+    var gap = now - this.lastCheck;
+    this.lastCheck = now;
+    if (!this.running) return;
+    if (gap > this.blocked || gap < 0) return; // the loop itself was late (or the clock stepped): judge next time
+    var s = this.core;
+    var oldest = s.last[0];
+    var n = s.strategy === "waveform" ? s.nch : 1;
+    for (var i = 1; i < n; i++) if (s.last[i] < oldest) oldest = s.last[i];
+    var quiet = now - oldest;
+    this.isStalled = quiet > this.limit;
+    if (!this.isStalled || now - this.lastRearm <= this.limit) return;
+    // stalled: count the ticks lost so far, then re-arm
+    // (from the last tick, or from the previous re-arm when nothing ticked since: never counted twice)
+    var T = s.period;
+    for (var c = 0; c < n; c++) {
+      var from = s.last[c] > this.lastRearm ? s.last[c] : this.lastRearm;
+      var q = now - from;
+      if (q > 0) {
+        s.clocks[c].missed += Math.floor(q / T);
+        s.clocks[c].prev = now;
+      }
+    }
+    disarm(s);
+    this.strategy = arm(s, this.lim);
+    this.setLimits();
+    this.lastRearm = now;
+    this.nRestarts++;
+  }
+
+  /** The scrape-time collector body: check, drain, snapshot, set every family from the snapshot. */
+  collect(): void {
+    var now = this.time();
+    this.check(now);
+    var agg = this.agg;
+    var ring = this.core.ring;
+    agg.drain(ring, now);
+    var sn = agg.snapshot(ring, this.snap);
+    this.publish(sn);
+  }
+
+  publish(sn: Snapshot): void {
+    var k = this.kids;
+    var agg = this.agg;
+    var s = this.core;
+    var nb = sn.nb;
+    var hw = nb + 2;
+    var b = this.base;
+    var hb = this.histBase;
+    var sc = this.scratch;
+    for (var ch = 0; ch < sn.nch; ch++) {
+      k.taken[ch].setTotal(b[4 * ch] + sn.taken[ch]);
+      k.aggregated[ch].setTotal(b[4 * ch + 1] + sn.aggregated[ch]);
+      k.dropped[ch].setTotal(b[4 * ch + 2] + sn.dropped[ch]);
+      k.invalid[ch].setTotal(b[4 * ch + 3] + s.invalid[ch]);
+      k.buffered[ch].set(sn.buffered[ch]);
+      var fs = agg.fullScaleMv[ch];
+      var sl = agg.scale[ch];
+      var off = agg.offset[ch];
+      for (var j = 0; j <= nb; j++) sc[j] = hb[ch * hw + j] + sn.hist[ch * (nb + 1) + j];
+      var sum = hb[ch * hw + nb + 1] + codeSumToVolts(sn.sumHi[ch], sn.sumLo[ch], sn.aggregated[ch], fs, sl, off);
+      k.volts[ch].setFrom(sc, 0, sum);
+      k.last[ch].set(sn.last[ch] >= 0 ? codeToVolts(sn.last[ch], fs, sl, off) : NaN);
+      if (sn.winStart >= 0 && sn.winCount[ch] > 0) {
+        var lo = codeToVolts(sn.winMin[ch], fs, sl, off);
+        var hi = codeToVolts(sn.winMax[ch], fs, sl, off);
+        k.min[ch].set(sl < 0 ? hi : lo);
+        k.max[ch].set(sl < 0 ? lo : hi);
+      } else {
+        k.min[ch].set(NaN);
+        k.max[ch].set(NaN);
+      }
+    }
+    this.missed.setTotal(this.base0[0] + missedTicks(s));
+    this.steps.setTotal(this.base0[1] + clockSteps(s));
+    this.errors.setTotal(this.base0[2] + s.errors);
+    this.restarts.setTotal(this.base0[3] + this.nRestarts);
+    this.stalledG.set(this.isStalled ? 1 : 0);
+  }
+
+  /** True when the last liveness check found no tick within the stall limit (for /healthz). */
+  stalled(): boolean {
+    return this.isStalled;
+  }
+
+  /** Number of channels. */
+  channels(): number {
+    return this.core.nch;
+  }
+
+  /** Channel name (the `channel` label value). */
+  channelName(ch: number): string {
+    return this.names[ch];
+  }
+
+  /** Newest sample of channel `ch` in volts (live from the ring, not waiting for a drain); NaN before the first. */
+  lastVolts(ch: number): number {
+    var ring = this.core.ring;
+    if (!(ch >= 0 && ch < ring.nch)) return NaN;
+    var w = ring.wr[ch];
+    if (w < 1) return NaN;
+    var code = ring.codes[ch * ring.seg + ((w - 1) % ring.seg)];
+    return codeToVolts(code, this.agg.fullScaleMv[ch], this.agg.scale[ch], this.agg.offset[ch]);
+  }
+
+  /**
+   * Consistent totals of channel `ch` right now (taken = aggregated + buffered + dropped), without
+   * draining. Returns one reused object: copy the fields before the next call.
+   */
+  totals(ch: number): SampleTotals {
+    var o = this.out;
+    var ring = this.core.ring;
+    var b = this.base;
+    var w = ring.wr[ch];
+    var f = ring.ref[ch];
+    var r = ring.rd[ch];
+    var l = ring.lost[ch];
+    var pending = w - r;
+    var seg = ring.seg;
+    o.taken = b[4 * ch] + w + f;
+    o.aggregated = b[4 * ch + 1] + this.agg.count[ch];
+    o.buffered = pending > seg ? seg : pending;
+    o.dropped = b[4 * ch + 2] + f + l + (pending > seg ? pending - seg : 0);
+    return o;
+  }
+
+  /** Stops the sampler and the housekeeping timer, publishes a final drain; the metrics stay registered. */
+  stop(): void {
+    if (!this.running) return;
+    disarm(this.core);
+    release(this.core);
+    this.running = false;
+    if (this.hkId >= 0) clearSamplerTimer(this.hkId);
+    this.hkId = -1;
+    this.reg.removeCollector("sampler");
+    var now = this.time();
+    this.agg.drain(this.core.ring, now);
+    this.publish(this.agg.snapshot(this.core.ring, this.snap));
+    if (active === this) active = null;
+  }
+}
+
+function collectorFactory(h: SamplingHandle): { name: string; collect: (r: Registry) => void } {
+  return {
+    name: "sampler",
+    collect: function () {
+      h.collect();
+      // a housekeeping timer lost to an out-of-memory abort is re-armed from here
+      if (h.hkId < 0 && h.running) h.schedule(h.time());
+    },
+  };
+}
+
+/**
+ * Starts sampling as configured (validated config and profile from firmware/config). Stops a previous
+ * instance first; registers (get-or-create) all sampler metrics with every channel pre-initialised and
+ * adds the "sampler" collector. See SamplingHandle for what the runtime can ask.
+ */
+export function startSampling(registry: Registry, config: DeviceConfig, profile: BoardProfile): SamplingHandle {
+  if (active) active.stop();
+  var h = new SamplingHandle(registry, config, profile);
+  active = h;
+  registry.addCollector(collectorFactory(h));
+  h.schedule(h.time());
+  return h;
+}
+
+/** The running instance, or null. */
+export function activeSampling(): SamplingHandle | null {
+  return active;
+}
