@@ -48,17 +48,35 @@ function reply(rt: Runtime, res: Res, code: number, body: string, hName?: string
   res.end(body);
 }
 
-/** Writes the next family, or ends the response after the last one. */
+/** Cursors of finished streams, reused so a scrape allocates no cursor or snapshot buffer. */
+var cursorPool: Cursor[] = [];
+
+function takeCursor(): Cursor {
+  var c = cursorPool.pop();
+  return c ? c : new Cursor();
+}
+
+/** Detaches the response's cursor and returns it to the pool (at most one per possible stream is kept). */
+function releaseCursor(res: Res): void {
+  var c = res.cur;
+  res.cur = null;
+  if (c && cursorPool.length < 4) {
+    c.r = null;
+    cursorPool.push(c);
+  }
+}
+
+/** Writes the next piece, or ends the response after the last one. */
 function step(res: Res, c: Cursor): void {
   try {
     if (!c.next(res)) {
-      res.cur = null;
+      releaseCursor(res);
       res.fin = true;
       res.end();
     }
   } catch (e) {
-    // the socket went away between two families: the 'close' listener settles the books
-    res.cur = null;
+    // the socket went away between two pieces: the 'close' listener settles the books
+    releaseCursor(res);
   }
 }
 
@@ -76,8 +94,8 @@ function onClose(this: Res): void {
     rt.streams--;
   }
   if (this.fin) rt.m.scrapeSeconds.set(now() - (this.t0 as number));
-  // abandoned mid-body: drop the cursor (nothing else refers to the response)
-  this.cur = null;
+  // abandoned mid-body: release the cursor (nothing else refers to the response)
+  releaseCursor(this);
 }
 
 /** Request line sanity: an upper-case method token and a path starting with "/" without spaces or controls. */
@@ -102,14 +120,11 @@ function serveMetrics(rt: Runtime, req: EspHttpRequest, res: Res): void {
     return;
   }
   var fmt = rt.textOnly ? TEXT : negotiate(header(req, "accept"));
-  var c = new Cursor();
-  if (rt.streams > 0) {
-    // another body is still streaming from the values the collectors set for it: running them again now
-    // would change families that body has not sent yet, so this one is served from the same snapshot
-    c.r = rt.reg;
-    c.f = fmt;
-    c.i = 0;
-  } else c.open(rt.reg, fmt);
+  var c = takeCursor();
+  // another body still streaming from the values the collectors set for it: running them again now would
+  // change families that body has not sent yet, so this one is served from the same collection
+  if (rt.streams > 0) c.resume(rt.reg, fmt);
+  else c.open(rt.reg, fmt);
   rt.streams++;
   res.live = true;
   res.fin = false;

@@ -1,9 +1,9 @@
 // Exact exposition text of representative registries in both formats, validated by promtool and the
-// python parsers; cursor semantics (one family per next(), consistency between calls); negotiation.
+// python parsers; cursor semantics (one family or one bounded piece per next(), consistency between calls); negotiation.
 import { describe, expect, it } from "vitest";
 import { Registry } from "../../firmware/metrics/registry.js";
 import { linearBuckets, exponentialBuckets } from "../../firmware/metrics/metric.js";
-import { Cursor, open } from "../../firmware/exposition/cursor.js";
+import { Cursor, PIECE_LINES, open } from "../../firmware/exposition/cursor.js";
 import {
   CONTENT_TYPE_OPENMETRICS,
   CONTENT_TYPE_TEXT,
@@ -291,6 +291,49 @@ describe("cursor", () => {
       expect(val("_sum")).toBe(seen.reduce((a, b) => a + b, 0));
       expect(val("_bucket", "2")).toBe(seen.filter((v) => v <= 2).length);
     }
+  });
+
+  it("a large family goes out in pieces of at most PIECE_LINES lines, all from the snapshot of its first piece", () => {
+    const r = new Registry();
+    const g = r.gauge({ name: "many", help: "Many.", labelNames: ["i"], maxSeries: 200 });
+    const h = r.histogram({ name: "wide", help: "Wide.", labelNames: ["c"], buckets: linearBuckets(1, 1, 30) });
+    let round = 0;
+    const change = () => {
+      // every value changes between two pieces: round*1000 + i, and one more observation per child
+      round++;
+      for (let i = 0; i < 100; i++) g.labels([String(i)]).set(round * 1000 + i);
+      h.labels(["a"]).observe(1.5);
+      h.labels(["b"]).observe(2.5);
+    };
+    change();
+    const c = open(r, TEXT);
+    const pieces: string[] = [];
+    let guard = 0;
+    while (c.next({ write: (s: string) => pieces.push(s) })) {
+      change();
+      if (++guard > 1000) throw new Error("cursor does not end");
+    }
+    const sampleLines = (p: string) => p.split("\n").filter((l) => l && !l.startsWith("#")).length;
+    // 100 gauge lines -> ceil(100 / PIECE_LINES) pieces; each wide child (33 lines) is a piece of its own
+    const manyPieces = pieces.filter((p) => p.includes("many{"));
+    expect(manyPieces).toHaveLength(Math.ceil(100 / PIECE_LINES));
+    for (const p of manyPieces) expect(sampleLines(p)).toBeLessThanOrEqual(PIECE_LINES);
+    expect(pieces.filter((p) => p.includes("wide_bucket{")).map(sampleLines)).toEqual([33, 33]);
+    const text = pieces.join("");
+    expect(promtoolCheckMetrics(text).status).toBe(0);
+    expect(text.match(/^# TYPE many gauge$/gm)).toHaveLength(1);
+    // one round for the whole family although it spans several pieces, each piece after a change
+    const values = [...text.matchAll(/^many\{i="(\d+)"\} (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(values).toHaveLength(100);
+    const rounds = new Set(values.map(([, v]) => Math.floor(v / 1000)));
+    expect(rounds.size).toBe(1);
+    for (const [i, v] of values) expect(v % 1000).toBe(i);
+    // the histogram: both children from one snapshot (same count), _count = +Inf bucket, sums match
+    const count = (ch: string) => Number(new RegExp('^wide_count\\{c="' + ch + '"\\} (\\d+)$', "m").exec(text)![1]);
+    const inf = (ch: string) => Number(new RegExp('^wide_bucket\\{c="' + ch + '",le="\\+Inf"\\} (\\d+)$', "m").exec(text)![1]);
+    expect(count("a")).toBe(count("b"));
+    expect(inf("a")).toBe(count("a"));
+    expect(text).toContain('wide_sum{c="b"} ' + 2.5 * count("b") + "\n");
   });
 
   it("collectors run once per open(), before rendering; a throwing one is counted and the rest served", () => {
