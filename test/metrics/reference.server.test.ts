@@ -6,6 +6,7 @@ import { connect } from "node:net";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { provisionStorage } from "../../host-sim/provision.mjs";
 import { SimDevice } from "../../host-sim/index.mjs";
 import { promtoolCheckMetrics } from "../support/system-tools.js";
 import { docsTable, omParse, textParse } from "./helpers.js";
@@ -21,7 +22,8 @@ let base: string;
 
 beforeAll(async () => {
   execFileSync(process.execPath, [ROOT + "tools/build.mjs", "--if-needed", "--quiet"], { cwd: ROOT, stdio: "inherit" });
-  device = new SimDevice({ bundle: ROOT + "dist/firmware.min.js" });
+  // a provisioned device (board profile, demo config, secrets): every documented family is live
+  device = new SimDevice({ bundle: ROOT + "dist/firmware.min.js", storage: provisionStorage({}) });
   await device.boot();
   base = "http://127.0.0.1:" + device.hostPort(80);
 });
