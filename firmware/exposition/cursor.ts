@@ -72,7 +72,7 @@ function linesPerChild(m: Metric): number {
 }
 
 /** Scratch for renderFamily (never used across calls). */
-var scratch = new Float64Array(32);
+var scratch: Float64Array = new Float64Array(32);
 
 /** Renders family `m` whole, as one string, from one snapshot of its values. */
 export function renderFamily(m: Metric, fmt: number): string {
