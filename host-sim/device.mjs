@@ -46,6 +46,10 @@ const MAX_PASSES = 1_000_000;
  * @property {import("./cost.mjs").CostOptions | boolean} [costModel]  statement instrumentation, charged time,
  *   memory sampling (default on; false = uninstrumented bundle for fast fleets). See host-sim/MEMORY.md.
  * @property {Partial<import("./wifi.mjs").AccessPoint>} [wifi]  the device's access point (host-scriptable)
+ * @property {boolean} [unreachableWithoutWifi]  the host reaches the board's sockets only while its Wi-Fi
+ *   station is connected (has an IP): otherwise new clients are reset and open connections are reset on the
+ *   next idle pass (host-sim/http.mjs). Default false: sockets are reachable whatever Wi-Fi does (firmware
+ *   that never joins Wi-Fi stays testable). For firmware that joins Wi-Fi, to show a wifi-drop as a scrape gap.
  */
 
 export class SimDevice extends EventEmitter {
@@ -162,6 +166,7 @@ export class SimDevice extends EventEmitter {
       },
       onTx: (info) => this.emit("tx", info),
       board: this.board,
+      reachable: () => !this.options.unreachableWithoutWifi || this.wifi.state === "connected",
     });
     installDeviceDate(this.realm, () => this.clock.wallNow());
     defineGlobals(this.realm, createGlobals(this));

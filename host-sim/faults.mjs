@@ -3,6 +3,8 @@
 //
 //   wifi-drop      {}              the access point disappears: a connected station gets 'disconnected'
 //                                  (BEACON_TIMEOUT); connect() fails with NO_AP_FOUND until wifi-restore
+//                                  The HTTP server stays reachable from the host unless the device was
+//                                  created with `unreachableWithoutWifi` (then: refused until it reconnects)
 //   wifi-restore   {}              the access point is back (the firmware must call connect() again)
 //   stall          {ms}            the loop is blocked for `ms`: time jumps, then late intervals fire in
 //                                  catch-up bursts. An enabled watchdog that is not kicked in time bites

@@ -37,6 +37,7 @@ export const DEFAULT_SAMPLE_RATE_HZ = 10;
  * @property {number} [sampleRateHz]
  * @property {"realtime" | "virtual"} [clock]     default "realtime"
  * @property {boolean} [costModel]               default false
+ * @property {boolean} [unreachableWithoutWifi]  SimDevice option: sockets refuse clients while Wi-Fi is down
  * @property {string} [namePrefix]               default "sim-"
  * @property {string} [locationPrefix]           default "sim-lab"
  * @property {(started: number, total: number) => void} [onProgress]  after every 50 devices and at the end
@@ -120,6 +121,7 @@ export async function startFleet(o) {
         storage,
         signals: fromSpecFile(sig.json, { baseDir: sig.baseDir, name: sig.name }),
         costModel: o.costModel ?? false,
+        unreachableWithoutWifi: o.unreachableWithoutWifi ?? false,
         wifi: { ip: "10.77." + Math.floor((i + 1) / 250) + "." + (((i + 1) % 250) + 1) },
         onConsole: o.onConsole ? (line) => /** @type {NonNullable<FleetOptions["onConsole"]>} */ (o.onConsole)(name, line) : undefined,
       });

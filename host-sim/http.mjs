@@ -29,6 +29,11 @@
 //    reset: lwIP's accept_function (api_msg.c) gets NULL from netconn_alloc ("out of netconns"), returns
 //    ERR_MEM, and tcp_in.c aborts the new pcb (tcp_abort -> RST); Espruino's accept just sees an error. The
 //    simulator accepts on the host and resets at once (socket.resetAndDestroy): the client sees ECONNRESET.
+//  - Reachability (device option `unreachableWithoutWifi`, host-sim/device.mjs): a board without a Wi-Fi link
+//    cannot be reached from the host. While `host.reachable()` is false a new client is reset at once
+//    (ECONNRESET; a real client would rather time out, which is slower to test and means the same: no scrape),
+//    and every open or queued connection is reset on the next idle pass. The listeners stay bound (the
+//    firmware's server still exists on the board); the device sees its connections close as if the peer left.
 import net from "node:net";
 import { toByteString } from "./storage.mjs";
 
@@ -49,6 +54,7 @@ import { toByteString } from "./storage.mjs";
  * @property {(err: Error & {code?: string}, devicePort: number) => void} onListenError
  * @property {(info: {conn: number, bytes: number}) => void} onTx
  * @property {{version: string, sockets: number, netChunkSize?: number}} board
+ * @property {() => boolean} [reachable]     false: the host cannot reach the board (no Wi-Fi link)
  */
 
 /**
@@ -201,6 +207,11 @@ export class SimNetwork {
       sock.destroy();
       return;
     }
+    if (!this.reachable()) {
+      this.stats.refused++;
+      sock.resetAndDestroy(); // no Wi-Fi link: the host cannot reach the board
+      return;
+    }
     if (this.socketsHeld() >= this.host.board.sockets) {
       this.stats.refused++;
       sock.resetAndDestroy(); // out of netconns: RST, as lwIP does
@@ -248,10 +259,28 @@ export class SimNetwork {
     return false;
   }
 
+  /** Whether the host can reach the board (see `reachable` in NetHost; default: always). */
+  reachable() {
+    return !this.host.reachable || this.host.reachable();
+  }
+
+  /** The link is gone: resets every queued and open host connection (the device sees them close). */
+  cutOff() {
+    for (const l of this.listeners) {
+      for (const c of l.backlog) {
+        this.conns.delete(c);
+        c.sock.resetAndDestroy();
+      }
+      l.backlog.length = 0;
+    }
+    for (const c of this.conns) if (!c.sock.destroyed) c.sock.resetAndDestroy();
+  }
+
   /** One pass of Espruino's socketIdle(): accept, then recv/send/close every connection. */
   pass() {
     if (this.stopped) return;
     this.stats.passes++;
+    if (this.conns.size && !this.reachable()) this.cutOff();
     for (const l of this.listeners) {
       if (l.closed || !l.backlog.length) continue;
       if (this.socketsInUse() >= this.host.board.sockets) break;
