@@ -120,7 +120,7 @@ export function estimateSamplingJsVars(nch: number, capacity: number, nb: number
   return ring + agg + 2 * snap + 250 + 25 * nch;
 }
 
-function defaultBuckets(): number[] {
+export function defaultBuckets(): number[] {
   // k/4 volts: computed, not written as decimal literals (see the dialect doc on decimal parsing).
   var q = [1, 2, 4, 6, 8, 10, 12];
   var out: number[] = [];
@@ -181,11 +181,11 @@ function checkChannel(errors: string[], i: number, input: unknown, profile: Boar
   out.push(ch);
 }
 
-function tickUs(strategy: string, rate: number, perTick: number): number {
+export function tickUs(strategy: string, rate: number, perTick: number): number {
   return strategy === "waveform" ? 1000000 / rate : (1000000 * perTick) / rate;
 }
 
-function fits(lim: StrategyLimits, strategy: string, rate: number, nch: number, perTick: number): boolean {
+export function fits(lim: StrategyLimits, strategy: string, rate: number, nch: number, perTick: number): boolean {
   return rate * nch <= lim.maxRateHz && tickUs(strategy, rate, perTick) >= lim.minTickUs;
 }
 

@@ -1,9 +1,8 @@
 // The Storage contract (docs/storage.md): which files the firmware reads at boot, how each is validated,
 // and what a failure means. Every error names the file and the field; secret values are never shown.
 import { boardName, storageRead, storageWrite } from "../platform.js";
-import { validateBoardProfile } from "../config/board-profile.js";
 import type { BoardProfile } from "../config/board-profile.js";
-import { validateDeviceConfig } from "../config/device-config.js";
+import { checkConfig, checkProfile } from "../config/device-check.js";
 import type { DeviceConfig } from "../config/device-config.js";
 import { isIntIn } from "../config/check.js";
 
@@ -106,7 +105,7 @@ export function loadStorage(): Loaded {
   var profile: BoardProfile | null = null;
   var pr = readJson(BOARD_FILE, errors, "write the board profile, e.g. boards/esp32-devkitc.json");
   if (pr.ok) {
-    var pv = validateBoardProfile(pr.v);
+    var pv = checkProfile(pr.v);
     prefixAll(errors, BOARD_FILE, pv.errors);
     profile = pv.profile;
     if (profile && profile.board !== boardName()) {
@@ -132,7 +131,7 @@ export function loadStorage(): Loaded {
     } else if (sv > CONFIG_SCHEMA) {
       errors.push(CONFIG_FILE + ": schema: " + sv + " was written for newer firmware (this one reads schema " + CONFIG_SCHEMA + "); update the firmware");
     } else if (profile) {
-      var dv = validateDeviceConfig(c, profile);
+      var dv = checkConfig(c, profile);
       prefixAll(errors, CONFIG_FILE, dv.errors);
       config = dv.config;
     } else {

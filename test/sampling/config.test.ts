@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { validateBoardProfile, type BoardProfile } from "../../firmware/config/board-profile.js";
 import { validateDeviceConfig, estimateSamplingJsVars } from "../../firmware/config/device-config.js";
+import { checkConfig, checkProfile } from "../../firmware/config/device-check.js";
 
 const BOARDS = ["esp32-devkitc", "esp32-c3", "espruino-wifi"];
 const readJson = (f: string) => JSON.parse(readFileSync(f, "utf8"));
@@ -293,6 +294,49 @@ describe("device config", () => {
       expect(r.config).toBeNull();
     });
   }
+  // The firmware bundle carries the compact validator (device-check.ts); the detailed one above runs on the host
+  // (flash tool). Same verdict, same fields named, same resulting config.
+  const field = (e: string) => e.slice(0, e.indexOf(": "));
+  for (const [label, profile, input, errors] of bad) {
+    it("compact check on the device: " + label, () => {
+      const r = checkConfig(input, profile);
+      expect(r.config).toBeNull();
+      expect(r.errors.map(field)).toEqual(errors.map(field));
+      for (const e of r.errors) expect(e.length).toBeLessThanOrEqual(100);
+    });
+  }
+  it("compact check on the device: same config as the detailed validator for good configs", () => {
+    const goods: [BoardProfile, unknown][] = [
+      [esp32, { schema: 1, channels: one }],
+      [esp32, { schema: 1, channels: [...one, { name: "b", pin: "D33", attenuationMv: 1000, scale: 2, offset: -1, unit: "amps" }],
+        sampleRateHz: 50, strategy: "interval", samplesPerTick: 2, ringCapacity: 64, overflow: "refuse-newest", windowSeconds: 5,
+        buckets: [1, 2], port: 8080, device: "d", location: "", auth: true, exposition: "text" }],
+      [wifi, { schema: 1, channels: [{ name: "a", pin: "A0" }] }],
+      [c3, { schema: 1, channels: [{ name: "a", pin: "D0" }, { name: "b", pin: "D1" }], sampleRateHz: 20 }],
+    ];
+    for (const [p, input] of goods) {
+      const d = validateDeviceConfig(input, p);
+      expect(d.errors).toEqual([]);
+      expect(checkConfig(input, p)).toEqual(d);
+    }
+  });
+  it("compact profile check: accepts every shipped profile; whatever it refuses the detailed validator refuses", () => {
+    for (const b of BOARDS) expect(checkProfile(board(b))).toEqual({ profile: board(b), errors: [] });
+    expect(checkProfile(null).profile).toBeNull();
+    const broken: ((p: any) => void)[] = [
+      (p) => (p.name = "ESP32"), (p) => (p.adc.defaultFullScaleMv = 3300), (p) => (p.autoOrder = ["waveform"]),
+      (p) => { delete p.strategies.interval; }, (p) => (p.reservedJsVars = 20000), (p) => (p.network = "ethernet"),
+      (p) => (p.strategies.timer.maxRateHz = 0), (p) => (p.jsVarBytes = 40), (p) => { delete p.adc; },
+    ];
+    for (const m of broken) {
+      const p: any = board("esp32-devkitc");
+      m(p);
+      const r = checkProfile(p);
+      expect(r.profile).toBeNull();
+      expect(r.errors.length).toBeGreaterThan(0);
+      expect(validateBoardProfile(p).profile).toBeNull();
+    }
+  });
   it("has at least 20 bad config cases (plus the bad profiles above)", () => {
     expect(bad.length).toBeGreaterThanOrEqual(20);
   });
