@@ -1,4 +1,6 @@
 // Benchmark harness: suites return rows; the runner prints one table and writes bench/results.json.
+import net from "node:net";
+
 // A row compares a subject against a baseline or peer measured in the same run (ratio = value / baseline).
 
 /**
@@ -64,4 +66,72 @@ export function formatTable(rows) {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (/** @type {string[]} */ cells) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
   return [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n");
+}
+
+/** Progress line on stderr (the table goes to stdout). @param {string} msg */
+export function progress(msg) {
+  process.stderr.write("bench: " + msg + "\n");
+}
+
+/** @type {Map<string, Promise<import("../tools/build-entry.mjs").BuiltEntry>>} */
+const built = new Map();
+
+/**
+ * Builds a firmware-dialect fixture entry (bench/fixtures/NAME.ts) once per process through the real pipeline.
+ * @param {string} entry
+ */
+export function buildFixture(entry) {
+  let p = built.get(entry);
+  if (!p) {
+    p = import("../tools/build-entry.mjs").then((m) => m.buildEntry(entry));
+    built.set(entry, p);
+  }
+  return p;
+}
+
+/**
+ * Linear-interpolated percentile (q in 0..1) of an unsorted list; NaN when empty.
+ * @param {number[]} xs @param {number} q
+ */
+export function percentile(xs, q) {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+/**
+ * GET `path` from 127.0.0.1:`port` over a raw socket (HTTP/1.1, the device closes); resolves with the raw reply
+ * size and the wall time from connect() to close, or rejects after `timeoutMs`.
+ * @param {number} port @param {string} path @param {number} [timeoutMs]
+ * @returns {Promise<{bytes: number, ms: number, status: number}>}
+ */
+export function httpGet(port, path, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const sock = net.connect({ host: "127.0.0.1", port });
+    let bytes = 0;
+    /** @type {Buffer | undefined} */
+    let first;
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error("GET " + path + " on port " + port + ": no reply within " + timeoutMs + " ms"));
+    }, timeoutMs);
+    sock.on("data", (b) => {
+      if (!first) first = b;
+      bytes += b.length;
+    });
+    sock.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on("close", () => {
+      clearTimeout(timer);
+      const status = first ? Number(first.toString("latin1", 0, 16).split(" ")[1]) : 0;
+      resolve({ bytes, ms: performance.now() - t0, status });
+    });
+    sock.on("connect", () => sock.write("GET " + path + " HTTP/1.1\r\nHost: bench\r\n\r\n"));
+  });
 }

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only SUITE]: runs every suite, prints one table, writes bench/results.json.
+// npm run bench [-- --quick] [-- --only SUITE]: runs every suite, prints one table, writes bench/results.json
+// (bench/results.quick.json with --quick). Progress goes to stderr, the table to stdout.
 import { writeFileSync } from "node:fs";
 import { formatTable } from "./harness.mjs";
+import { cpus } from "node:os";
 import bundleSize from "./bundle-size.mjs";
+import samplePath from "./sample-path.mjs";
+import scrape from "./scrape.mjs";
+import fleet from "./fleet.mjs";
 
 /** @type {import("./harness.mjs").BenchSuite[]} */
-const SUITES = [bundleSize];
+const SUITES = [samplePath, scrape, bundleSize, fleet];
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -18,6 +23,7 @@ if (only && !SUITES.some((s) => s.name === only)) {
 
 /** @type {import("./harness.mjs").BenchRow[]} */
 const rows = [];
+const started = Date.now();
 for (const suite of SUITES) {
   if (only && suite.name !== only) continue;
   const t0 = Date.now();
@@ -25,11 +31,21 @@ for (const suite of SUITES) {
   process.stderr.write("bench: " + suite.name + " done in " + (Date.now() - t0) + " ms\n");
 }
 console.log(formatTable(rows));
+const machine = cpus().length + " cores (" + (cpus()[0]?.model ?? "?").trim() + "), Node " + process.version + ", " + process.platform + "/" + process.arch;
+const seconds = (Date.now() - started) / 1000;
+console.log("\n" + machine + "; " + seconds.toFixed(1) + " s" + (quick ? " (--quick)" : ""));
 const out = {
   date: new Date().toISOString(),
   node: process.version,
+  machine,
+  seconds,
   quick,
+  only: only ?? null,
   rows,
 };
-writeFileSync(quick ? "bench/results.quick.json" : "bench/results.json", JSON.stringify(out, null, 2) + "\n");
-console.log("\nwrote " + (quick ? "bench/results.quick.json" : "bench/results.json"));
+// a partial run (--only) never replaces the complete report
+const file = only ? undefined : quick ? "bench/results.quick.json" : "bench/results.json";
+if (file) {
+  writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
+  console.log("wrote " + file);
+} else console.log("--only: no results file written");
