@@ -109,7 +109,9 @@ function housekeep(h: SamplingHandle): void {
   h.hkId = -1;
   if (!h.running) return;
   var agg = h.agg;
-  if (agg.openWin < 0 || agg.windowDue(now)) agg.drain(h.core.ring, now);
+  // Drain on every run (at least once a second), not only at window boundaries: the ring holds ~2 s of
+  // samples by default, so without a scrape a boundary-only drain would overwrite samples in between.
+  agg.drain(h.core.ring, now);
   h.check(now);
   h.schedule(now);
 }
