@@ -82,15 +82,15 @@ function loadSecrets(errors: string[]): Secrets {
   }
   // values are never echoed: only their kind and length rules
   if (s.ssid !== undefined) {
-    if (typeof s.ssid !== "string" || s.ssid.length < 1 || s.ssid.length > 32) errors.push(n + "ssid: must be a string of 1-32 bytes (value not shown)");
+    if (typeof s.ssid !== "string" || s.ssid.length < 1 || s.ssid.length > 32) errors.push(n + "ssid: need 1-32 bytes (value not shown)");
     else out.ssid = s.ssid;
   }
   if (s.password !== undefined) {
-    if (typeof s.password !== "string" || s.password.length > 64) errors.push(n + "password: must be a string of 0-64 bytes (value not shown)");
+    if (typeof s.password !== "string" || s.password.length > 64) errors.push(n + "password: need 0-64 bytes (value not shown)");
     else out.password = s.password;
   }
   if (s.token !== undefined) {
-    if (!isTokenText(s.token, 16, 128)) errors.push(n + "token: must be 16-128 printable ASCII characters without spaces (value not shown)");
+    if (!isTokenText(s.token, 16, 128)) errors.push(n + "token: need 16-128 printable ASCII, no spaces (value not shown)");
     else out.token = s.token as string;
   }
   return out;
@@ -103,7 +103,7 @@ function loadSecrets(errors: string[]): Secrets {
 export function loadStorage(): Loaded {
   var errors: string[] = [];
   var profile: BoardProfile | null = null;
-  var pr = readJson(BOARD_FILE, errors, "write the board profile, e.g. boards/esp32-devkitc.json");
+  var pr = readJson(BOARD_FILE, errors, "npm run flash");
   if (pr.ok) {
     var pv = checkProfile(pr.v);
     prefixAll(errors, BOARD_FILE, pv.errors);
@@ -116,20 +116,20 @@ export function loadStorage(): Loaded {
 
   var config: DeviceConfig | null = null;
   var port = DEFAULT_PORT;
-  var cr = readJson(CONFIG_FILE, errors, "write the device config, see docs/storage.md");
+  var cr = readJson(CONFIG_FILE, errors, "npm run flash");
   if (cr.ok) {
     var c = cr.v as { [k: string]: unknown };
     if (isIntIn(c.port, 1, 65535)) port = c.port as number;
     var sv = c.schema;
     if (sv === undefined) {
-      errors.push(CONFIG_FILE + ": schema: missing (this firmware reads schema " + CONFIG_SCHEMA + ")");
+      errors.push(CONFIG_FILE + ": schema: missing, need " + CONFIG_SCHEMA);
     } else if (typeof sv !== "number" || Math.floor(sv) !== sv) {
-      errors.push(CONFIG_FILE + ": schema: must be a whole number (this firmware reads schema " + CONFIG_SCHEMA + ")");
+      errors.push(CONFIG_FILE + ": schema: " + sv + ", need " + CONFIG_SCHEMA);
     } else if (sv < CONFIG_SCHEMA) {
       // no older schema has been released, so there is nothing to migrate from
-      errors.push(CONFIG_FILE + ": schema: " + sv + " is older than schema " + CONFIG_SCHEMA + " and cannot be migrated; rewrite the config (docs/storage.md)");
+      errors.push(CONFIG_FILE + ": schema: " + sv + " is older than schema " + CONFIG_SCHEMA + " and cannot be migrated; rewrite the config");
     } else if (sv > CONFIG_SCHEMA) {
-      errors.push(CONFIG_FILE + ": schema: " + sv + " was written for newer firmware (this one reads schema " + CONFIG_SCHEMA + "); update the firmware");
+      errors.push(CONFIG_FILE + ": schema: " + sv + " was written for newer firmware; update the firmware");
     } else if (profile) {
       var dv = checkConfig(c, profile);
       prefixAll(errors, CONFIG_FILE, dv.errors);

@@ -259,13 +259,13 @@ function armWaveform(s: SamplerCore): boolean {
 function armTimer(s: SamplerCore, minVersion: string): boolean {
   var have = firmwareVersion();
   if (minVersion && !versionAtLeast(have, minVersion)) {
-    log("sampler: require(\"timer\") needs Espruino " + minVersion + ", this is " + (have || "unknown") + "; using setInterval");
+    log("sampler: timer needs " + minVersion + ", have " + (have || "?") + "; using setInterval");
     return false;
   }
   setClocks(s, 1, s.spt / s.rate);
   var id = hwTimerExec(s.tickFn, (1000 * s.spt) / s.rate);
   if (id < 0) {
-    log("sampler: require(\"timer\").add failed (no module or no free timer slot); using setInterval");
+    log("sampler: timer add failed; using setInterval");
     return false;
   }
   s.id = id;
@@ -328,7 +328,7 @@ export function arm(s: SamplerCore, lim: ArmLimits): string {
   if (s.strategy === STRATEGY_WAVEFORM) {
     ok = armWaveform(s);
     if (!ok) {
-      log("sampler: Waveform input is not available on this board/firmware; using setInterval");
+      log("sampler: no Waveform; using setInterval");
       for (var ch = 0; ch < s.waves.length; ch++) {
         var w = s.waves[ch];
         try {

@@ -311,7 +311,7 @@ describe("strategies and boot re-runs", () => {
   it("timer falls back to setInterval below the profile's minVersion, with a console message", async () => {
     const b = await start({ simBoard: { ...PROFILE, version: "2v25" }, config: { channels: [TWO[0]], sampleRateHz: 100, strategy: "timer" }, signals: { D32: 1 } });
     expect(b.eval("__t.handle().strategy")).toBe("interval");
-    expect(b.dev.console.join("\n")).toContain('sampler: require("timer") needs Espruino 2v29, this is 2v25; using setInterval');
+    expect(b.dev.console.join("\n")).toContain('sampler: timer needs 2v29, have 2v25; using setInterval');
     b.dev.advance(1000);
     expect(completeness(parse(b.scrape()), "a").taken).toBe(100);
   });
