@@ -15,11 +15,9 @@ function run(args: string[]) {
 describe("npm run check:espruino", () => {
   it("the firmware sources and the real dist bundles pass with 0 problems", () => {
     if (!existsSync(join(root, "dist/firmware.min.js.map"))) execFileSync("npm", ["run", "build", "--silent"], { cwd: root });
-    const t0 = Date.now();
     const r = run([]);
     expect(r.out).toMatch(/^dialect gate: 0 problems in \d+ TypeScript files? and 2 bundles$/m);
     expect(r.status, r.out + r.err).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
   it("reports findings as path:line:col  rule-id  message (from file.ts:LINE) and exits 1", () => {
