@@ -79,7 +79,11 @@ export function parseArgs(argv) {
       case "--help": case "-h": a.help = true; break;
       default:
         if (/password|token|ssid|secret=/i.test(k)) throw new UsageError("secrets are not taken from the command line: use --secrets FILE or " + Object.keys(SECRET_ENV).join("/"));
-        throw new UsageError("unknown argument " + JSON.stringify(k.length > 40 ? k.slice(0, 40) + "…" : k));
+        {
+          // name only: an unknown --flag=VALUE may carry a secret under a name we do not know
+          const name = k.indexOf("=") >= 0 ? k.slice(0, k.indexOf("=")) + "=…" : k;
+          throw new UsageError("unknown argument " + JSON.stringify(name.length > 40 ? name.slice(0, 40) + "…" : name));
+        }
     }
   }
   if (a.help) return a;
