@@ -99,7 +99,9 @@ export function boot(): Runtime {
     profile: prof,
     config: cfg,
     errors: L.errors,
-    token: cfg ? L.secrets.token : "",
+    // Auth fails closed: with a valid config the token guards /metrics and / when `auth` is on; with an invalid
+    // config (we cannot tell what was meant) any token in the secrets file guards them.
+    token: cfg ? (cfg.auth ? L.secrets.token : "") : L.secrets.token || "",
     textOnly: !!cfg && cfg.exposition === "text",
     port: cfg ? cfg.port : L.port,
     srv: null,

@@ -162,6 +162,22 @@ describe("auth", () => {
     expect((await get(port, "/healthz")).status).toBe(200);
   });
 
+  it("fails closed: with an invalid config a token in the secrets file still guards /metrics and /", async () => {
+    const { port } = await boot({ config: config({ auth: true, sampleRate: 5 }), secrets: { ssid: SSID, password: PASSWORD, token: TOKEN } });
+    expect((await get(port, "/metrics")).status).toBe(401);
+    expect((await get(port, "/")).status).toBe(401);
+    expect((await get(port, "/healthz")).status).toBe(503);
+    const page = await get(port, "/", { Authorization: "Bearer " + TOKEN });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("config: INVALID");
+    expect(page.body).not.toContain(TOKEN);
+  });
+
+  it("auth: false ignores a token in the secrets file", async () => {
+    const { port } = await boot({ config: config({ auth: false }), secrets: { ssid: SSID, password: PASSWORD, token: TOKEN } });
+    expect((await get(port, "/metrics")).status).toBe(200);
+  });
+
   it("auth: true without a token is a config error", async () => {
     const { port } = await boot({ config: config({ auth: true }) });
     const st = await get(port, "/");
