@@ -51,6 +51,9 @@ function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to
   }
   var le = m.le as string[];
   var nb = le.length;
+  // OpenMetrics: _sum is counter-like, so it must not exist with a negative bucket bound (nor be negative),
+  // and _count goes with it; such a child is exposed by its buckets alone (a gauge-like distribution).
+  var negBound = om && nb > 0 && (m.b as Float64Array)[0] < 0;
   for (i = from; i < to; i++) {
     s = kids[i].s;
     var pre = name + "_bucket{" + (s ? s + "," : "") + 'le="';
@@ -61,7 +64,9 @@ function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to
       cum += snap[base + j];
       out += pre + (j < nb ? (om ? omLe(le[j]) : le[j]) : "+Inf") + '"} ' + fmtValue(cum) + "\n";
     }
-    out += name + "_sum" + tail + fmtValue(snap[base + nb + 1]) + "\n" + name + "_count" + tail + fmtValue(cum) + "\n";
+    var sum = snap[base + nb + 1];
+    if (negBound || (om && sum < 0)) continue;
+    out += name + "_sum" + tail + fmtValue(sum) + "\n" + name + "_count" + tail + fmtValue(cum) + "\n";
   }
   return out;
 }

@@ -336,6 +336,29 @@ describe("cursor", () => {
     expect(text).toContain('wide_sum{c="b"} ' + 2.5 * count("b") + "\n");
   });
 
+  it("OpenMetrics: a histogram with a negative bound or a negative sum is exposed without _sum/_count", () => {
+    const r = new Registry();
+    const temp = r.histogram({ name: "temp_celsius", help: "T.", buckets: [-10, 0, 10] });
+    temp.observe(-5);
+    temp.observe(5);
+    const low = r.histogram({ name: "low_volts", help: "L.", labelNames: ["c"], buckets: [1, 2] });
+    low.labels(["neg"]).observe(-3);
+    low.labels(["pos"]).observe(1.5);
+    const om = body(r, OPENMETRICS);
+    const parsed = openMetricsParse(om);
+    expect(parsed.error).toBeUndefined();
+    expect(parsed.ok).toBe(true);
+    expect(om).toContain('temp_celsius_bucket{le="-10.0"} 0\ntemp_celsius_bucket{le="0.0"} 1\ntemp_celsius_bucket{le="10.0"} 2\ntemp_celsius_bucket{le="+Inf"} 2\n# HELP low_volts');
+    expect(om).not.toContain("temp_celsius_sum");
+    expect(om).not.toContain('low_volts_sum{c="neg"}');
+    expect(om).toContain('low_volts_sum{c="pos"} 1.5\nlow_volts_count{c="pos"} 1\n');
+    // the text format has no such rule: every child keeps _sum and _count
+    const text = body(r, TEXT);
+    expect(text).toContain("temp_celsius_sum 0\ntemp_celsius_count 2\n");
+    expect(text).toContain('low_volts_sum{c="neg"} -3\n');
+    expect(promtoolCheckMetrics(text).status).toBe(0);
+  });
+
   it("collectors run once per open(), before rendering; a throwing one is counted and the rest served", () => {
     const r = new Registry();
     const g = r.gauge({ name: "ring_depth", help: "Ring." });
