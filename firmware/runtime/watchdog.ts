@@ -10,12 +10,13 @@ export var LOOP_MS = 1000;
 export var MIN_WATCHDOG_SECONDS = 3;
 
 var active: Runtime | null = null;
-var dog = false;
 
 function tick(): void {
   var rt = active;
   if (!rt || rt.stopped) return;
-  if (dog) kickWatchdog();
+  // Always kick: the ESP32 watchdog cannot be disabled, so one enabled by an earlier boot of this power-up
+  // (e.g. before a load() with a profile without watchdogSeconds) must still be fed. Harmless when off.
+  kickWatchdog();
   rt.fresh = false;
   latchErrorFlags(rt.col);
 }
@@ -25,10 +26,8 @@ export function startLoop(rt: Runtime): number {
   active = rt;
   var p = rt.profile as { watchdogSeconds?: unknown } | null;
   var s = p ? p.watchdogSeconds : undefined;
-  dog = false;
   if (typeof s === "number" && s >= MIN_WATCHDOG_SECONDS && Math.floor(s) === s) {
     enableWatchdog(s);
-    dog = true;
     log("watchdog: " + s + " s, kicked every " + LOOP_MS / 1000 + " s");
   } else if (s !== undefined && s !== 0) {
     rt.errors.push("telemetry.board.json: watchdogSeconds: need 0 or >= " + MIN_WATCHDOG_SECONDS + " (watchdog off)");

@@ -288,6 +288,19 @@ describe("boot", () => {
     expect(d.net.listeners.filter((l: { closed: boolean }) => !l.closed).length).toBe(1);
   });
 
+  it("a watchdog enabled by an earlier run stays fed after a re-run whose profile has no watchdogSeconds", async () => {
+    const { d } = await boot();
+    expect(d.console).toContain("watchdog: 10 s, kicked every 1 s");
+    const profile = JSON.parse(d.storage.readFile("telemetry.board.json") as string);
+    delete profile.watchdogSeconds;
+    d.storage.writeFile("telemetry.board.json", JSON.stringify(profile));
+    d.evaluate(d.source); // load() in the same power-up: the hardware watchdog cannot be disabled
+    await d.whenListening(80);
+    d.advance(30_000);
+    expect(d.bootCount).toBe(1);
+    expect(d.console.some((l) => l.startsWith("WATCHDOG TIMEOUT"))).toBe(false);
+  });
+
   it("re-running the bundle in the same realm: the old instance is stopped, no double registration, no leaked timers or servers", async () => {
     const { d, port } = await boot();
     const timersBefore = d.timers.timers.size;
