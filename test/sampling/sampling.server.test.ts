@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { docsTable } from "../metrics/helpers.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { boot, codeOf, completeness, fixtureBundle, parse, val, PROFILE, type Booted } from "./fixture.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const BUCKETS = [0.25, 0.5, 1, 1.5, 2, 2.5, 3];
 const LE = ["0.25", "0.5", "1", "1.5", "2", "2.5", "3", "+Inf"];
@@ -107,10 +108,9 @@ describe("interval strategy, exact values", () => {
   });
 
   it("sine, step, noise and CSV signals: exact histograms from independently computed codes", async () => {
-    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const csv = join(mkdtempSync(join(tmpdir(), "csv-")), "sig.csv");
+    const csv = join(tempDir("csv-"), "sig.csv");
     writeFileSync(csv, "t,volts\n0,0.1\n0.5,2.9\n1,0.4\n");
     const chans = [
       { name: "sine", pin: "D32" },

@@ -1,12 +1,12 @@
 // `npm start` equivalent: node host-sim/cli.mjs as a real process.
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { promtoolCheckMetrics } from "../support/system-tools.js";
 import { ensureBuilt, ROOT } from "./helpers.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const CLI = join(ROOT, "host-sim", "cli.mjs");
 const children: ChildProcess[] = [];
@@ -75,7 +75,7 @@ describe("host-sim/cli.mjs", () => {
   });
 
   it("--config seeds telemetry.config.json; SIGINT exits cleanly", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sim-cli-"));
+    const dir = tempDir("sim-cli-");
     const cfg = join(dir, "cfg.json");
     writeFileSync(cfg, JSON.stringify({ port: 9200 }));
     const p = start(["--port", "0", "--config", cfg]);

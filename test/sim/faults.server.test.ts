@@ -1,11 +1,11 @@
 // Faults that need real sockets: socket exhaustion, and a power cycle of the firmware while it serves HTTP.
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SimDevice } from "../../host-sim/index.mjs";
 import { codeDevice, ensureBuilt, MIN_BUNDLE, rawExchange, ROOT, until } from "./helpers.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const devices: SimDevice[] = [];
 const children: ChildProcess[] = [];
@@ -67,7 +67,7 @@ describe("power cycle of the firmware", () => {
 
 describe("CLI --signals / --faults for one device", () => {
   it("applies the signal spec and the fault schedule; bad spec files exit 2 naming the problem", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sim-cli-faults-"));
+    const dir = tempDir("sim-cli-faults-");
     writeFileSync(join(dir, "sig.json"), JSON.stringify({ D32: { type: "csv", file: "s.csv" } }));
     writeFileSync(join(dir, "s.csv"), "t,volts\n0,1\nx,2\n");
     writeFileSync(join(dir, "faults.json"), JSON.stringify([{ at: 1, fault: "meteor" }]));

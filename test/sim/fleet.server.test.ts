@@ -1,12 +1,12 @@
 // Fleet mode: 200 devices in-process and through the CLI; every device answers /metrics; file_sd targets.
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { startFleet } from "../../host-sim/fleet.mjs";
 import { ensureBuilt, ROOT } from "./helpers.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const CLI = join(ROOT, "host-sim", "cli.mjs");
 const N = 200;
@@ -72,7 +72,7 @@ describe("fleet", () => {
   });
 
   it("CLI --devices 200: progress, one line per device, summary, targets file matching the fleet, SIGTERM exits 0", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sim-fleet-"));
+    const dir = tempDir("sim-fleet-");
     const targets = join(dir, "targets.json");
     const secrets = join(dir, "secrets.json");
     writeFileSync(secrets, JSON.stringify({ token: "do-not-print-me" }));

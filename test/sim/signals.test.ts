@@ -1,11 +1,11 @@
 // Signal kinds and CSV replay (host-sim/signals.mjs) read through analogRead on the virtual clock; expected
 // codes are computed here independently: raw = clamp(round(volts / 3.6 * 4096), 0, 4095).
 import { describe, it, expect, afterEach } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SimDevice, signals } from "../../host-sim/index.mjs";
 import { codeDevice } from "./helpers.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const devices: SimDevice[] = [];
 afterEach(async () => {
@@ -26,7 +26,7 @@ async function codesAt(spec: unknown, times: number[]): Promise<number[]> {
   return out;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "sim-signals-"));
+const dir = tempDir("sim-signals-");
 
 function mulberry32(seed: number): () => number {
   let a = seed | 0;
