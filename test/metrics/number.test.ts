@@ -2,18 +2,8 @@
 // integers up to 2^53, Go-compatible syntax, and canonical `le` texts like client_golang.
 import { describe, expect, it } from "vitest";
 import { fmtLe, fmtValue, omLe } from "../../firmware/exposition/number.js";
+import { prng as rng } from "../support/prng.js";
 
-/** Deterministic PRNG (mulberry32) so failures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Go ParseFloat syntax as used in the exposition formats (decimal only). */
 const GO_FLOAT = /^-?(\d+(\.\d+)?)(e[+-]\d\d+)?$/;

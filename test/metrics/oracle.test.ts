@@ -8,17 +8,8 @@ import { OPENMETRICS, TEXT } from "../../firmware/exposition/format.js";
 import { promtoolCheckMetrics } from "../support/system-tools.js";
 import { body, close, normalise, omParse, textParse } from "./helpers.js";
 import type { ParsedFamily } from "./helpers.js";
+import { prng as rng } from "../support/prng.js";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HELP = 'Odd help: "quoted", back\\slash, new\nline.';
 const DROPPED_HELP = "New label sets refused by the cardinality guard (per-metric or per-registry series limit), per metric.";

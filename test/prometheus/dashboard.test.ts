@@ -1,64 +1,30 @@
 // deploy/grafana/espruino-telemetry.json: every query (panel targets and template variable queries), with the
 // template variables substituted, parses as PromQL (@prometheus-io/lezer-promql, no error node) and names only
-// known metrics: the device's metrics (docs/metrics.md when it exists, else the reference list below, histogram
-// suffixes included), the recording rules, and Prometheus' own series (up, scrape_duration_seconds, ALERTS).
+// known metrics: the device's metrics (the reference docs/metrics.md, histogram suffixes included), the recording
+// rules, and Prometheus' own series (up, scrape_duration_seconds, ALERTS).
 // The rules' expressions are held to the same list.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { describe, expect, it } from "vitest";
+import { docsTable } from "../metrics/helpers.js";
 
 const root = resolve(__dirname, "../..");
 const dashboard = JSON.parse(readFileSync(join(root, "deploy/grafana/espruino-telemetry.json"), "utf8")) as Dashboard;
 const rulesText = readFileSync(join(root, "deploy/prometheus/rules/espruino.rules.yml"), "utf8");
 const metricsDoc = join(root, "docs/metrics.md");
 
-/** The metric families the device exposes (the issue's reference list). */
-export const REFERENCE_METRICS = [
-  "espruino_adc_samples_taken_total",
-  "espruino_adc_samples_aggregated_total",
-  "espruino_adc_samples_dropped_total",
-  "espruino_adc_samples_buffered",
-  "espruino_adc_volts", // histogram
-  "espruino_adc_last_volts",
-  "espruino_adc_min_volts",
-  "espruino_adc_max_volts",
-  "espruino_sampler_ticks_missed_total",
-  "espruino_clock_steps_total",
-  "espruino_uptime_seconds",
-  "espruino_boots_total",
-  "espruino_memory_jsvars",
-  "espruino_error_flags",
-  "espruino_scrapes_total",
-  "espruino_scrape_duration_seconds",
-  "espruino_http_requests_total",
-  "espruino_wifi_connected",
-  "espruino_wifi_reconnects_total",
-  "espruino_wifi_rssi_dbm",
-  "espruino_build_info",
-  "espruino_device_info",
-  "espruino_config_valid",
-  "espruino_series_dropped_total",
-  "espruino_collector_errors_total",
-  "espruino_sampler_stalled",
-  "espruino_sampler_restarts_total",
-];
-const HISTOGRAMS = ["espruino_adc_volts"];
 /** Series Prometheus itself creates. */
 const PROMETHEUS_SERIES = ["up", "scrape_duration_seconds", "ALERTS"];
 
-/** Metric names documented in docs/metrics.md: every espruino_* word (histogram suffixes kept as written). */
-export function namesFromMetricsDoc(text: string): Set<string> {
-  return new Set(text.match(/\bespruino_[a-z0-9_]*[a-z0-9]\b/g) ?? []);
-}
-
+/** The device's metric names from the reference docs/metrics.md, with the sample names of its histograms. */
 function deviceMetricNames(): { names: Set<string>; source: string } {
-  const base = existsSync(metricsDoc) ? namesFromMetricsDoc(readFileSync(metricsDoc, "utf8")) : new Set(REFERENCE_METRICS);
-  const names = new Set(base);
-  for (const h of HISTOGRAMS) {
-    if (names.has(h)) for (const s of ["_bucket", "_sum", "_count"]) names.add(h + s);
+  const names = new Set<string>();
+  for (const row of docsTable(readFileSync(metricsDoc, "utf8"))) {
+    names.add(row.name);
+    if (row.type === "histogram") for (const s of ["_bucket", "_sum", "_count"]) names.add(row.name + s);
   }
-  return { names, source: existsSync(metricsDoc) ? "docs/metrics.md" : "the reference list" };
+  return { names, source: "docs/metrics.md" };
 }
 
 /** The `expr:` values of a rules file: plain scalars and `|` / `>` blocks (lines indented deeper than `expr:`). */

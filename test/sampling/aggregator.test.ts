@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "../../firmware/sampling/ring-buffer.js";
 import { Aggregator, Snapshot, codeToVolts, codeSumToVolts, fillBucketTable, CODES } from "../../firmware/sampling/aggregator.js";
-import { prng, randInt } from "./prng.js";
+import { prng, randInt } from "../support/prng.js";
 
 const ATTENUATIONS = [1000, 1340, 2000, 3600];
 

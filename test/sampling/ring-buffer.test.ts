@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "../../firmware/sampling/ring-buffer.js";
 import { Aggregator, Snapshot } from "../../firmware/sampling/aggregator.js";
-import { prng, randInt } from "./prng.js";
+import { prng, randInt } from "../support/prng.js";
 
 function drainAll(ring: SampleRing, ch: number): number[] {
   const out: number[] = [];

@@ -1,4 +1,4 @@
-// Seeded pseudo-random numbers for the sampling tests (mulberry32): the same sequence on every run.
+// Seeded pseudo-random numbers for tests (mulberry32): the same sequence on every run.
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
