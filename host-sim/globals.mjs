@@ -245,7 +245,7 @@ export function createGlobals(dev) {
  * Espruino's url.parse (jswrap_net.c): method, host, path, pathname, search, port, query.
  * @param {string} s @param {boolean} parseQuery @param {import("./sandbox.mjs").Realm} realm
  */
-function parseUrl(s, parseQuery, realm) {
+export function parseUrl(s, parseQuery, realm) {
   const o = realm.obj();
   let rest = s;
   let host = "";

@@ -34,8 +34,37 @@
 //    (ECONNRESET; a real client would rather time out, which is slower to test and means the same: no scrape),
 //    and every open or queued connection is reset on the next idle pass. The listeners stay bound (the
 //    firmware's server still exists on the board); the device sees its connections close as if the peer left.
+//
+// Client side, require("http").request(options, cb) / get(options, cb), matched against socketserver.c
+// (clientRequestNew/Write/Connect/End, socketClientConnectionsIdle), jswrap_http.c and
+// libs/network/esp32/network_esp32.c:
+//  - options: an object {host, port, path, method, headers} or a URL string parsed by url.parse; a missing
+//    host means 127.0.0.1, port 0 means 80. request() throws "Expecting Options to be an Object but it was
+//    <type>" / "Expecting Callback Function but got <type>"; get() sets method GET and calls end() itself.
+//  - The first write() (or end()) builds the head "<method> <path> HTTP/1.1\r\nUser-Agent: Espruino
+//    <VERSION>\r\nConnection: close\r\n" + options.headers in object order + "Host: host[:port]" unless a
+//    "Host" header was given, then connects. headers["Transfer-Encoding"] == "chunked" makes every later
+//    write one chunk (so write("") ends the body) and end() appends "0\r\n\r\n". write() returns false; after
+//    the connection closed it throws "This socket is closed.". end() asks to close once all is sent and the
+//    answer is in; no 'drain' after end().
+//  - Each idle pass sends <= 536 bytes (net chunk) and receives <= 536; when the send buffer empties (and
+//    end() was not called) 'drain' is queued on the request. When the response head "\r\n\r\n" has
+//    arrived, cb(res) is queued (this = the request); res.statusCode is a STRING ("200"), res.statusMessage,
+//    res.httpVersion, res.headers (keys as the server spelled them). The body (Content-Length or chunked,
+//    de-chunked) arrives as res 'data'; res 'end' once it is complete; the connection closes then.
+//  - Closing: 'error' {code, message} on the REQUEST only (socketerrors.c codes), then res 'end' (once) and
+//    res 'close' (hadError). The server closing before a response head = {code: -15, "no response"}; a reset
+//    after = {-9, "connection reset"}.
+//  - Connecting: the ESP32 driver's connect() is blocking, so a refused connection or no route shows
+//    synchronously as jsError "Connect failed (err N)" + InternalError "Unable to create socket" thrown from
+//    write()/end(), and the request then closes (res 'end' + 'close'(false), no 'error'). The simulator connects
+//    asynchronously on node:net, so a REFUSED connection shows as on a non-blocking stack instead: the queued head
+//    cannot be sent -> 'error' {code: -8, message: "unsent data"}. No route (device option
+//    `unreachableWithoutWifi` while Wi-Fi has no IP) is known synchronously and behaves as on the ESP32 (err 113).
+//    No free socket (board.sockets, shared with the server side) -> "Unable to create socket" too.
 import net from "node:net";
 import { toByteString } from "./storage.mjs";
+import { parseUrl } from "./globals.mjs";
 
 /** @typedef {import("./sandbox.mjs").Realm} Realm */
 /** @typedef {import("./events.mjs").EventHub} EventHub */
@@ -96,6 +125,45 @@ import { toByteString } from "./storage.mjs";
  * @property {boolean} wantClose           end() called ("cls")
  */
 
+/**
+ * @typedef {object} ClientConn
+ * @property {number} id
+ * @property {Record<string, any>} req      httpCRq
+ * @property {Record<string, any>} res      httpCRs
+ * @property {Record<string, any>} opts
+ * @property {Function | undefined} cb
+ * @property {string | undefined} sendData  undefined until the first write
+ * @property {boolean} chunked
+ * @property {net.Socket | undefined} sock
+ * @property {boolean} connected
+ * @property {boolean} refused           failed before connecting
+ * @property {boolean} errored           reset after connecting
+ * @property {boolean} peerEnded
+ * @property {Buffer[]} rx
+ * @property {number} rxBytes
+ * @property {boolean} closeNow          no socket could be created
+ * @property {boolean} wantClose         end() called
+ * @property {boolean} closed
+ * @property {boolean} hadHeaders
+ * @property {string} recv
+ * @property {number} toReceive
+ * @property {boolean} chunkedIn
+ * @property {boolean} untilClose        neither Content-Length nor chunked: the body ends at close
+ * @property {boolean} resEnded
+ */
+
+/** Espruino's %t type names for error messages. @param {unknown} v */
+function typeOf(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "Array";
+  if (typeof v === "object") return "Object";
+  if (typeof v === "function") return "Function";
+  if (typeof v === "number") return Number.isInteger(v) ? "Integer" : "Double";
+  if (typeof v === "boolean") return "Boolean";
+  if (typeof v === "string") return "String";
+  return "undefined";
+}
+
 const HTTP_STATUS_WORD = "OK"; // Espruino always sends "OK", whatever the code
 
 export class SimNetwork {
@@ -108,20 +176,29 @@ export class SimNetwork {
     /** @type {Set<HostConn>} */
     this.conns = new Set(); // every host socket (backlog and accepted)
     this.nextConnId = 1;
+    /** @type {Set<ClientConn>} client requests until they close */
+    this.clients = new Set();
     this.stopped = false;
     this.stats = { passes: 0, accepted: 0, refused: 0, txChunks: 0, txBytes: 0, rxBytes: 0 };
   }
 
   /** Sockets held in the TCP stack: listeners + every connection (accepted by the device or still queued). */
   socketsHeld() {
-    return this.listeners.filter((l) => !l.closed).length + this.conns.size;
+    return this.listeners.filter((l) => !l.closed).length + this.conns.size + this.clientSockets();
+  }
+
+  /** Client connections holding a socket. */
+  clientSockets() {
+    let n = 0;
+    for (const c of this.clients) if (c.sock) n++;
+    return n;
   }
 
   /** Sockets in use on the board: listeners + device-accepted connections. */
   socketsInUse() {
     let n = this.listeners.filter((l) => !l.closed).length;
     for (const c of this.conns) if (c.dev) n++;
-    return n;
+    return n + this.clientSockets();
   }
 
   /** The require("http") module object. */
@@ -133,10 +210,12 @@ export class SimNetwork {
       if (typeof handler !== "function") throw realm.error("Expecting Callback Function but got " + typeof handler);
       return self.createServer(handler);
     };
-    mod.request = function () {
-      throw realm.error("http.request is not emulated by the simulator yet");
+    mod.request = function (/** @type {unknown} */ options, /** @type {unknown} */ cb) {
+      return self.request(options, cb, false);
     };
-    mod.get = mod.request;
+    mod.get = function (/** @type {unknown} */ options, /** @type {unknown} */ cb) {
+      return self.request(options, cb, true);
+    };
     return mod;
   }
 
@@ -256,6 +335,7 @@ export class SimNetwork {
       if (d.wantClose && !d.sendData) return true;
       if (d.hadHeaders && d.toReceive <= 0 && !d.ended && !d.sendData) return true; // next pass queues req 'end'
     }
+    for (const c of this.clients) if (this.clientHasWork(c)) return true;
     return false;
   }
 
@@ -288,6 +368,7 @@ export class SimNetwork {
       this.accept(l, c);
     }
     for (const c of [...this.conns]) if (c.dev) this.connPass(c, c.dev);
+    for (const c of [...this.clients]) this.clientPass(c);
   }
 
   /** @param {Listener} l @param {HostConn} c */
@@ -471,6 +552,249 @@ export class SimNetwork {
     if (!c.sock.destroyed) c.sock.end();
   }
 
+  // ------------------------------------------------------------------ client
+
+  /**
+   * http.request / http.get.
+   * @param {unknown} options @param {unknown} cb @param {boolean} isGet
+   */
+  request(options, cb, isGet) {
+    const { realm, events } = this.host;
+    let o = /** @type {any} */ (options);
+    if (typeof o === "string") o = parseUrl(o, false, realm);
+    else if (isGet && o && typeof o === "object") o.method = "GET";
+    if (!o || typeof o !== "object" || Array.isArray(o)) throw realm.error("Expecting Options to be an Object but it was " + typeOf(o));
+    if (typeof cb !== "function" && !(isGet && cb === undefined)) throw realm.error("Expecting Callback Function but got " + typeOf(cb));
+    const req = events.install(realm.obj());
+    const res = events.install(realm.obj());
+    /** @type {ClientConn} */
+    const c = {
+      id: this.nextConnId++, req, res, opts: o, cb: typeof cb === "function" ? cb : undefined, sendData: undefined, chunked: false,
+      sock: undefined, connected: false, refused: false, errored: false, peerEnded: false, rx: [], rxBytes: 0, closeNow: false,
+      wantClose: false, closed: false, hadHeaders: false, recv: "", toReceive: 0, chunkedIn: false, untilClose: false, resEnded: false,
+    };
+    this.clients.add(c);
+    const self = this;
+    req.write = function (/** @type {unknown} */ data) {
+      self.clientWrite(c, data);
+      return false;
+    };
+    req.end = function (/** @type {unknown} */ data) {
+      if (data !== undefined) self.clientWrite(c, data);
+      self.clientWrite(c, c.chunked ? "" : undefined);
+      c.wantClose = true;
+      self.host.kick();
+    };
+    res.read = function (/** @type {number=} */ chars) {
+      return events.read(res, chars);
+    };
+    res.available = function () {
+      return events.available(res);
+    };
+    if (isGet) req.end();
+    return req;
+  }
+
+  /** clientRequestWrite: the head on the first call, then the data (chunked if asked); connects. @param {ClientConn} c @param {unknown} data */
+  clientWrite(c, data) {
+    const { realm } = this.host;
+    if (c.closed) throw realm.error("This socket is closed.");
+    if (c.sendData === undefined) {
+      const o = c.opts;
+      let s = String(o.method) + " " + String(o.path) + " HTTP/1.1\r\nUser-Agent: Espruino " + this.host.board.version + "\r\nConnection: close\r\n";
+      const h = o.headers;
+      let hasHost = false;
+      if (h && typeof h === "object") {
+        for (const k of Object.keys(h)) s += k + ": " + String(h[k]) + "\r\n";
+        hasHost = Object.prototype.hasOwnProperty.call(h, "Host");
+        const te = h["Transfer-Encoding"];
+        if (te !== undefined && String(te).toLowerCase() === "chunked") c.chunked = true;
+      }
+      if (!hasHost) {
+        const port = Number(o.port) | 0;
+        s += "Host: " + String(o.host) + (port > 0 && port !== 80 ? ":" + port : "") + "\r\n";
+      }
+      c.sendData = toByteString(s + "\r\n");
+    }
+    if (data !== undefined) {
+      const d = toByteString(String(data));
+      c.sendData += c.chunked ? d.length.toString(16) + "\r\n" + d + "\r\n" : d;
+    }
+    this.clientConnect(c);
+    this.host.kick();
+  }
+
+  /** clientRequestConnect (once). @param {ClientConn} c */
+  clientConnect(c) {
+    const { realm } = this.host;
+    if (c.sock || c.closeNow) return;
+    const o = c.opts;
+    const host = o.host === undefined ? "127.0.0.1" : String(o.host) === "localhost" ? "127.0.0.1" : String(o.host);
+    const port = (Number(o.port) | 0) || 80;
+    if (this.stopped || !this.reachable()) {
+      this.host.print("ERROR: Connect failed (err 113)"); // EHOSTUNREACH from lwIP's blocking connect()
+      c.closeNow = true;
+      throw realm.error("Unable to create socket", "InternalError");
+    }
+    if (this.socketsInUse() >= this.host.board.sockets) {
+      c.closeNow = true;
+      throw realm.error("Unable to create socket", "InternalError");
+    }
+    const sock = net.connect({ host, port, noDelay: true, allowHalfOpen: true });
+    c.sock = sock;
+    sock.on("connect", () => {
+      c.connected = true;
+      this.host.kick();
+    });
+    sock.on("data", (buf) => {
+      c.rx.push(buf);
+      c.rxBytes += buf.length;
+      this.host.kick();
+    });
+    sock.on("end", () => {
+      c.peerEnded = true;
+      this.host.kick();
+    });
+    sock.on("error", (/** @type {Error & {code?: string}} */ e) => {
+      if (!c.connected) c.refused = true;
+      else c.errored = e.code !== "EPIPE";
+      c.peerEnded = true;
+      this.host.kick();
+    });
+    sock.on("close", () => {
+      c.peerEnded = true;
+      this.host.kick();
+    });
+    sock.on("drain", () => this.host.kick());
+  }
+
+  /** @param {ClientConn} c */
+  clientHasWork(c) {
+    if (c.closeNow || c.rxBytes > 0 || c.peerEnded || c.refused || c.errored) return true;
+    if (c.sendData && c.connected && c.sock && !c.sock.writableNeedDrain) return true;
+    if (!c.sendData && c.wantClose && c.hadHeaders && c.toReceive <= 0 && !c.untilClose) return true;
+    return false;
+  }
+
+  /** One pass of socketClientConnectionsIdle for one request. @param {ClientConn} c */
+  clientPass(c) {
+    const { events } = this.host;
+    let closeNow = c.closeNow;
+    let error = 0;
+    if (c.sock && !this.reachable() && !c.sock.destroyed) {
+      c.sock.resetAndDestroy(); // the link is gone
+      c.errored = true;
+      c.peerEnded = true;
+    }
+    if (!closeNow && c.sock) {
+      if (c.sendData) {
+        if (c.refused) {
+          closeNow = true;
+          error = -1; // send() fails: SOCKET_ERR_CLOSED (becomes "unsent data" below)
+        } else if (c.connected && !c.sock.writableNeedDrain && !c.sock.destroyed) {
+          const part = c.sendData.substring(0, this.chunk);
+          c.sock.write(Buffer.from(part, "latin1"));
+          c.sendData = c.sendData.substring(part.length);
+          this.stats.txBytes += part.length;
+          this.host.onTx({ conn: -c.id, bytes: part.length });
+          if (!c.sendData && !c.wantClose) events.queueEmit(c.req, "drain", []);
+        }
+      } else if (c.wantClose) {
+        closeNow = true;
+        if (c.toReceive > 0 || c.untilClose || !c.hadHeaders) closeNow = false;
+        else if (!c.resEnded) {
+          c.resEnded = true;
+          events.queueEmit(c.res, "end", []);
+        }
+      }
+      if (!closeNow) {
+        const got = this.clientRecv(c);
+        if (got === -1) {
+          closeNow = true;
+          if (c.errored) error = -9; // connection reset
+          else if (!c.hadHeaders) error = -15; // no response
+          else if (c.toReceive > 0 && !c.untilClose) error = -1;
+        } else if (got) this.clientReceived(c, got);
+      }
+    }
+    if (!closeNow) return;
+    if (c.sendData && error === -1) error = -8; // unsent data
+    c.closed = true;
+    this.clients.delete(c);
+    if (c.sock && !c.sock.destroyed) c.sock.destroy();
+    c.sock = undefined;
+    const messages = { "-1": "connection closed", "-8": "unsent data", "-9": "connection reset", "-15": "no response" };
+    const hadError = error < 0 && error !== -1;
+    if (hadError) {
+      events.queueEmit(c.req, "error", [this.host.realm.fromHost({ code: error, message: /** @type {any} */ (messages)[String(error)] })]);
+    }
+    if (!c.resEnded) {
+      c.resEnded = true;
+      events.queueEmit(c.res, "end", []);
+    }
+    events.queueEmit(c.res, "close", [hadError]);
+  }
+
+  /** netRecv for a client: <= chunk bytes, "" when none, -1 when the peer is gone and nothing is left. @param {ClientConn} c */
+  clientRecv(c) {
+    if (c.rxBytes === 0) return c.peerEnded || c.errored ? -1 : "";
+    let buf = c.rx.length === 1 ? c.rx[0] : Buffer.concat(c.rx);
+    const take = buf.subarray(0, this.chunk);
+    buf = buf.subarray(take.length);
+    c.rx = buf.length ? [buf] : [];
+    c.rxBytes = buf.length;
+    this.stats.rxBytes += take.length;
+    return take.toString("latin1");
+  }
+
+  /** Response head, then body as res 'data' (de-chunked). @param {ClientConn} c @param {string} got */
+  clientReceived(c, got) {
+    const { events, realm } = this.host;
+    c.recv += got;
+    if (!c.hadHeaders) {
+      const head = parseRequestHead(c.recv, realm); // same framing; first line "HTTP/1.1 200 OK"
+      if (!head) return;
+      c.hadHeaders = true;
+      const line = c.recv.substring(0, c.recv.indexOf("\r\n"));
+      const sp1 = line.indexOf(" ");
+      const sp2 = line.indexOf(" ", sp1 + 1);
+      c.res.httpVersion = line.substring(5, sp1);
+      c.res.statusCode = line.substring(sp1 + 1, sp2 < 0 ? line.length : sp2);
+      c.res.statusMessage = sp2 < 0 ? "" : line.substring(sp2 + 1);
+      c.res.headers = head.headers;
+      c.chunkedIn = head.chunked;
+      let hasLength = false;
+      for (const k of Object.keys(head.headers)) if (k.toLowerCase() === "content-length") hasLength = true;
+      c.toReceive = head.chunked ? 1 : head.contentLength;
+      c.untilClose = !head.chunked && !hasLength;
+      c.recv = head.rest;
+      if (c.cb) {
+        const cb = c.cb;
+        this.host.queue(() => this.host.invoke(cb, c.req, [c.res]));
+      }
+    }
+    if (!c.recv) return;
+    if (!c.chunkedIn) {
+      c.toReceive -= c.recv.length;
+      events.pushData(c.res, c.recv);
+      c.recv = "";
+      return;
+    }
+    for (;;) {
+      const eol = c.recv.indexOf("\r\n");
+      if (eol < 0) return;
+      const len = parseInt(c.recv.substring(0, eol), 16) || 0;
+      if (len === 0) {
+        c.toReceive = 0;
+        c.recv = "";
+        return;
+      }
+      if (c.recv.length < eol + 2 + len + 2) return;
+      events.pushData(c.res, c.recv.substring(eol + 2, eol + 2 + len));
+      c.recv = c.recv.substring(eol + 2 + len + 2);
+    }
+  }
+
   /** Closes every listener and socket. */
   async stop() {
     this.stopped = true;
@@ -483,6 +807,8 @@ export class SimNetwork {
     }
     for (const c of this.conns) c.sock.destroy();
     this.conns.clear();
+    for (const c of this.clients) c.sock?.destroy();
+    this.clients.clear();
     for (const l of this.listeners) l.backlog.length = 0;
     await Promise.all(closing);
   }
