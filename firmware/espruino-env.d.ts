@@ -41,8 +41,29 @@ interface EspHttpServer {
   listen(port: number): EspHttpServer;
   close(): void;
 }
+interface EspHttpClientOptions {
+  host: string;
+  port: number;
+  path: string;
+  method: string;
+  headers: { [name: string]: string };
+}
+/** Client request (Espruino httpCRq): connects on the first write; events "drain" (send buffer empty, not
+ *  after end()) and "error" ({code, message}). */
+interface EspHttpClientRequest {
+  write(data: string): boolean;
+  end(data?: string): void;
+  on(event: string, fn: (e?: { code: number; message: string }) => void): void;
+}
+/** Client response (Espruino httpCRs): statusCode is a string; events "data", "end", "close". */
+interface EspHttpClientResponse {
+  statusCode: string;
+  headers: { [name: string]: string };
+  on(event: string, fn: (data?: string) => void): void;
+}
 interface EspHttpModule {
   createServer(fn: (req: EspHttpRequest, res: EspHttpResponse) => void): EspHttpServer;
+  request(options: EspHttpClientOptions, cb: (res: EspHttpClientResponse) => void): EspHttpClientRequest;
 }
 interface EspStorageModule {
   read(name: string, offset?: number, length?: number): string | undefined;

@@ -24,6 +24,11 @@ export function listenHttp(port: number, handler: (req: EspHttpRequest, res: Esp
   return server;
 }
 
+/** require("http").request(options, cb): an HTTP client request (connects on the first write()). */
+export function httpRequest(options: EspHttpClientOptions, cb: (res: EspHttpClientResponse) => void): EspHttpClientRequest {
+  return require("http").request(options, cb);
+}
+
 /** Reads a JSON file from Storage; undefined when it is absent or unparsable. */
 export function readStorageJson(name: string): unknown {
   return require("Storage").readJSON(name, true);

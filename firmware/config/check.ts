@@ -113,3 +113,53 @@ export function joinList(list: unknown[]): string {
   for (var i = 0; i < list.length; i++) out += (i > 0 ? ", " : "") + list[i];
   return out;
 }
+
+/** A URL path segment name for the push grouping key: 1-`max` characters A-Z a-z 0-9 _ . - (not "." or ".."). */
+export function isUrlName(s: unknown, max: number): boolean {
+  if (typeof s !== "string" || s.length < 1 || s.length > max || s === "." || s === "..") return false;
+  for (var i = 0; i < s.length; i++) {
+    var c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45)) return false;
+  }
+  return true;
+}
+
+/**
+ * "http://host[:port][/path]" -> {host, port, path} (path without a trailing "/", "" when none), or null.
+ * Host: 1-64 of a-z A-Z 0-9 . - ; port 1-65535 (default 80); path: "/" then a-z A-Z 0-9 _ . - / ~.
+ * No https, user info, query or fragment (Espruino's plain http client; the path gets /metrics/job/... appended).
+ */
+export function parsePushUrl(u: unknown): { host: string; port: number; path: string } | null {
+  if (typeof u !== "string" || u.length > 200 || u.substring(0, 7) !== "http://") return null;
+  var rest = u.substring(7);
+  var slash = rest.indexOf("/");
+  var hp = slash < 0 ? rest : rest.substring(0, slash);
+  var path = slash < 0 ? "" : rest.substring(slash);
+  var colon = hp.indexOf(":");
+  var host = colon < 0 ? hp : hp.substring(0, colon);
+  var port = 80;
+  var i: number;
+  var c: number;
+  if (host.length < 1 || host.length > 64) return null;
+  for (i = 0; i < host.length; i++) {
+    c = host.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 45)) return null;
+  }
+  if (colon >= 0) {
+    var ps = hp.substring(colon + 1);
+    if (ps.length < 1 || ps.length > 5) return null;
+    port = 0;
+    for (i = 0; i < ps.length; i++) {
+      c = ps.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return null;
+      port = port * 10 + c;
+    }
+    if (port < 1 || port > 65535) return null;
+  }
+  for (i = 0; i < path.length; i++) {
+    c = path.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45 || c === 47 || c === 126)) return null;
+  }
+  while (path.length && path.charAt(path.length - 1) === "/") path = path.substring(0, path.length - 1);
+  return { host: host, port: port, path: path };
+}

@@ -7,9 +7,11 @@ import { NETWORKS } from "./board-profile.js";
 import type { ChannelConfig, ConfigResult } from "./device-config.js";
 import {
   CONFIG_FIELDS, CHANNEL_FIELDS, STRATEGY_CHOICES, OVERFLOW_CHOICES, EXPOSITION_CHOICES, MAX_SEGMENT, MAX_BUCKETS,
-  MAX_SAMPLES_PER_TICK, estimateSamplingJsVars, distinctConversions, defaultBuckets, fits, tickUs
+  MAX_SAMPLES_PER_TICK, estimateSamplingJsVars, distinctConversions, defaultBuckets, fits, tickUs,
+  PUSH_FIELDS, PUSH_MIN_SECONDS, PUSH_MAX_SECONDS, pushPath
 } from "./device-config.js";
-import { show, isObject, isNumber, isInt, isIntIn, isIdent, isWord, isLabelText, indexOfString } from "./check.js";
+import type { PushConfig } from "./device-config.js";
+import { show, isObject, isNumber, isInt, isIntIn, isIdent, isWord, isLabelText, indexOfString, isUrlName, parsePushUrl } from "./check.js";
 
 type Obj = { [k: string]: unknown };
 
@@ -126,6 +128,29 @@ function checkChannel(e: string[], i: number, r: unknown, profile: BoardProfile,
   out.push(ch);
 }
 
+/** The push object (absent: null). */
+function checkPush(e: string[], v: unknown, device: string): PushConfig | null {
+  if (v === undefined) return null;
+  if (!isObject(v)) {
+    need(e, "push", v, "{url, intervalSeconds, job}");
+    return null;
+  }
+  var p = v as Obj;
+  unknown(e, "push.", p, PUSH_FIELDS);
+  var u = parsePushUrl(p.url);
+  if (!u) need(e, "push.url", p.url, "http://host[:port][/path]");
+  var iv = p.intervalSeconds === undefined ? 60 : p.intervalSeconds;
+  if (!isIntIn(iv, PUSH_MIN_SECONDS, PUSH_MAX_SECONDS)) {
+    need(e, "push.intervalSeconds", iv, "integer " + PUSH_MIN_SECONDS + "-" + PUSH_MAX_SECONDS);
+    iv = -1;
+  }
+  var job = p.job === undefined ? "espruino" : p.job;
+  if (!isUrlName(job, 64)) need(e, "push.job", job, "1-64 of A-Za-z0-9_.-");
+  if (!isUrlName(device, 64)) need(e, "device", device, "1-64 of A-Za-z0-9_.- with push");
+  if (!u || (iv as number) < 0) return null;
+  return { url: p.url as string, host: u.host, port: u.port, path: pushPath(u.path, job as string, device), intervalSeconds: iv as number, job: job as string };
+}
+
 /** The device config against a checked profile: every error found, or the config with defaults filled in. */
 export function checkConfig(input: unknown, profile: BoardProfile): ConfigResult {
   var e: string[] = [];
@@ -220,6 +245,7 @@ export function checkConfig(input: unknown, profile: BoardProfile): ConfigResult
   if (auth === undefined) auth = false;
   else if (typeof auth !== "boolean") need(e, "auth", auth, "true|false");
   var exposition = pick(e, c, "exposition", EXPOSITION_CHOICES, "auto");
+  var push = checkPush(e, c.push, device);
 
   if (e.length > 0) return { config: null, errors: e, jsVars: jsVars };
   return {
@@ -238,7 +264,8 @@ export function checkConfig(input: unknown, profile: BoardProfile): ConfigResult
       device: device,
       location: location,
       auth: auth as boolean,
-      exposition: exposition
+      exposition: exposition,
+      push: push
     },
     errors: e,
     jsVars: jsVars

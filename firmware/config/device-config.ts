@@ -22,15 +22,21 @@
 //   location        ""         label text, 0-64
 //   auth            false
 //   exposition      "auto"     "auto" | "text"
+//   push            absent (off)  { url: "http://host[:port][/path]" (required), intervalSeconds = 60 (integer 5-86400),
+//                              job = "espruino" (1-64 of A-Z a-z 0-9 _ . -) }: PUT the text exposition to a Pushgateway at
+//                              <url>/metrics/job/<job>/device/<device> (device must then be 1-64 of A-Z a-z 0-9 _ . -)
 // Unknown fields are errors (typos must not pass silently).
 
 import type { BoardProfile, StrategyLimits } from "./board-profile.js";
-import { show, isObject, isNumber, isIntIn, isIdent, isWord, isLabelText, indexOfString, joinList } from "./check.js";
+import { show, isObject, isNumber, isIntIn, isIdent, isWord, isLabelText, indexOfString, joinList, isUrlName, parsePushUrl } from "./check.js";
 
 export var CONFIG_FIELDS = [
   "schema", "channels", "sampleRateHz", "strategy", "samplesPerTick", "ringCapacity", "overflow",
-  "windowSeconds", "buckets", "port", "device", "location", "auth", "exposition"
+  "windowSeconds", "buckets", "port", "device", "location", "auth", "exposition", "push"
 ];
+export var PUSH_FIELDS = ["url", "intervalSeconds", "job"];
+export var PUSH_MIN_SECONDS = 5;
+export var PUSH_MAX_SECONDS = 86400;
 export var CHANNEL_FIELDS = ["name", "pin", "attenuationMv", "scale", "offset", "unit"];
 export var STRATEGY_CHOICES = ["auto", "waveform", "timer", "interval"];
 export var OVERFLOW_CHOICES = ["overwrite-oldest", "refuse-newest"];
@@ -67,6 +73,25 @@ export interface DeviceConfig {
   location: string;
   auth: boolean;
   exposition: string;
+  /** null: push mode off */
+  push: PushConfig | null;
+}
+
+/** Push mode: PUT the text exposition to a Pushgateway every intervalSeconds. */
+export interface PushConfig {
+  /** as configured */
+  url: string;
+  host: string;
+  port: number;
+  /** the whole request path: <url path>/metrics/job/<job>/device/<device> */
+  path: string;
+  intervalSeconds: number;
+  job: string;
+}
+
+/** The grouping-key path of a push (names already checked URL-safe). */
+export function pushPath(base: string, job: string, device: string): string {
+  return base + "/metrics/job/" + job + "/device/" + device;
 }
 
 export interface ConfigResult {
@@ -362,6 +387,32 @@ export function validateDeviceConfig(input: unknown, profile: BoardProfile): Con
     } else exposition = c.exposition;
   }
 
+  var push: PushConfig | null = null;
+  if (c.push !== undefined) {
+    var pv = c.push as { [k: string]: unknown };
+    if (!isObject(pv)) errors.push("push: must be an object {url, intervalSeconds, job}, got " + show(pv));
+    else {
+      checkUnknown(errors, "push.", pv, PUSH_FIELDS);
+      var pu = parsePushUrl(pv.url);
+      if (!pu) errors.push("push.url: " + show(pv.url) + " must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment)");
+      var iv = 60;
+      if (pv.intervalSeconds !== undefined) {
+        if (!isIntIn(pv.intervalSeconds, PUSH_MIN_SECONDS, PUSH_MAX_SECONDS)) {
+          errors.push("push.intervalSeconds: must be an integer from " + PUSH_MIN_SECONDS + " to " + PUSH_MAX_SECONDS + ", got " + show(pv.intervalSeconds));
+        } else iv = pv.intervalSeconds as number;
+      }
+      var job = "espruino";
+      if (pv.job !== undefined) {
+        if (!isUrlName(pv.job, 64)) errors.push("push.job: " + show(pv.job) + " must be 1-64 characters A-Z, a-z, 0-9, _, . or -");
+        else job = pv.job as string;
+      }
+      if (!isUrlName(device, 64)) {
+        errors.push("device: " + show(device) + " cannot be used in the push path /metrics/job/<job>/device/<device>: need 1-64 characters A-Z, a-z, 0-9, _, . or -");
+      }
+      if (pu) push = { url: pv.url as string, host: pu.host, port: pu.port, path: pushPath(pu.path, job, device), intervalSeconds: iv, job: job };
+    }
+  }
+
   if (errors.length > 0) return { config: null, errors: errors, jsVars: jsVars };
   return {
     config: {
@@ -379,7 +430,8 @@ export function validateDeviceConfig(input: unknown, profile: BoardProfile): Con
       device: device,
       location: location,
       auth: auth,
-      exposition: exposition
+      exposition: exposition,
+      push: push
     },
     errors: errors,
     jsVars: jsVars

@@ -3,7 +3,7 @@
 //   2. read and validate Storage (board profile, config, secrets) and count the boot
 //   3. registry and every metric, label sets pre-initialised
 //   4. sampling (startSampling), only with a valid config
-//   5. network (Wi-Fi, never blocking), watchdog and main loop
+//   5. network (Wi-Fi, never blocking), watchdog and main loop, push mode (first push one interval later)
 //   6. listen (the configured port if readable, else 80), also with an invalid config
 import { globalObject, log, now, after, cancelTimer } from "../platform.js";
 import { Registry } from "../metrics/registry.js";
@@ -14,6 +14,7 @@ import { startSampling } from "./sampling-port.js";
 import { startWifi, stopWifi, wifiRssi } from "./wifi.js";
 import { startLoop } from "./watchdog.js";
 import { serve } from "./http-server.js";
+import { startPush, stopPush } from "./push.js";
 import { GLOBAL_NAME } from "./state.js";
 import type { Runtime } from "./state.js";
 import type { SamplingHandle } from "./sampling-api.js";
@@ -29,6 +30,8 @@ function stopRuntime(this: Runtime): void {
   if (this.retry) cancelTimer(this.retry);
   this.loop = 0;
   this.retry = 0;
+  stopPush(this.push);
+  this.push = null;
   stopWifi(this.wifi);
   if (this.sampling) this.sampling.stop();
   if (this.srv) this.srv.close();
@@ -109,6 +112,8 @@ export function boot(): Runtime {
     wifi: null,
     streams: 0,
     maxStreams: typeof maxStreams === "number" && maxStreams >= 1 ? maxStreams : DEFAULT_MAX_STREAMS,
+    pb: 0,
+    push: null,
     loop: 0,
     retry: 0,
     device: device,
@@ -125,6 +130,7 @@ export function boot(): Runtime {
 
   rt.wifi = startWifi(prof ? prof.network : "wifi", L.secrets.ssid, L.secrets.password, device ? device : "espruino", m);
   rt.loop = startLoop(rt);
+  if (cfg && cfg.push) rt.push = startPush(rt, cfg.push, L.secrets.pushToken);
 
   var what = "boot " + boots + ", " + (cfg ? "config valid" : rt.errors.length + " config error(s)") + (rt.sampling ? ", sampling " + rt.sampling.strategy : ", not sampling");
   if (tryListen(rt)) log("espruino-telemetry " + BUILD_VERSION + " " + what + ", listening on port " + rt.port);

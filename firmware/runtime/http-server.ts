@@ -121,9 +121,9 @@ function serveMetrics(rt: Runtime, req: EspHttpRequest, res: Res): void {
   }
   var fmt = rt.textOnly ? TEXT : negotiate(header(req, "accept"));
   var c = takeCursor();
-  // another body still streaming from the values the collectors set for it: running them again now would
-  // change families that body has not sent yet, so this one is served from the same collection
-  if (rt.streams > 0) c.resume(rt.reg, fmt);
+  // another body (a scrape or a push) still streaming from the values the collectors set for it: running them
+  // again now would change families that body has not sent yet, so this one is served from the same collection
+  if (rt.streams > 0 || rt.pb) c.resume(rt.reg, fmt);
   else c.open(rt.reg, fmt);
   rt.streams++;
   res.live = true;

@@ -9,6 +9,8 @@ import type { CounterChild, GaugeChild } from "../metrics/metric.js";
 export var ERROR_FLAGS = ["FIFO_FULL", "BUFFER_FULL", "CALLBACK", "LOW_MEMORY", "MEMORY", "MEMORY_BUSY", "UART_OVERFLOW"];
 /** Status codes the server answers with; each has a series from boot. */
 export var HTTP_CODES = ["200", "400", "401", "404", "405", "503"];
+/** Push results, in the order of PushCtl's result codes (0 ok, 1 error, 2 timeout). */
+export var PUSH_RESULTS = ["ok", "error", "timeout"];
 
 export interface SelfMetrics {
   uptime: GaugeChild;
@@ -26,6 +28,10 @@ export interface SelfMetrics {
   wifiReconnects: CounterChild;
   rssi: GaugeChild;
   configValid: GaugeChild;
+  /** espruino_push_total by result index (PUSH_RESULTS) */
+  push: CounterChild[];
+  pushSeconds: GaugeChild;
+  pushLast: GaugeChild;
 }
 
 /** The scrape-time collector: uptime, memory, latched error flags, RSSI. */
@@ -116,6 +122,11 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
   var wifiReconnects = reg.counter({ name: "espruino_wifi_reconnects_total", help: "Wi-Fi reconnect attempts since boot." });
   var rssi = reg.gauge({ name: "espruino_wifi_rssi_dbm", help: "Wi-Fi received signal strength." });
   rssi.set(NaN);
+  var pushPreset: string[][] = [];
+  for (i = 0; i < PUSH_RESULTS.length; i++) pushPreset.push([PUSH_RESULTS[i]]);
+  var pushFam = reg.counter({ name: "espruino_push_total", help: "Pushes to the Pushgateway since boot, by result.", labelNames: ["result"], preset: pushPreset });
+  var push: CounterChild[] = [];
+  for (i = 0; i < PUSH_RESULTS.length; i++) push.push(pushFam.labels([PUSH_RESULTS[i]]));
   return {
     uptime: uptime,
     boots: boots,
@@ -130,6 +141,9 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     wifiReconnects: wifiReconnects,
     rssi: rssi,
     configValid: configValid,
+    push: push,
+    pushSeconds: reg.gauge({ name: "espruino_push_duration_seconds", help: "Time the previous push took (until the answer or the timeout)." }),
+    pushLast: reg.gauge({ name: "espruino_push_last_success_timestamp_seconds", help: "getTime() of the last successful push (0 before one)." }),
   };
 }
 

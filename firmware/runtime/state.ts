@@ -6,6 +6,7 @@ import type { DeviceConfig } from "../config/device-config.js";
 import type { SamplingHandle } from "./sampling-api.js";
 import type { RuntimeCollector, SelfMetrics } from "./self-metrics.js";
 import type { WifiCtl } from "./wifi.js";
+import type { PushCtl } from "./push.js";
 
 export var GLOBAL_NAME = "__telemetry";
 
@@ -31,6 +32,10 @@ export interface Runtime {
   /** /metrics responses being streamed, and the cap */
   streams: number;
   maxStreams: number;
+  /** 1 while a push body is being streamed (a scrape then resumes its collection instead of collecting) */
+  pb: number;
+  /** push mode (null: off) */
+  push: PushCtl | null;
   /** main-loop interval (watchdog kick, error flags), listen retry timer */
   loop: number;
   retry: number;

@@ -20,6 +20,8 @@ export interface Secrets {
   password: string;
   /** "" = no bearer token */
   token: string;
+  /** bearer token sent to the Pushgateway ("" = none) */
+  pushToken: string;
 }
 
 export interface Loaded {
@@ -72,13 +74,13 @@ function isTokenText(s: unknown, min: number, max: number): boolean {
 }
 
 function loadSecrets(errors: string[]): Secrets {
-  var out: Secrets = { ssid: "", password: "", token: "" };
+  var out: Secrets = { ssid: "", password: "", token: "", pushToken: "" };
   var r = readJson(SECRETS_FILE, errors, "");
   if (!r.ok) return out;
   var s = r.v as { [k: string]: unknown };
   var n = SECRETS_FILE + ": ";
   for (var k in s) {
-    if (k !== "ssid" && k !== "password" && k !== "token") errors.push(n + k + ": unknown field");
+    if (k !== "ssid" && k !== "password" && k !== "token" && k !== "pushToken") errors.push(n + k + ": unknown field");
   }
   // values are never echoed: only their kind and length rules
   if (s.ssid !== undefined) {
@@ -92,6 +94,10 @@ function loadSecrets(errors: string[]): Secrets {
   if (s.token !== undefined) {
     if (!isTokenText(s.token, 16, 128)) errors.push(n + "token: need 16-128 printable ASCII, no spaces (value not shown)");
     else out.token = s.token as string;
+  }
+  if (s.pushToken !== undefined) {
+    if (!isTokenText(s.pushToken, 1, 256)) errors.push(n + "pushToken: need 1-256 printable ASCII, no spaces (value not shown)");
+    else out.pushToken = s.pushToken as string;
   }
   return out;
 }

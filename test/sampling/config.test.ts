@@ -174,6 +174,7 @@ describe("device config", () => {
       location: "",
       auth: false,
       exposition: "auto",
+      push: null,
     });
     expect(r.jsVars).toBe(estimateSamplingJsVars(1, 200, 7, 1, 14));
   });
@@ -201,7 +202,7 @@ describe("device config", () => {
     const r = validateDeviceConfig(full, esp32);
     expect(r.errors).toEqual([]);
     // 300 samples/s is too much for "timer" (200), fine for "interval" (400; tick 26667 us)
-    expect(r.config).toEqual({ ...full, sampler: "interval" });
+    expect(r.config).toEqual({ ...full, sampler: "interval", push: null });
     expect(validateDeviceConfig({ schema: 1, channels: [{ name: "a", pin: "A0" }] }, wifi).config?.sampler).toBe("waveform");
     expect(validateDeviceConfig({ schema: 1, channels: [{ name: "a", pin: "D32" }], strategy: "waveform" }, esp32).config?.sampler).toBe("waveform");
   });
@@ -340,4 +341,64 @@ describe("device config", () => {
   it("has at least 20 bad config cases (plus the bad profiles above)", () => {
     expect(bad.length).toBeGreaterThanOrEqual(20);
   });
+});
+
+describe("push config (both validators, exact texts)", () => {
+  const esp32 = board("esp32-devkitc");
+  const one = [{ name: "vin", pin: "D32" }];
+  const cfg = (push: unknown, extra: Record<string, unknown> = {}) => ({ schema: 1, channels: one, device: "dev-1", push, ...extra });
+
+  it("a good push block: defaults, the grouping-key path, the same config from both", () => {
+    const input = cfg({ url: "http://10.0.0.5:9091" });
+    const r = validateDeviceConfig(input, esp32);
+    expect(r.errors).toEqual([]);
+    expect(r.config?.push).toEqual({ url: "http://10.0.0.5:9091", host: "10.0.0.5", port: 9091, path: "/metrics/job/espruino/device/dev-1", intervalSeconds: 60, job: "espruino" });
+    expect(checkConfig(input, esp32)).toEqual(r);
+    const full = cfg({ url: "http://gw.lan/pg/", intervalSeconds: 5, job: "plant_2.a" });
+    const f = validateDeviceConfig(full, esp32);
+    expect(f.config?.push).toEqual({ url: "http://gw.lan/pg/", host: "gw.lan", port: 80, path: "/pg/metrics/job/plant_2.a/device/dev-1", intervalSeconds: 5, job: "plant_2.a" });
+    expect(checkConfig(full, esp32)).toEqual(f);
+    expect(validateDeviceConfig({ schema: 1, channels: one }, esp32).config?.push).toBeNull();
+  });
+
+  const bad: [string, unknown, string[], string[]][] = [
+    ["not an object", cfg("http://x:9091"),
+      ['push: must be an object {url, intervalSeconds, job}, got "http://x:9091"'],
+      ['push: "http://x:9091", need {url, intervalSeconds, job}']],
+    ["https URL", cfg({ url: "https://gw:9091" }),
+      ['push.url: "https://gw:9091" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment)'],
+      ['push.url: "https://gw:9091", need http://host[:port][/path]']],
+    ["missing URL", cfg({ intervalSeconds: 10 }),
+      ["push.url: nothing must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment)"],
+      ["push.url: nothing, need http://host[:port][/path]"]],
+    ["URL with a query and a bad port", cfg({ url: "http://gw:99999/x?y" }),
+      ['push.url: "http://gw:99999/x?y" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment)'],
+      ['push.url: "http://gw:99999/x?y", need http://host[:port][/path]']],
+    ["interval below 5", cfg({ url: "http://gw:9091", intervalSeconds: 4 }),
+      ["push.intervalSeconds: must be an integer from 5 to 86400, got 4"],
+      ["push.intervalSeconds: 4, need integer 5-86400"]],
+    ["fractional interval", cfg({ url: "http://gw:9091", intervalSeconds: 7.5 }),
+      ["push.intervalSeconds: must be an integer from 5 to 86400, got 7.5"],
+      ["push.intervalSeconds: 7.5, need integer 5-86400"]],
+    ["job with a slash", cfg({ url: "http://gw:9091", job: "a/b" }),
+      ['push.job: "a/b" must be 1-64 characters A-Z, a-z, 0-9, _, . or -'],
+      ['push.job: "a/b", need 1-64 of A-Za-z0-9_.-']],
+    ["empty job", cfg({ url: "http://gw:9091", job: "" }),
+      ['push.job: "" must be 1-64 characters A-Z, a-z, 0-9, _, . or -'],
+      ['push.job: "", need 1-64 of A-Za-z0-9_.-']],
+    ["device not URL-safe", cfg({ url: "http://gw:9091" }, { device: "dev 1" }),
+      ['device: "dev 1" cannot be used in the push path /metrics/job/<job>/device/<device>: need 1-64 characters A-Z, a-z, 0-9, _, . or -'],
+      ['device: "dev 1", need 1-64 of A-Za-z0-9_.- with push']],
+    ["unknown push field", cfg({ url: "http://gw:9091", token: "x" }), ["push.token: unknown field"], ["push.token: unknown field"]],
+  ];
+  for (const [label, input, detailed, compact] of bad) {
+    it("bad push: " + label, () => {
+      const d = validateDeviceConfig(input, esp32);
+      expect(d.errors).toEqual(detailed);
+      expect(d.config).toBeNull();
+      const c = checkConfig(input, esp32);
+      expect(c.errors).toEqual(compact);
+      expect(c.config).toBeNull();
+    });
+  }
 });

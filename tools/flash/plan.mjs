@@ -15,6 +15,7 @@ export const SECRET_ENV = {
   TELEMETRY_WIFI_SSID: "ssid",
   TELEMETRY_WIFI_PASSWORD: "password",
   TELEMETRY_BEARER_TOKEN: "token",
+  TELEMETRY_PUSH_TOKEN: "pushToken",
 };
 
 export class UsageError extends Error {
@@ -122,7 +123,7 @@ unsupported (device untouched); 1 flashing or verification failed.`;
 
 /**
  * telemetry.secrets.json as the firmware reads it (firmware/runtime/storage-contract.ts loadSecrets).
- * @typedef {{ ssid?: string, password?: string, token?: string }} Secrets
+ * @typedef {{ ssid?: string, password?: string, token?: string, pushToken?: string }} Secrets
  */
 
 /**
@@ -170,11 +171,14 @@ export function checkSecrets(s) {
   const e = [];
   if (!s || typeof s !== "object" || Array.isArray(s)) return ["must be a JSON object {ssid, password, token}"];
   const o = /** @type {Record<string, unknown>} */ (s);
-  for (const k of Object.keys(o)) if (k !== "ssid" && k !== "password" && k !== "token") e.push(JSON.stringify(k) + ": unknown field (known: ssid, password, token)");
+  for (const k of Object.keys(o)) if (k !== "ssid" && k !== "password" && k !== "token" && k !== "pushToken") e.push(JSON.stringify(k) + ": unknown field (known: ssid, password, token, pushToken)");
   if (o.ssid !== undefined && (typeof o.ssid !== "string" || o.ssid.length < 1 || o.ssid.length > 32)) e.push("ssid: must be a string of 1-32 characters (value not shown)");
   if (o.password !== undefined && (typeof o.password !== "string" || o.password.length > 64)) e.push("password: must be a string of 0-64 characters (value not shown)");
   if (o.token !== undefined && (typeof o.token !== "string" || !/^[\x21-\x7e]{16,128}$/.test(o.token))) {
     e.push("token: must be 16-128 printable ASCII characters without spaces (value not shown)");
+  }
+  if (o.pushToken !== undefined && (typeof o.pushToken !== "string" || !/^[\x21-\x7e]{1,256}$/.test(o.pushToken))) {
+    e.push("pushToken: must be 1-256 printable ASCII characters without spaces (value not shown)");
   }
   return e;
 }
@@ -218,7 +222,7 @@ export function maskedSecrets(s) {
   if (!s) return "none (telemetry.secrets.json left as it is)";
   /** @type {string[]} */
   const parts = [];
-  for (const k of /** @type {const} */ (["ssid", "password", "token"])) if (s[k] !== undefined) parts.push(k + "=***");
+  for (const k of /** @type {const} */ (["ssid", "password", "token", "pushToken"])) if (s[k] !== undefined) parts.push(k + "=***");
   return parts.join(", ");
 }
 
