@@ -122,9 +122,11 @@ function onClose(this: EspHttpClientResponse): void {
   else settle(p, 1, "HTTP " + p.c);
 }
 
-function onResponse(res: EspHttpClientResponse): void {
+/** The response callback (Espruino calls it with this = the request); a timed-out request's answer is
+ *  still followed to its 'close', which frees the way for the next push. */
+function onResponse(this: EspHttpClientRequest, res: EspHttpClientResponse): void {
   var p = P;
-  if (!p || p.dead || !p.q) return;
+  if (!p || this !== p.q) return;
   p.s = res;
   p.c = +res.statusCode;
   res.on("data", onData);
