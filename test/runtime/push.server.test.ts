@@ -6,6 +6,7 @@ import net from "node:net";
 import { config, ensureBuilt, get, makeDevice, samples, unaccounted, PASSWORD, SSID, TOKEN } from "./helpers.js";
 import { until } from "../sim/helpers.js";
 import type { SimDevice } from "../../host-sim/index.mjs";
+import { checkSecrets } from "../../tools/flash/plan.mjs";
 
 ensureBuilt();
 
@@ -137,7 +138,7 @@ describe("push mode", () => {
     const orig = n.clientConnect.bind(d.net);
     n.clientConnect = (c) => {
       // called on every write: a new connection only when the request has no socket yet
-      if (!(c as { sock?: unknown }).sock) attempts.push({ t: d.now(), wifi: d.wifi.state });
+      if (!(c as { sock?: unknown }).sock) attempts.push({ t: d.now(), wifi: String(d.wifi.state) });
       orig(c);
     };
     await d.boot();
@@ -199,5 +200,17 @@ describe("push mode", () => {
     expect(samples(pushed).get(taken)).toBe(500);
     expect(pushed.startsWith("# HELP espruino_")).toBe(true);
     expect(pushed.endsWith("\n")).toBe(true);
+  });
+
+  it("a bad pushToken is a config error on the device and in the flash tool, the value never shown", async () => {
+    const bad = "has space-0123456789";
+    srv = await server(OK);
+    const d = device(srv.port, {}, { ssid: SSID, password: PASSWORD, pushToken: bad });
+    await d.boot();
+    expect(d.console).toContain("config error: telemetry.secrets.json: pushToken: need 1-256 printable ASCII, no spaces (value not shown)");
+    expect(d.evaluate("__telemetry.push")).toBe(null);
+    expect(d.console.join("\n")).not.toContain("has space");
+    expect(checkSecrets({ pushToken: bad })).toEqual(["pushToken: must be 1-256 printable ASCII characters without spaces (value not shown)"]);
+    expect(checkSecrets({ ssid: "x", pushToken: "tok" })).toEqual([]);
   });
 });
