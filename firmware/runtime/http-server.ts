@@ -170,6 +170,8 @@ export function statusText(rt: Runtime): string {
     }
   } else t += "sampling: off\n";
   t += "scrapes: " + fmtValue(rt.m.scrapes.get()) + ", streaming now: " + rt.streams + "\n";
+  var pm = rt.m.push;
+  if (rt.push) t += "push: every " + rt.push.ms / 1000 + " s, ok " + fmtValue(pm[0].get()) + ", error " + fmtValue(pm[1].get()) + ", timeout " + fmtValue(pm[2].get()) + "\n";
   return t;
 }
 

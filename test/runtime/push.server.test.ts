@@ -179,6 +179,7 @@ describe("push mode", () => {
       expect(text).not.toContain("pUsH");
     }
     expect(d.console).toContain("push: HTTP 401, retry in 5 s");
+    expect(status).toContain("push: every 10 s, ok 1, error 1, timeout 0\n");
   });
 
   it("a scrape during a push: every sample accounted for in both bodies, the same counts (one collection)", async () => {
