@@ -21,6 +21,7 @@ export const DEFAULT_BOARD = "esp32-devkitc";
  * @property {{perStatementUs?: number, instructionsPerSecond?: number, perStatement?: number}} [cost]  cost model:
  *   device microseconds charged per executed statement (host-sim/cost.mjs)
  * @property {number} [storageBytes]
+ * @property {string} [network]  "wifi" (ESP32 Wifi module) or "espruinowifi" (the EspruinoWiFi module)
  */
 
 /**
@@ -53,5 +54,6 @@ export function loadBoard(board) {
     timerMinMs: data.timerMinMs ?? 0.1,
     cost: { ...(data.cost ?? {}) },
     storageBytes: data.storageBytes ?? 917504,
+    network: data.network ?? "wifi",
   };
 }

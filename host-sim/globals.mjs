@@ -171,6 +171,17 @@ export function createGlobals(dev) {
     http: () => dev.net.createModule(),
     Storage: () => createStorageModule(dev.storage, realm),
     Wifi: () => dev.wifi.createModule(),
+    // Espruino WiFi board (profile network "espruinowifi"): the EspruinoWiFi JS module (ESP8266 over AT commands),
+    // emulated by the same access point with ESP8266-style cb(err) on a failed connect. Unverified details:
+    // which events the real module emits besides the connect callback.
+    ...(board.network === "espruinowifi"
+      ? {
+          EspruinoWiFi: () => {
+            dev.wifi.setAccessPoint({ callbackErrors: true });
+            return dev.wifi.createModule();
+          },
+        }
+      : {}),
     timer: () => dev.hw.createModule(), // require("timer") 2v29+, host-sim/hwtimer.mjs
   };
   /** @type {Record<string, unknown>} */

@@ -97,3 +97,19 @@ W.connect("sim-ap", {password: "simpassword"}, cb);`
     expect(d.evaluate("W.getHostname()")).toBe("sensor-1");
   });
 });
+
+describe("EspruinoWiFi (Espruino WiFi board)", () => {
+  const EW = `var W = require("EspruinoWiFi"), log = [];
+function cb(err) { log.push("cb " + err + " @" + getTime()); }
+`;
+  it("exists only on a board whose profile network is espruinowifi; a failed connect calls back with the error", async () => {
+    const ok = await boot(EW + 'W.connect("lab", {password: "secret123"}, cb);', { board: "espruino-wifi", wifi: { ssid: "lab", password: "secret123" } });
+    ok.advance(3000);
+    expect(ok.evaluate("log.join('|')")).toBe("cb null @1.5");
+    const bad = await boot(EW + 'W.connect("lab", {password: "nope"}, cb);', { board: "espruino-wifi", wifi: { ssid: "lab", password: "secret123" } });
+    bad.advance(3000);
+    expect(bad.evaluate("log.join('|')")).toBe("cb bad password @1.5");
+    const esp32 = await boot("var r; try { require('EspruinoWiFi'); r = 'loaded'; } catch (e) { r = e.message; }");
+    expect(esp32.evaluate("r")).toBe("Module EspruinoWiFi not found");
+  });
+});
