@@ -260,16 +260,14 @@ export class Metric {
   x: { [key: string]: Child };
   /** per-family series limit */
   max: number;
-  /** label sets refused by the guard */
-  dropped: number;
   /** histogram bounds and their canonical `le` texts */
   b?: Float64Array;
   le?: string[];
   clock?: () => number;
   /** owning registry */
   reg?: Registry;
-  /** registry self-metrics: outside the guard */
-  exempt: boolean;
+  /** registry self-metrics: outside the guard (set only when true: a property costs RAM) */
+  exempt?: boolean;
   /** the unlabelled child */
   u?: Child;
 
@@ -332,10 +330,10 @@ export class Metric {
       throw err(this, "maxSeries must be a whole number >= 1");
     }
     this.max = max;
-    this.dropped = 0;
-    this.exempt = false;
-    if (o.clock !== undefined && typeof o.clock !== "function") throw err(this, "clock must be a function");
-    this.clock = o.clock;
+    if (o.clock !== undefined) {
+      if (typeof o.clock !== "function") throw err(this, "clock must be a function");
+      this.clock = o.clock;
+    }
     this.k = [];
     this.x = {};
     this.v = new Float64Array((ln.length ? 4 : 1) * this.w);
@@ -390,7 +388,6 @@ export class Metric {
     if (c) return c;
     var r = this.reg;
     if (!this.exempt && (this.k.length >= this.max || (r !== undefined && r.ns >= r.max))) {
-      this.dropped++;
       if (r) r.dropped(this);
       return NOOP_CHILD;
     }

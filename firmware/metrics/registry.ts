@@ -88,7 +88,7 @@ export class Registry {
     this.metrics = [];
     this.t = {};
     this.cs = [];
-    this.clock = o ? o.clock : undefined;
+    if (o && o.clock) this.clock = o.clock;
     var dm = new Metric(COUNTER, {
       name: "espruino_series_dropped_total",
       help: "New label sets refused by the cardinality guard (per-metric or per-registry series limit), per metric.",
@@ -154,7 +154,7 @@ export class Registry {
    */
   make(type: number, o: MetricOptions): Metric {
     var m = new Metric(type, o);
-    if (type === GAUGE && !m.clock) m.clock = this.clock;
+    if (type === GAUGE && !m.clock && this.clock) m.clock = this.clock;
     var old = this.get(m.name);
     if (!old) return this.register(m);
     checkSame(old, m);
