@@ -1,6 +1,6 @@
 // Counter, gauge and histogram families in one compact class. Values live in one Float64Array per
 // family (stride `w` per child: 1 for counters/gauges, buckets+1 counts and the sum for histograms);
-// children are indexed and found by their rendered label string.
+// children are indexed and found (linear search, no second copy of the key) by their rendered label string.
 import { fmtLe, fmtValue } from "../exposition/number.js";
 import { endsWith, escapeLabelValue, validLabelName, validMetricName } from "./names.js";
 import type { Registry } from "./registry.js";
@@ -256,8 +256,6 @@ export class Metric {
   w: number;
   /** children by index */
   k: Child[];
-  /** children by rendered label string */
-  x: { [key: string]: Child };
   /** per-family series limit */
   max: number;
   /** histogram bounds and their canonical `le` texts */
@@ -335,7 +333,6 @@ export class Metric {
       this.clock = o.clock;
     }
     this.k = [];
-    this.x = {};
     this.v = new Float64Array((ln.length ? 4 : 1) * this.w);
     if (!ln.length) this.u = this.mk("");
     presetChildren(this, o.preset);
@@ -352,7 +349,6 @@ export class Metric {
     }
     var c = new Child(this, i, s);
     this.k.push(c);
-    this.x[s] = c;
     if (this.reg && !this.exempt) this.reg.ns++;
     return c;
   }
@@ -384,8 +380,10 @@ export class Metric {
     } else {
       throw err(this, "labels() takes an array or an object of label values");
     }
-    var c = this.x[key];
-    if (c) return c;
+    // Linear search instead of a key -> child map: labels() runs at setup (and on rare drops), and a map
+    // would store every label string a second time as a property name (RAM per series).
+    var k = this.k;
+    for (i = 0; i < k.length; i++) if (k[i].s === key) return k[i];
     var r = this.reg;
     if (!this.exempt && (this.k.length >= this.max || (r !== undefined && r.ns >= r.max))) {
       if (r) r.dropped(this);
