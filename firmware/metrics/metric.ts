@@ -256,8 +256,8 @@ export class Metric {
   w: number;
   /** children by index */
   k: Child[];
-  /** per-family series limit */
-  max: number;
+  /** per-family series limit; unset means DEFAULT_MAX_SERIES (a property per family costs RAM) */
+  max?: number;
   /** histogram bounds and their canonical `le` texts */
   b?: Float64Array;
   le?: string[];
@@ -327,7 +327,7 @@ export class Metric {
     if (typeof max !== "number" || !(max >= 1) || Math.floor(max) !== max) {
       throw err(this, "maxSeries must be a whole number >= 1");
     }
-    this.max = max;
+    if (max !== DEFAULT_MAX_SERIES) this.max = max;
     if (o.clock !== undefined) {
       if (typeof o.clock !== "function") throw err(this, "clock must be a function");
       this.clock = o.clock;
@@ -385,7 +385,7 @@ export class Metric {
     var k = this.k;
     for (i = 0; i < k.length; i++) if (k[i].s === key) return k[i];
     var r = this.reg;
-    if (!this.exempt && (this.k.length >= this.max || (r !== undefined && r.ns >= r.max))) {
+    if (!this.exempt && (this.k.length >= (this.max || DEFAULT_MAX_SERIES) || (r !== undefined && r.ns >= r.max))) {
       if (r) r.dropped(this);
       return NOOP_CHILD;
     }
