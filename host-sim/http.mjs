@@ -164,6 +164,36 @@ function typeOf(v) {
   return "undefined";
 }
 
+/**
+ * Delivers the received body bytes of a connection (server request or client response) to `target` as 'data'
+ * events, de-chunking a chunked body; a zero-size chunk ends it (toReceive = 0). Incomplete chunks wait.
+ * @param {EventHub} events
+ * @param {{recv: string, chunkedIn: boolean, toReceive: number}} conn
+ * @param {object} target
+ */
+function deliverBody(events, conn, target) {
+  if (!conn.recv) return;
+  if (!conn.chunkedIn) {
+    conn.toReceive -= conn.recv.length;
+    events.pushData(target, conn.recv);
+    conn.recv = "";
+    return;
+  }
+  for (;;) {
+    const eol = conn.recv.indexOf("\r\n");
+    if (eol < 0) return;
+    const len = parseInt(conn.recv.substring(0, eol), 16) || 0;
+    if (len === 0) {
+      conn.toReceive = 0;
+      conn.recv = "";
+      return;
+    }
+    if (conn.recv.length < eol + 2 + len + 2) return; // wait for the whole chunk
+    events.pushData(target, conn.recv.substring(eol + 2, eol + 2 + len));
+    conn.recv = conn.recv.substring(eol + 2 + len + 2);
+  }
+}
+
 const HTTP_STATUS_WORD = "OK"; // Espruino always sends "OK", whatever the code
 
 export class SimNetwork {
@@ -522,27 +552,7 @@ export class SimNetwork {
 
   /** Delivers received body bytes as 'data' (de-chunking a chunked request). @param {DevConn} d */
   pushBody(d) {
-    const { events } = this.host;
-    if (!d.recv) return;
-    if (!d.chunkedIn) {
-      d.toReceive -= d.recv.length;
-      events.pushData(d.req, d.recv);
-      d.recv = "";
-      return;
-    }
-    for (;;) {
-      const eol = d.recv.indexOf("\r\n");
-      if (eol < 0) return;
-      const len = parseInt(d.recv.substring(0, eol), 16) || 0;
-      if (len === 0) {
-        d.toReceive = 0;
-        d.recv = "";
-        return;
-      }
-      if (d.recv.length < eol + 2 + len + 2) return; // wait for the whole chunk
-      events.pushData(d.req, d.recv.substring(eol + 2, eol + 2 + len));
-      d.recv = d.recv.substring(eol + 2 + len + 2);
-    }
+    deliverBody(this.host.events, d, d.req);
   }
 
   /** @param {HostConn} c */
@@ -773,26 +783,7 @@ export class SimNetwork {
         this.host.queue(() => this.host.invoke(cb, c.req, [c.res]));
       }
     }
-    if (!c.recv) return;
-    if (!c.chunkedIn) {
-      c.toReceive -= c.recv.length;
-      events.pushData(c.res, c.recv);
-      c.recv = "";
-      return;
-    }
-    for (;;) {
-      const eol = c.recv.indexOf("\r\n");
-      if (eol < 0) return;
-      const len = parseInt(c.recv.substring(0, eol), 16) || 0;
-      if (len === 0) {
-        c.toReceive = 0;
-        c.recv = "";
-        return;
-      }
-      if (c.recv.length < eol + 2 + len + 2) return;
-      events.pushData(c.res, c.recv.substring(eol + 2, eol + 2 + len));
-      c.recv = c.recv.substring(eol + 2 + len + 2);
-    }
+    deliverBody(events, c, c.res);
   }
 
   /** Closes every listener and socket. */
