@@ -745,16 +745,9 @@ export class SimNetwork {
     events.queueEmit(c.res, "close", [hadError]);
   }
 
-  /** netRecv for a client: <= chunk bytes, "" when none, -1 when the peer is gone and nothing is left. @param {ClientConn} c */
+  /** netRecv for a client (the same byte buffering as a server connection). @param {ClientConn} c */
   clientRecv(c) {
-    if (c.rxBytes === 0) return c.peerEnded || c.errored ? -1 : "";
-    let buf = c.rx.length === 1 ? c.rx[0] : Buffer.concat(c.rx);
-    const take = buf.subarray(0, this.chunk);
-    buf = buf.subarray(take.length);
-    c.rx = buf.length ? [buf] : [];
-    c.rxBytes = buf.length;
-    this.stats.rxBytes += take.length;
-    return take.toString("latin1");
+    return this.recv(/** @type {any} */ (c));
   }
 
   /** Response head, then body as res 'data' (de-chunked). @param {ClientConn} c @param {string} got */
