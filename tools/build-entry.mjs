@@ -33,7 +33,14 @@ export async function buildEntry(entry, compress = {}) {
     tsconfig,
     JSON.stringify({
       extends: resolve("tsconfig.json"),
-      compilerOptions: { outDir: dir, rootDir: resolve("."), typeRoots: [resolve("node_modules/@types")] },
+      // sourceRoot: absolute, so the TypeScript maps' sources do not depend on where the temp dir sits relative to
+      // the checkout (relative sources were resolved against the .ts file's directory and broke in deep checkouts).
+      compilerOptions: {
+        outDir: dir,
+        rootDir: resolve("."),
+        sourceRoot: resolve("."),
+        typeRoots: [resolve("node_modules/@types")],
+      },
       include: [resolve(entry), resolve("firmware/espruino-env.d.ts")],
     }),
   );
