@@ -10,7 +10,8 @@
 //               Needs process.env.VERSION >= the profile's minVersion; otherwise, or when require("timer")
 //               fails or has no free slot, the sampler falls back to "interval" with a console message.
 //   "interval"  setInterval(tick, 1000 * samplesPerTick / rate) from the idle loop. Late intervals fire in
-//               catch-up bursts (dialect doc section 7), so a stall becomes missed ticks + a burst.
+//               catch-up bursts (dialect doc section 7), so a stall becomes a burst of late ticks (no
+//               tick is skipped; TickClock counts them in espruino_sampler_ticks_late_total).
 //   "waveform"  one Waveform(bufLen, {doubleBuffer: true, bits: 16}) per channel, startInput(pin, rate,
 //               {repeat: true}); every `buffer` event copies the filled buffer into the ring. Opt-in per
 //               profile (ESP32: the IDF ADC driver is called from the ISR, unproven). Falls back to
@@ -23,7 +24,8 @@
 // Waveform samples are 16-bit left-aligned (jshPinAnalogFast: 0..65535, ESP32: code << 4): code =
 // (v + 8) >> 4 (rounding also recovers codes from a `analog * 65535` scaling), clamped to 4095.
 //
-// Missed ticks (TickClock, espruino_sampler_ticks_missed_total) are ticks, not samples: for timer/interval
+// Missed ticks (TickClock, espruino_sampler_ticks_missed_total; committed at the first on-time tick after a
+// gap, see tick-clock.ts) are ticks, not samples: for timer/interval
 // a missed tick took no sample, so it is not part of taken (the invariant is unaffected); it is counted on
 // its own. For Waveform a missed tick is a lost buffer: the hardware did sample it, so its bufLen samples
 // are also counted as taken and dropped (ring.lose) on that channel.
@@ -121,7 +123,10 @@ function tickFactory(s: SamplerCore): () => void {
 function bufferBody(s: SamplerCore, ch: number, buf: Uint16Array): void {
   var time = s.time;
   var t = time();
-  var missed = s.clocks[ch].tick(t);
+  var clk = s.clocks[ch];
+  var before = clk.missed;
+  clk.tick(t);
+  var missed = clk.missed - before; // buffers now known lost (also when a clock step settled them)
   s.last[ch] = t;
   var ring = s.ring;
   var n = buf.length;
@@ -213,14 +218,18 @@ function setClocks(s: SamplerCore, nclk: number, period: number): void {
   if (s.clocks.length !== nclk || s.period !== period) {
     // A strategy change (first arm or fallback): fresh clocks, totals carried over.
     var missed = 0;
+    var late = 0;
     var steps = 0;
     for (var i = 0; i < s.clocks.length; i++) {
+      s.clocks[i].settle();
       missed += s.clocks[i].missed;
+      late += s.clocks[i].late;
       if (i === 0) steps = s.clocks[i].steps;
     }
     s.clocks = [];
     for (var j = 0; j < nclk; j++) s.clocks.push(new TickClock(period));
     s.clocks[0].missed = missed;
+    s.clocks[0].late = late;
     s.clocks[0].steps = steps;
   }
   s.period = period;
@@ -354,6 +363,13 @@ export function arm(s: SamplerCore, lim: ArmLimits): string {
 export function missedTicks(s: SamplerCore): number {
   var n = 0;
   for (var i = 0; i < s.clocks.length; i++) n += s.clocks[i].missed;
+  return n;
+}
+
+/** Late (catch-up) ticks over all clocks. */
+export function lateTicks(s: SamplerCore): number {
+  var n = 0;
+  for (var i = 0; i < s.clocks.length; i++) n += s.clocks[i].late;
   return n;
 }
 

@@ -32,7 +32,7 @@ import type { DeviceConfig } from "../config/device-config.js";
 import type { BoardProfile } from "../config/board-profile.js";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "./ring-buffer.js";
 import { Aggregator, Snapshot, codeToVolts, codeSumToVolts } from "./aggregator.js";
-import { SamplerCore, arm, disarm, release, missedTicks, clockSteps } from "./samplers.js";
+import { SamplerCore, arm, disarm, release, missedTicks, lateTicks, clockSteps } from "./samplers.js";
 import type { ArmLimits } from "./samplers.js";
 import { setAdcAttenuation, samplerTimeout, clearSamplerTimer, timeReader } from "../platform.js";
 
@@ -82,7 +82,8 @@ var HELP_VOLTS = "Distribution of sampled ADC voltages.";
 var HELP_LAST = "Most recent ADC voltage sample.";
 var HELP_MIN = "Lowest ADC voltage in the last closed aggregation window (NaN before one closed).";
 var HELP_MAX = "Highest ADC voltage in the last closed aggregation window (NaN before one closed).";
-var HELP_MISSED = "Sampler timer ticks that ran late and were skipped.";
+var HELP_MISSED = "Sampler timer ticks that were skipped (never ran).";
+var HELP_LATE = "Sampler timer ticks that ran late, in a catch-up burst after a stall.";
 var HELP_STEPS = "Wall-clock steps (e.g. by SNTP) detected by the sampler.";
 var HELP_ERRORS = "Exceptions caught in sampler callbacks (the sampler keeps running).";
 var HELP_RESTARTS = "Times a stalled or removed sampler was detected and re-armed.";
@@ -139,6 +140,7 @@ export class SamplingHandle {
   names: string[];
   kids: Children;
   missed: Counter;
+  late: Counter;
   steps: Counter;
   errors: Counter;
   restarts: Counter;
@@ -204,6 +206,7 @@ export class SamplingHandle {
     var min = reg.gauge({ name: "espruino_adc_min_volts", help: HELP_MIN, labelNames: ln, preset: preset });
     var max = reg.gauge({ name: "espruino_adc_max_volts", help: HELP_MAX, labelNames: ln, preset: preset });
     this.missed = reg.counter({ name: "espruino_sampler_ticks_missed_total", help: HELP_MISSED });
+    this.late = reg.counter({ name: "espruino_sampler_ticks_late_total", help: HELP_LATE });
     this.steps = reg.counter({ name: "espruino_clock_steps_total", help: HELP_STEPS });
     this.errors = reg.counter({ name: "espruino_sampler_errors_total", help: HELP_ERRORS });
     this.restarts = reg.counter({ name: "espruino_sampler_restarts_total", help: HELP_RESTARTS });
@@ -231,11 +234,12 @@ export class SamplingHandle {
       k.volts[i].read(this.histBase, i * hw);
     }
     this.kids = k;
-    this.base0 = new Float64Array(4);
+    this.base0 = new Float64Array(5);
     this.base0[0] = this.missed.get();
     this.base0[1] = this.steps.get();
     this.base0[2] = this.errors.get();
     this.base0[3] = this.restarts.get();
+    this.base0[4] = this.late.get();
     this.nRestarts = 0;
 
     // ---- sampler
@@ -290,6 +294,7 @@ export class SamplingHandle {
       var from = s.last[c] > this.lastRearm ? s.last[c] : this.lastRearm;
       var q = now - from;
       if (q > 0) {
+        s.clocks[c].settle();
         s.clocks[c].missed += Math.floor(q / T);
         s.clocks[c].prev = now;
       }
@@ -348,6 +353,7 @@ export class SamplingHandle {
     this.steps.setTotal(this.base0[1] + clockSteps(s));
     this.errors.setTotal(this.base0[2] + s.errors);
     this.restarts.setTotal(this.base0[3] + this.nRestarts);
+    this.late.setTotal(this.base0[4] + lateTicks(s));
     this.stalledG.set(this.isStalled ? 1 : 0);
   }
 

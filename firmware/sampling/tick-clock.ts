@@ -5,8 +5,14 @@
 // For each tick the gap dt to the previous tick is classified:
 // - dt < 0                      -> clock step (backwards); resynchronise, count no missed ticks;
 // - dt > stepLimit              -> clock step (forwards): not a billion missed ticks; resynchronise;
-// - otherwise                   -> k = round(dt / interval) intervals elapsed; k - 1 ticks were missed
-//                                  (k = 0 for early ticks, e.g. setInterval's catch-up bursts).
+// - otherwise                   -> k = round(dt / interval) intervals elapsed; k - 1 ticks are *owed*
+//                                  (k = 0 for early ticks).
+// Owed ticks are not missed yet: setInterval fires a late interval again at once until it has caught up
+// (dialect doc section 7), so a stall of k intervals is followed by up to k - 1 early ticks. Each early tick
+// pays one owed tick back and counts as *late* (it ran, but its samples were read late). The next tick that
+// is not early ends the burst: whatever is still owed was skipped for good and becomes *missed* (the timer
+// EXEC strategy drops triggers and Waveform loses buffers, so there nothing is paid back). So missed ticks
+// are committed one tick late, and a tick is never counted both late and missed.
 // stepLimit = 2 * max(interval, maxStall): a jump beyond twice the longest gap we expect is a step.
 // maxStall (default 2 s) is the longest main-loop stall we still count as missed ticks (flash writes,
 // garbage collection, a long /metrics render). Without a second clock a forward step shorter than
@@ -26,6 +32,10 @@ export class TickClock {
   ticks: number;
   /** Ticks that should have happened but did not (espruino_sampler_ticks_missed_total). */
   missed: number;
+  /** Ticks that ran late, in a catch-up burst (espruino_sampler_ticks_late_total). */
+  late: number;
+  /** Ticks due before the last on-time tick that have not run yet (see the header). */
+  owed: number;
   /** Clock steps detected (espruino_clock_steps_total). */
   steps: number;
 
@@ -40,12 +50,14 @@ export class TickClock {
     this.prev = -1;
     this.ticks = 0;
     this.missed = 0;
+    this.late = 0;
+    this.owed = 0;
     this.steps = 0;
   }
 
   /**
-   * Accounts one tick at time `now` (seconds). Returns the ticks missed just before this one
-   * (0 when on time or early), or -1 when the gap was a clock step.
+   * Accounts one tick at time `now` (seconds). Returns the ticks that became missed at this tick (owed
+   * ticks of an earlier gap that were never paid back; 0 when none), or -1 when the gap was a clock step.
    */
   tick(now: number): number {
     var prev = this.prev;
@@ -55,19 +67,34 @@ export class TickClock {
     var dt = now - prev;
     if (dt < 0 || dt > this.stepLimit) {
       this.steps++;
+      this.settle();
       return -1;
     }
     // round(dt / interval) without decimal literals: floor((2 dt + T) / 2T)
     var k = Math.floor((2 * dt + this.interval) / (2 * this.interval));
-    if (k > 1) {
-      this.missed += k - 1;
-      return k - 1;
+    if (k < 1) {
+      if (this.owed > 0) {
+        this.owed--;
+        this.late++;
+      }
+      return 0;
     }
-    return 0;
+    var gone = this.settle();
+    if (k > 1) this.owed = k - 1;
+    return gone;
   }
 
-  /** Forget the previous tick (e.g. when the sampler is restarted); counters are kept. */
+  /** Commits the owed ticks as missed (they will not be paid back); returns how many. */
+  settle(): number {
+    var n = this.owed;
+    this.missed += n;
+    this.owed = 0;
+    return n;
+  }
+
+  /** Forget the previous tick (e.g. when the sampler is restarted); owed ticks become missed. */
   resync(): void {
+    this.settle();
     this.prev = -1;
   }
 }
