@@ -8,6 +8,7 @@ import { fmtValue } from "../exposition/number.js";
 import { AUTH_REALM, bearerOk } from "./auth.js";
 import { wifiUp } from "./wifi.js";
 import type { Runtime } from "./state.js";
+import { advanceUptime } from "./self-metrics.js";
 import { BUILD_VERSION } from "../build-info.js";
 
 var TEXT_PLAIN = "text/plain; charset=utf-8";
@@ -147,7 +148,7 @@ export function unhealthy(rt: Runtime): string {
 
 /** The status page (plain text, a few hundred bytes). Secrets never appear in it. */
 export function statusText(rt: Runtime): string {
-  var up = Math.floor(now() - rt.t0);
+  var up = Math.floor(advanceUptime(rt.col, now()));
   var t = "espruino-telemetry " + BUILD_VERSION + "\n";
   t += "device: " + rt.device + (rt.location ? " (" + rt.location + ")" : "") + "\n";
   t += "board: " + (rt.profile ? rt.profile.name : "unknown") + "\n";

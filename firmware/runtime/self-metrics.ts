@@ -41,6 +41,9 @@ export interface RuntimeCollector {
   m: SelfMetrics;
   /** boot time, seconds */
   t0: number;
+  /** uptime accumulated so far (seconds) and the getTime() it was last advanced at (see advanceUptime) */
+  up: number;
+  upAt: number;
   /** latched error flags (1 once seen since boot) */
   seen: { [flag: string]: number };
   /** RSSI source: returns NaN while not connected */
@@ -58,9 +61,25 @@ export function latchErrorFlags(c: RuntimeCollector): void {
   }
 }
 
+/** A gap between two uptime readings above this (seconds) is a clock step, not elapsed time. */
+export var UPTIME_STEP_S = 4;
+
+/**
+ * Advances the uptime to getTime() `t` and returns it. getTime() is wall-clock time that SNTP steps (by
+ * +1.7e9 s on the first sync after boot): uptime adds the gaps between readings instead, skipping a gap that
+ * is negative or longer than UPTIME_STEP_S. The main loop reads it every second, so a step costs at most one
+ * loop period of uptime.
+ */
+export function advanceUptime(c: RuntimeCollector, t: number): number {
+  var d = t - c.upAt;
+  c.upAt = t;
+  if (d > 0 && d <= UPTIME_STEP_S) c.up += d;
+  return c.up;
+}
+
 function collectRuntime(this: RuntimeCollector): void {
   var m = this.m;
-  m.uptime.set(now() - this.t0);
+  m.uptime.set(advanceUptime(this, now()));
   var mem = memoryJsVars();
   m.memFree.set(mem.free);
   m.memUsed.set(mem.usage);
@@ -149,5 +168,5 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
 
 /** The collector object (state on the object, collect() a shared function). */
 export function runtimeCollector(m: SelfMetrics, t0: number): RuntimeCollector {
-  return { name: "runtime", collect: collectRuntime, m: m, t0: t0, seen: {}, rssi: noRssi };
+  return { name: "runtime", collect: collectRuntime, m: m, t0: t0, up: 0, upAt: t0, seen: {}, rssi: noRssi };
 }

@@ -1,8 +1,8 @@
 // The main-loop interval: feeds the watchdog (enabled with isAuto=false, so only this interval kicks it:
 // a callback that hangs the interpreter for watchdogSeconds reboots the board), latches error flags and
-// ends the boot's "fresh" window. Runs once a second whatever the sampler does.
-import { enableWatchdog, every, kickWatchdog, log } from "../platform.js";
-import { latchErrorFlags } from "./self-metrics.js";
+// ends the boot's "fresh" window, advances the uptime (see advanceUptime). Runs once a second whatever the sampler does.
+import { enableWatchdog, every, kickWatchdog, log, now } from "../platform.js";
+import { advanceUptime, latchErrorFlags } from "./self-metrics.js";
 import type { Runtime } from "./state.js";
 
 export var LOOP_MS = 1000;
@@ -19,6 +19,7 @@ function tick(): void {
   kickWatchdog();
   rt.fresh = false;
   latchErrorFlags(rt.col);
+  advanceUptime(rt.col, now());
 }
 
 /** Enables the watchdog per the profile (watchdogSeconds; absent or 0 = none) and starts the main loop. */

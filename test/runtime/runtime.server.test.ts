@@ -275,6 +275,32 @@ describe("Wi-Fi", () => {
   });
 });
 
+describe("uptime", () => {
+  it("counts elapsed time, not wall-clock steps: SNTP's +1.7e9 s first sync and a step back leave it on track", async () => {
+    const { d, port } = await boot(); // boot() advances 2 s
+    d.advance(10000);
+    const up = async () => samples((await get(port, "/metrics")).body).get("espruino_uptime_seconds") as number;
+    const u1 = await up();
+    // 12 s advanced, plus the virtual time boot and the scrape themselves cost under the cost model
+    expect(u1).toBeGreaterThanOrEqual(12);
+    expect(u1).toBeLessThan(14.5);
+    d.fault("clock-step", { seconds: 1.7e9 }); // first SNTP sync: 1970 -> 2023
+    d.advance(10000);
+    const u2 = await up();
+    // a step costs at most one main-loop period (1 s) of uptime
+    expect(u2 - u1).toBeGreaterThanOrEqual(9);
+    expect(u2 - u1).toBeLessThanOrEqual(11);
+    d.fault("clock-step", { seconds: -3600 });
+    d.advance(10000);
+    const u3 = await up();
+    expect(u3 - u2).toBeGreaterThanOrEqual(9);
+    expect(u3 - u2).toBeLessThanOrEqual(11);
+    const st = await get(port, "/");
+    expect(st.body).toContain("uptime: " + Math.floor(u3) + " s");
+    expect(samples((await get(port, "/metrics")).body).get("espruino_clock_steps_total")).toBe(2);
+  });
+});
+
 describe("boot", () => {
   it("power cycle: boots + 1 (persisted), every family registered once, Storage kept", async () => {
     const { d, port } = await boot();
