@@ -100,6 +100,7 @@ export function boot(): Runtime {
     m: m,
     col: col,
     profile: prof,
+    board: prof ? prof.name : "unknown",
     config: cfg,
     errors: L.errors,
     // Auth fails closed: with a valid config the token guards /metrics and / when `auth` is on; with an invalid
@@ -131,6 +132,9 @@ export function boot(): Runtime {
   rt.wifi = startWifi(prof ? prof.network : "wifi", L.secrets.ssid, L.secrets.password, device ? device : "espruino", m);
   rt.loop = startLoop(rt);
   if (cfg && cfg.push) rt.push = startPush(rt, cfg.push, L.secrets.pushToken);
+  // The profile is only needed while booting (sampling limits, watchdog, network, stream cap): drop it so
+  // its ~140 JsVars are free for series; the status page keeps the name.
+  rt.profile = null;
 
   var what = "boot " + boots + ", " + (cfg ? "config valid" : rt.errors.length + " config error(s)") + (rt.sampling ? ", sampling " + rt.sampling.strategy : ", not sampling");
   if (tryListen(rt)) log("espruino-telemetry " + BUILD_VERSION + " " + what + ", listening on port " + rt.port);

@@ -151,7 +151,7 @@ export function statusText(rt: Runtime): string {
   var up = Math.floor(advanceUptime(rt.col, now()));
   var t = "espruino-telemetry " + BUILD_VERSION + "\n";
   t += "device: " + rt.device + (rt.location ? " (" + rt.location + ")" : "") + "\n";
-  t += "board: " + (rt.profile ? rt.profile.name : "unknown") + "\n";
+  t += "board: " + rt.board + "\n";
   t += "uptime: " + up + " s, boots: " + rt.boots + "\n";
   t += "config: " + (rt.config ? "valid" : "INVALID") + "\n";
   for (var i = 0; i < rt.errors.length; i++) t += "  error: " + rt.errors[i] + "\n";

@@ -17,7 +17,10 @@ export interface Runtime {
   reg: Registry;
   m: SelfMetrics;
   col: RuntimeCollector;
+  /** the board profile while booting; null once boot is done (see boot.ts) */
   profile: BoardProfile | null;
+  /** the profile's name ("unknown" without a valid profile), for the status page */
+  board: string;
   config: DeviceConfig | null;
   /** config errors and start-up failures, shown on / */
   errors: string[];
