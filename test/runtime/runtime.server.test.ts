@@ -88,6 +88,8 @@ describe("routes and status codes", () => {
     const st = await get(port, "/");
     expect(st.status).toBe(200);
     expect(st.body).toContain("config: valid");
+    expect(st.body).toContain("board: esp32-devkitc\n"); // the name survives dropping the profile after boot
+    expect(rt(d, "profile")).toBeNull();
     expect(st.body).toMatch(/uptime: \d+ s/);
     expect(st.body).toMatch(/a \(D32\): last 1\.\d+ volts, taken \d+, dropped \d+/);
     const s = samples((await get(port, "/metrics")).body);
