@@ -31,6 +31,24 @@ function takenNames(m: Metric): string[] {
   return [n];
 }
 
+/** The part every name of `m` starts with (a counter's name without _total). */
+function stem(m: Metric): string {
+  return m.type === COUNTER ? m.name.substring(0, m.name.length - 6) : m.name;
+}
+
+/**
+ * The first of `names` that family `o` occupies, or "" (no table of taken names is kept: it would hold
+ * every name up to five times as property names, ~7 JsVars per family). Quick reject by stem prefix, so
+ * registering n families costs about n^2 / 2 indexOf calls at boot.
+ */
+function clash(o: Metric, stemM: string, names: string[]): string {
+  var so = stem(o);
+  if (so.indexOf(stemM) !== 0 && stemM.indexOf(so) !== 0) return "";
+  var mine = takenNames(o);
+  for (var i = 0; i < names.length; i++) if (mine.indexOf(names[i]) >= 0) return names[i];
+  return "";
+}
+
 function sameList(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -66,8 +84,6 @@ function runCollector(reg: Registry, c: Collector): boolean {
 export class Registry {
   /** families in registration (= exposition) order */
   metrics: Metric[];
-  /** "#" + every name a family occupies -> family */
-  t: { [key: string]: Metric };
   cs: Collector[];
   /** series limit and current count (children of non-exempt families) */
   max: number;
@@ -86,7 +102,6 @@ export class Registry {
     this.max = max;
     this.ns = 0;
     this.metrics = [];
-    this.t = {};
     this.cs = [];
     if (o && o.clock) this.clock = o.clock;
     var dm = new Metric(COUNTER, {
@@ -111,15 +126,13 @@ export class Registry {
     var m = metric;
     if (m.reg) throw new Error("metric " + m.name + ": already registered" + (m.reg === this ? "" : " in another registry"));
     var names = takenNames(m);
-    var i: number;
-    for (i = 0; i < names.length; i++) {
-      var old = this.t["#" + names[i]];
-      if (old) {
-        if (old.name === m.name) throw new Error("metric " + m.name + ": already registered");
-        throw new Error("metric " + m.name + ": name " + names[i] + " clashes with registered metric " + old.name);
-      }
+    var st = stem(m);
+    for (var i = 0; i < this.metrics.length; i++) {
+      var old = this.metrics[i];
+      if (old.name === m.name) throw new Error("metric " + m.name + ": already registered");
+      var c = clash(old, st, names);
+      if (c) throw new Error("metric " + m.name + ": name " + c + " clashes with registered metric " + old.name);
     }
-    for (i = 0; i < names.length; i++) this.t["#" + names[i]] = m;
     this.metrics.push(m);
     m.reg = this;
     if (!m.exempt) {
@@ -133,8 +146,6 @@ export class Registry {
   unregister(name: string): boolean {
     var m = this.get(name);
     if (!m || m.exempt) return false;
-    var names = takenNames(m);
-    for (var i = 0; i < names.length; i++) delete this.t["#" + names[i]];
     this.metrics.splice(this.metrics.indexOf(m), 1);
     this.ns -= m.k.length;
     m.reg = undefined;
@@ -143,8 +154,9 @@ export class Registry {
 
   /** The family named exactly `name`, or undefined. */
   get(name: string): Metric | undefined {
-    var m = this.t["#" + name];
-    return m && m.name === name ? m : undefined;
+    var ms = this.metrics;
+    for (var i = 0; i < ms.length; i++) if (ms[i].name === name) return ms[i];
+    return undefined;
   }
 
   /**
