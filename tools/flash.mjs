@@ -167,7 +167,10 @@ async function main() {
       if (buildVersion && !bundle.includes(buildVersion)) buildVersion = "";
     }
     size = sizeRule(profile, bundle.length, [profileText.length, configText.length, secretsText.length].filter((n) => n > 0), samplingJsVars);
-    if (!size.ok) throw new UsageError(size.message);
+    if (!size.ok) {
+      const storageOk = size.ramOk || !size.message.startsWith("files need");
+      if (!args.ignoreSize || !storageOk) throw new UsageError(size.message + (storageOk ? " (--ignore-size flashes it anyway)" : ""));
+    }
   }
   const minVersion = minimumVersion(profile, sampler);
 
@@ -196,6 +199,10 @@ async function main() {
     log("  config:   " + (args.config ?? "(default: one channel on " + profile.adc.pinNames[0] + ")") + " -> " + FILES.config + ", sampler " + sampler);
     log("  profile:  " + boardFile + " -> " + FILES.board);
     log("  bundle:   " + bundlePath + " (" + bundle.length + " B" + (buildVersion ? ", build " + buildVersion : "") + ") -> " + FILES.code + "; " + size?.message);
+    if (size && !size.ok) {
+      log("  WARNING:  flashing anyway (--ignore-size). The estimate assumes the code is held in RAM; if it is, the board");
+      log("            runs out of memory at boot (console: OUT OF MEMORY). Check espruino_memory_jsvars{state=\"free\"}.");
+    }
   }
   if (mode !== "erase") log("  secrets:  " + mask(maskedSecrets(secrets)) + (secrets ? " -> " + FILES.secrets : ""));
   if (mode === "erase") log("  erase:    " + ERASE_FILES.join(", "));

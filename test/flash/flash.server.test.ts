@@ -210,8 +210,16 @@ describe("refusals (the device is left untouched)", () => {
     const { con } = await startSim();
     const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--bundle", "huge.js"]);
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/bundle too large for esp32-devkitc: \d+ bytes ≈ \d+ JsVars of code, budget \d+ \(jsVars 16383 − sampling state \d+ − network 1000\)/);
+    expect(run.err).toMatch(/bundle too large for esp32-devkitc: \d+ bytes ≈ \d+ JsVars of code, budget \d+ \(jsVars 16383 − sampling state \d+ − network 1000\) \(--ignore-size flashes it anyway\)/);
     expect(con.tcp.connections).toBe(0);
+  });
+
+  it("--ignore-size: the same bundle is planned anyway, with a warning (dry run)", async () => {
+    const run = await flash(["--board", "esp32-devkitc", "--dry-run", "--ignore-size", "--bundle", "huge.js"]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/bundle too large for esp32-devkitc: /);
+    expect(run.out).toContain("WARNING:  flashing anyway (--ignore-size)");
+    expect(run.out).toContain("dry run: nothing written");
   });
 
   it("secrets on the command line are refused", async () => {

@@ -1,6 +1,6 @@
 // Argument parsing of the flash tool: secrets never come from argv, and an unknown flag's value is never echoed.
 import { describe, expect, it } from "vitest";
-import { parseArgs, UsageError } from "../../tools/flash/plan.mjs";
+import { codeJsVars, JSVARS_PER_SOCKET, parseArgs, sizeRule, UsageError } from "../../tools/flash/plan.mjs";
 
 function usageError(argv: string[]): string {
   try {
@@ -25,5 +25,37 @@ describe("flash arguments", () => {
 
   it("names an unknown bare flag", () => {
     expect(usageError(["--board", "esp32-devkitc", "--frobnicate"])).toBe('unknown argument "--frobnicate"');
+  });
+});
+
+describe("size rule", () => {
+  const profile = { name: "b", jsVars: 8190, jsVarBytes: 13, sockets: 5, storageBytes: 100000 };
+
+  it("RAM: code estimate + sampling state + sockets against jsVars; --ignore-size may override only this", () => {
+    const bytes = 60000;
+    const est = codeJsVars(bytes, 13);
+    expect(est).toBe(Math.ceil((bytes / (0.535 * 13)) * 0.93));
+    const r = sizeRule(profile, bytes, [100], 800);
+    expect(r.budget).toBe(8190 - 800 - 5 * JSVARS_PER_SOCKET);
+    expect(r.ok).toBe(est <= r.budget);
+    expect(r.ok).toBe(false);
+    expect(r.ramOk).toBe(false);
+    expect(r.message).toBe("bundle too large for b: 60000 bytes ≈ " + est + " JsVars of code, budget " + r.budget + " (jsVars 8190 − sampling state 800 − network 500)");
+    const small = sizeRule(profile, 20000, [100], 800);
+    expect([small.ok, small.ramOk]).toEqual([true, true]);
+  });
+
+  it("Storage: files that do not fit fail whatever RAM says (ramOk tells which)", () => {
+    const r = sizeRule({ ...profile, storageBytes: 30000 }, 20000, [20000], 800);
+    expect([r.ok, r.ramOk]).toEqual([false, true]);
+    expect(r.message).toMatch(/^files need \d+ bytes of Storage but b has 30000$/);
+    const both = sizeRule({ ...profile, storageBytes: 30000 }, 60000, [100], 800);
+    expect([both.ok, both.ramOk]).toEqual([false, false]);
+    expect(both.message).toMatch(/^files need /);
+  });
+
+  it("--ignore-size is a flag", () => {
+    expect(parseArgs(["--board", "b", "--dry-run", "--ignore-size"]).ignoreSize).toBe(true);
+    expect(parseArgs(["--board", "b", "--dry-run"]).ignoreSize).toBe(false);
   });
 });

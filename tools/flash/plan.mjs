@@ -40,6 +40,7 @@ export class UsageError extends Error {
  * @property {boolean} erase
  * @property {boolean} dryRun
  * @property {boolean} noVerify
+ * @property {boolean} ignoreSize
  * @property {boolean} help
  */
 
@@ -51,7 +52,7 @@ export function parseArgs(argv) {
   /** @type {FlashArgs} */
   const a = {
     board: undefined, port: undefined, config: undefined, secrets: undefined, bundle: undefined, address: undefined,
-    baud: 115200, timeoutSec: 180, secretsOnly: false, erase: false, dryRun: false, noVerify: false, help: false,
+    baud: 115200, timeoutSec: 180, secretsOnly: false, erase: false, dryRun: false, noVerify: false, ignoreSize: false, help: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -77,6 +78,7 @@ export function parseArgs(argv) {
       case "--erase": a.erase = true; break;
       case "--dry-run": a.dryRun = true; break;
       case "--no-verify": a.noVerify = true; break;
+      case "--ignore-size": a.ignoreSize = true; break;
       case "--help": case "-h": a.help = true; break;
       default:
         if (/password|token|ssid|secret=/i.test(k)) throw new UsageError("secrets are not taken from the command line: use --secrets FILE or " + Object.keys(SECRET_ENV).join("/"));
@@ -117,6 +119,8 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
   --baud N             serial baud rate (default 115200)
   --timeout S          hard timeout of the espruino CLI run (default 180)
   --no-verify          skip the read-back (not recommended: the CLI reports success whatever happens)
+  --ignore-size        flash although the RAM estimate says the bundle does not fit (the estimate assumes the
+                       code is held in RAM; Storage must still fit). Watch the console for OUT OF MEMORY
 
 Exit status: 0 flashed and verified; 2 bad arguments/config/bundle (device untouched); 3 device unreachable or
 unsupported (device untouched); 1 flashing or verification failed.`;
@@ -253,24 +257,25 @@ export function storageCost(/** @type {number} */ size) {
  * @param {number} bundleBytes
  * @param {number[]} dataFileBytes
  * @param {number} samplingJsVars
- * @returns {{ ok: boolean, codeJsVars: number, budget: number, storageNeeded: number, message: string }}
+ * `ramOk: false` (only the RAM estimate fails) is what --ignore-size overrides; Storage always has to fit.
+ * @returns {{ ok: boolean, ramOk: boolean, codeJsVars: number, budget: number, storageNeeded: number, message: string }}
  */
 export function sizeRule(profile, bundleBytes, dataFileBytes, samplingJsVars) {
   const est = codeJsVars(bundleBytes, profile.jsVarBytes);
   const net = profile.sockets * JSVARS_PER_SOCKET;
   const budget = profile.jsVars - samplingJsVars - net;
   const storageNeeded = [bundleBytes, ...dataFileBytes].reduce((s, n) => s + storageCost(n), 0);
+  if (profile.storageBytes !== undefined && storageNeeded > profile.storageBytes) {
+    return { ok: false, ramOk: est <= budget, codeJsVars: est, budget, storageNeeded, message: "files need " + storageNeeded + " bytes of Storage but " + profile.name + " has " + profile.storageBytes };
+  }
   if (est > budget) {
     return {
-      ok: false, codeJsVars: est, budget, storageNeeded,
+      ok: false, ramOk: false, codeJsVars: est, budget, storageNeeded,
       message: "bundle too large for " + profile.name + ": " + bundleBytes + " bytes ≈ " + est + " JsVars of code, budget " + budget +
         " (jsVars " + profile.jsVars + " − sampling state " + samplingJsVars + " − network " + net + ")",
     };
   }
-  if (profile.storageBytes !== undefined && storageNeeded > profile.storageBytes) {
-    return { ok: false, codeJsVars: est, budget, storageNeeded, message: "files need " + storageNeeded + " bytes of Storage but " + profile.name + " has " + profile.storageBytes };
-  }
-  return { ok: true, codeJsVars: est, budget, storageNeeded, message: "≈ " + est + " of " + budget + " JsVars for code, " + storageNeeded + " bytes of Storage" };
+  return { ok: true, ramOk: true, codeJsVars: est, budget, storageNeeded, message: "≈ " + est + " of " + budget + " JsVars for code, " + storageNeeded + " bytes of Storage" };
 }
 
 /**
