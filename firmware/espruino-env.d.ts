@@ -82,7 +82,7 @@ declare namespace E {
   function on(event: "init", callback: () => void): void;
 }
 
-/** require("Wifi") on ESP32 and require("EspruinoWiFi"): the subset the runtime uses. Events: "connected",
+/** require("Wifi") on ESP32 and on the Espruino WiFi board (its built-in AT driver): the subset the runtime uses. Events: "connected",
  *  "disconnected" ({ssid, mac, reason, msg}), "associated". */
 interface EspWifi {
   connect(ssid: string, options: { password?: string }, cb?: (err?: unknown) => void): void;
@@ -92,7 +92,6 @@ interface EspWifi {
   removeListener?(event: string, fn: (details?: unknown) => void): void;
 }
 declare function require(name: "Wifi"): EspWifi;
-declare function require(name: "EspruinoWiFi"): EspWifi;
 
 // ---- sampling (firmware/sampling/*, through firmware/platform.ts) ----
 declare function clearInterval(id: number): void;

@@ -102,12 +102,13 @@ export function kickWatchdog(): void {
 }
 
 /**
- * The network module for a profile's `network` field: "wifi" = require("Wifi") (ESP32),
- * "espruinowifi" = require("EspruinoWiFi") (Espruino WiFi board); undefined when it cannot be loaded.
+ * The network module: require("Wifi") on every profile. On ESP32 it is the native module; on the Espruino WiFi
+ * board (profile network "espruinowifi", firmware 1v96+) it is the built-in ESP8266 AT-command driver with the
+ * old EspruinoWiFi module's API (connect callback errors, no getDetails). undefined when it cannot be loaded.
  */
-export function wifiModule(kind: string): EspWifi | undefined {
+export function wifiModule(): EspWifi | undefined {
   try {
-    return kind === "espruinowifi" ? require("EspruinoWiFi") : require("Wifi");
+    return require("Wifi");
   } catch (e) {
     return undefined;
   }

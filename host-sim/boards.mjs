@@ -21,7 +21,7 @@ export const DEFAULT_BOARD = "esp32-devkitc";
  * @property {{perStatementUs?: number, instructionsPerSecond?: number, perStatement?: number}} [cost]  cost model:
  *   device microseconds charged per executed statement (host-sim/cost.mjs)
  * @property {number} [storageBytes]
- * @property {string} [network]  "wifi" (ESP32 Wifi module) or "espruinowifi" (the EspruinoWiFi module)
+ * @property {string} [network]  "wifi" (ESP32 Wifi module) or "espruinowifi" (the Espruino WiFi board's built-in AT driver, also require("Wifi"))
  */
 
 /**

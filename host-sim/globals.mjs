@@ -170,18 +170,14 @@ export function createGlobals(dev) {
   const modules = {
     http: () => dev.net.createModule(),
     Storage: () => createStorageModule(dev.storage, realm),
-    Wifi: () => dev.wifi.createModule(),
-    // Espruino WiFi board (profile network "espruinowifi"): the EspruinoWiFi JS module (ESP8266 over AT commands),
-    // emulated by the same access point with ESP8266-style cb(err) on a failed connect. Unverified details:
-    // which events the real module emits besides the connect callback.
-    ...(board.network === "espruinowifi"
-      ? {
-          EspruinoWiFi: () => {
-            dev.wifi.setAccessPoint({ callbackErrors: true });
-            return dev.wifi.createModule();
-          },
-        }
-      : {}),
+    // ESP32: the native Wifi module. Espruino WiFi board (profile network "espruinowifi"): since 1v96 its firmware
+    // has the ESP8266 AT-command driver built in as require("Wifi") (boards/ESPRUINOWIFI.py JSMODULESOURCES
+    // libs/js/espruino_wifi/Wifi.min.js; the old EspruinoWiFi JS module is not built in). Emulated by the same
+    // access point with its cb("WiFi connect failed: FAIL") and without getDetails/getStatus (no RSSI).
+    Wifi: () => {
+      if (board.network === "espruinowifi") dev.wifi.setAccessPoint({ callbackErrors: "at" });
+      return dev.wifi.createModule();
+    },
     timer: () => dev.hw.createModule(), // require("timer") 2v29+, host-sim/hwtimer.mjs
   };
   /** @type {Record<string, unknown>} */

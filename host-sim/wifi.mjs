@@ -35,7 +35,8 @@
  * @property {string} ip              address the station gets by DHCP
  * @property {string} netmask
  * @property {string} gw
- * @property {boolean} callbackErrors ESP8266-style cb(err) on failures (default false: ESP32 behaviour)
+ * @property {boolean | "at"} callbackErrors ESP8266-style cb(err) on failures (default false: ESP32 behaviour);
+ *   "at": the AT-command module of the Espruino WiFi board (cb("WiFi connect failed: FAIL"))
  * @property {WifiTiming} timing
  *
  * @typedef {object} WifiTiming  virtual ms from connect()/the fault to the event
@@ -189,7 +190,12 @@ export class SimWifi {
   fail(ssid, code, cb) {
     this.state = "off";
     this.lastReason = code;
-    if (this.ap.callbackErrors && cb) this.callback(cb, [code === REASONS.AUTH_FAIL ? "bad password" : reasonName(code).toLowerCase()]);
+    if (this.ap.callbackErrors && cb) {
+      // Espruino WiFi's built-in Wifi (libs/js/espruino_wifi/Wifi.min.js): AT+CWJAP answers FAIL for a wrong
+      // password and for a missing AP alike, and connect() calls back "WiFi connect failed: FAIL"
+      const msg = this.ap.callbackErrors === "at" ? "WiFi connect failed: FAIL" : code === REASONS.AUTH_FAIL ? "bad password" : reasonName(code).toLowerCase();
+      this.callback(cb, [msg]);
+    }
     this.emit("disconnected", { ssid, mac: code === REASONS.NO_AP_FOUND ? "00:00:00:00:00:00" : this.ap.mac, reason: String(code), msg: reasonName(code) });
   }
 
@@ -312,6 +318,11 @@ export class SimWifi {
     };
     mod.save = function () {};
     mod.restore = function () {};
+    if (this.ap.callbackErrors === "at") {
+      // the Espruino WiFi board's module has no status, details, hostname query, SNTP or save (its exports:
+      // connect, disconnect, startAP, stopAP, scan, getIP, setIP, getAPIP, setAPIP, setHostname, ping, turbo, debug)
+      for (const k of ["getDetails", "getStatus", "getHostname", "setSNTP", "save", "restore"]) delete mod[k];
+    }
     return mod;
   }
 }

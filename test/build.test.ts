@@ -31,7 +31,7 @@ describe("firmware bundles", () => {
       expect(src).not.toMatch(/\bimport\b|\bexports\b|\bmodule\.exports\b|"use strict"|require\("tslib"\)/);
       // requires only Espruino's built-in modules
       const required = [...src.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-      for (const name of required) expect(["http", "Storage", "Wifi", "timer", "ESP32", "EspruinoWiFi", "net"]).toContain(name);
+      for (const name of required) expect(["http", "Storage", "Wifi", "timer", "ESP32", "net"]).toContain(name);
     });
 
     it(file + " has the build version baked in", () => {

@@ -242,7 +242,7 @@ async function main() {
   // ---- 3. the CLI run
   tmp = mkdtempSync(join(tmpdir(), "espruino-flash-"));
   mkdirSync(join(tmp, "boards"));
-  writeFileSync(join(tmp, "boards", profile.board + ".json"), JSON.stringify({ info: { name: profile.board, builtin_modules: ["Storage", "Wifi", "net", "http", "timer", "ESP32", "Flash", "crypto", "EspruinoWiFi"] } }));
+  writeFileSync(join(tmp, "boards", profile.board + ".json"), JSON.stringify({ info: { name: profile.board, builtin_modules: ["Storage", "Wifi", "net", "http", "timer", "ESP32", "Flash", "crypto", "AT", "NetworkJS"] } }));
   if (mode === "flash") {
     writeFileSync(join(tmp, "board.json"), profileText);
     writeFileSync(join(tmp, "config.json"), configText);

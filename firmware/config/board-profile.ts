@@ -6,7 +6,7 @@ import { show, isObject, isNumber, isInt, isIntIn, isIdent, isPinName, isVersion
 
 /** Sampler strategies, in the order the firmware knows them. */
 export var STRATEGIES = ["waveform", "timer", "interval"];
-/** Network kinds: "wifi" = ESP32 require("Wifi"); "espruinowifi" = the EspruinoWiFi module (ESP8266 over AT). */
+/** Network kinds (both require("Wifi")): "wifi" = ESP32 native; "espruinowifi" = the Espruino WiFi board's AT driver. */
 export var NETWORKS = ["wifi", "espruinowifi"];
 
 export interface StrategyLimits {

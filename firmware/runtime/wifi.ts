@@ -56,6 +56,8 @@ function onRetry(): void {
   attempt(w);
 }
 
+function noop(): void {}
+
 function up(w: WifiCtl): void {
   if (w.st === 2) return;
   w.st = 2;
@@ -63,11 +65,12 @@ function up(w: WifiCtl): void {
   if (w.timer) cancelTimer(w.timer);
   w.timer = 0;
   w.m.wifiUp.set(1);
-  if (w.mod.setHostname) w.mod.setHostname(w.host);
+  // with a callback: the Espruino WiFi board's AT driver passes it on to its command queue
+  if (w.mod.setHostname) w.mod.setHostname(w.host, noop);
   log("wifi: connected (attempt " + w.n + "), hostname " + w.host);
 }
 
-/** Why an attempt failed, from an ESP32 'disconnected' details object or an EspruinoWiFi error. */
+/** Why an attempt failed, from an ESP32 'disconnected' details object or the Espruino WiFi board's callback error. */
 function reasonOf(d: unknown): string {
   if (d && typeof d === "object") {
     var o = d as { msg?: unknown; reason?: unknown };
@@ -84,7 +87,13 @@ function down(w: WifiCtl, d: unknown): void {
   w.st = 0;
   w.m.wifiUp.set(0);
   var why = reasonOf(d);
-  var hint = why === "AUTH_FAIL" || why === "bad password" ? " - check the password in telemetry.secrets.json (npm run flash -- --secrets-only)" : "";
+  // ESP32 says AUTH_FAIL; the Espruino WiFi board's AT driver says FAIL for a wrong password and a missing AP alike
+  var hint =
+    why === "AUTH_FAIL" || why === "bad password"
+      ? " - check the password in telemetry.secrets.json (npm run flash -- --secrets-only)"
+      : why === "WiFi connect failed: FAIL"
+        ? " - check the ssid and password in telemetry.secrets.json (npm run flash -- --secrets-only)"
+        : "";
   log("wifi: " + (was ? "lost connection" : "connect failed") + " (" + why + ")" + hint + "; next attempt in " + w.delay / 1000 + " s");
   w.timer = after(w.delay, onRetry);
   w.delay = w.delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w.delay * 2;
@@ -127,9 +136,9 @@ export function startWifi(kind: string, ssid: string, pw: string, device: string
     log("wifi: no ssid in telemetry.secrets.json - Wi-Fi stays off, sampling continues");
     return null;
   }
-  var mod = wifiModule(kind);
+  var mod = wifiModule();
   if (!mod) {
-    log("wifi: the " + (kind === "espruinowifi" ? "EspruinoWiFi" : "Wifi") + " module is not available - Wi-Fi stays off");
+    log("wifi: the Wifi module is not available (network " + kind + ") - Wi-Fi stays off");
     return null;
   }
   var w: WifiCtl = { mod: mod, ssid: ssid, pw: pw, host: hostnameOf(device), delay: BACKOFF_FIRST_MS, timer: 0, st: 0, n: 0, stopped: false, m: m, cb: onConnectCb };

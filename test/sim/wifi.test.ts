@@ -98,18 +98,21 @@ W.connect("sim-ap", {password: "simpassword"}, cb);`
   });
 });
 
-describe("EspruinoWiFi (Espruino WiFi board)", () => {
-  const EW = `var W = require("EspruinoWiFi"), log = [];
+describe("Espruino WiFi board: require(\"Wifi\") is the built-in AT driver (1v96+)", () => {
+  const EW = `var W = require("Wifi"), log = [];
 function cb(err) { log.push("cb " + err + " @" + getTime()); }
 `;
-  it("exists only on a board whose profile network is espruinowifi; a failed connect calls back with the error", async () => {
+  it("connect calls back null, or the AT driver's error; no getDetails/getStatus; EspruinoWiFi is not built in", async () => {
     const ok = await boot(EW + 'W.connect("lab", {password: "secret123"}, cb);', { board: "espruino-wifi", wifi: { ssid: "lab", password: "secret123" } });
     ok.advance(3000);
     expect(ok.evaluate("log.join('|')")).toBe("cb null @1.5");
+    expect(ok.evaluate("[typeof W.getDetails, typeof W.getStatus, typeof W.setHostname, typeof W.getIP].join()")).toBe("undefined,undefined,function,function");
     const bad = await boot(EW + 'W.connect("lab", {password: "nope"}, cb);', { board: "espruino-wifi", wifi: { ssid: "lab", password: "secret123" } });
     bad.advance(3000);
-    expect(bad.evaluate("log.join('|')")).toBe("cb bad password @1.5");
-    const esp32 = await boot("var r; try { require('EspruinoWiFi'); r = 'loaded'; } catch (e) { r = e.message; }");
-    expect(esp32.evaluate("r")).toBe("Module EspruinoWiFi not found");
+    expect(bad.evaluate("log.join('|')")).toBe("cb WiFi connect failed: FAIL @1.5");
+    const old = await boot("var r; try { require('EspruinoWiFi'); r = 'loaded'; } catch (e) { r = e.message; }", { board: "espruino-wifi" });
+    expect(old.evaluate("r")).toBe("Module EspruinoWiFi not found");
+    const esp32 = await boot("var W = require('Wifi');");
+    expect(esp32.evaluate("typeof W.getDetails")).toBe("function");
   });
 });
