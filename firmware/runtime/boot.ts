@@ -106,6 +106,8 @@ export function boot(): Runtime {
     // Auth fails closed: with a valid config the token guards /metrics and / when `auth` is on; with an invalid
     // config (we cannot tell what was meant) any token in the secrets file guards them.
     token: cfg ? (cfg.auth ? L.secrets.token : "") : L.secrets.token || "",
+    // ... and with an invalid token, or `auth: true` without one, nothing can authenticate: refuse everyone
+    locked: !cfg && L.authBroken,
     textOnly: !!cfg && cfg.exposition === "text",
     port: cfg ? cfg.port : L.port,
     srv: null,

@@ -197,7 +197,7 @@ function onRequest(req: EspHttpRequest, res: Res): void {
     reply(rt, res, 405, "method not allowed\n", "Allow", "GET");
     return;
   }
-  if (route !== 2 && rt.token && !bearerOk(header(req, "authorization"), rt.token)) {
+  if (route !== 2 && (rt.locked || (rt.token && !bearerOk(header(req, "authorization"), rt.token)))) {
     reply(rt, res, 401, "unauthorized\n", "WWW-Authenticate", AUTH_REALM);
     return;
   }

@@ -26,6 +26,8 @@ export interface Runtime {
   errors: string[];
   /** bearer token ("" = no auth) */
   token: string;
+  /** auth was asked for but has no valid token: /metrics and / answer 401 to everyone (fails closed) */
+  locked: boolean;
   /** true: always the text format (config exposition "text") */
   textOnly: boolean;
   port: number;

@@ -4,7 +4,7 @@ import { boardName, storageRead, storageWrite } from "../platform.js";
 import type { BoardProfile } from "../config/board-profile.js";
 import { checkConfig, checkProfile } from "../config/device-check.js";
 import type { DeviceConfig } from "../config/device-config.js";
-import { isIntIn } from "../config/check.js";
+import { isIntIn, isObject } from "../config/check.js";
 
 export var BOARD_FILE = "telemetry.board.json";
 export var CONFIG_FILE = "telemetry.config.json";
@@ -22,6 +22,8 @@ export interface Secrets {
   token: string;
   /** bearer token sent to the Pushgateway ("" = none) */
   pushToken: string;
+  /** the file has a `token` that is not valid (then `token` is "") */
+  badToken: boolean;
 }
 
 export interface Loaded {
@@ -33,6 +35,11 @@ export interface Loaded {
   errors: string[];
   /** the configured port when it is readable (even in an invalid config), else 80 */
   port: number;
+  /**
+   * Auth was asked for but cannot be honoured: the secrets file has a `token` that is invalid, or the config
+   * says `auth: true` and there is no valid token. The runtime then refuses /metrics and / (fails closed).
+   */
+  authBroken: boolean;
 }
 
 /** JSON.parse in its own function (the minifier may reuse the catch name; nothing is read after it). */
@@ -74,7 +81,7 @@ function isTokenText(s: unknown, min: number, max: number): boolean {
 }
 
 function loadSecrets(errors: string[]): Secrets {
-  var out: Secrets = { ssid: "", password: "", token: "", pushToken: "" };
+  var out: Secrets = { ssid: "", password: "", token: "", pushToken: "", badToken: false };
   var r = readJson(SECRETS_FILE, errors, "");
   if (!r.ok) return out;
   var s = r.v as { [k: string]: unknown };
@@ -92,8 +99,10 @@ function loadSecrets(errors: string[]): Secrets {
     else out.password = s.password;
   }
   if (s.token !== undefined) {
-    if (!isTokenText(s.token, 16, 128)) errors.push(n + "token: need 16-128 printable ASCII, no spaces (value not shown)");
-    else out.token = s.token as string;
+    if (!isTokenText(s.token, 16, 128)) {
+      errors.push(n + "token: need 16-128 printable ASCII, no spaces (value not shown)");
+      out.badToken = true;
+    } else out.token = s.token as string;
   }
   if (s.pushToken !== undefined) {
     if (!isTokenText(s.pushToken, 1, 256)) errors.push(n + "pushToken: need 1-256 printable ASCII, no spaces (value not shown)");
@@ -146,11 +155,14 @@ export function loadStorage(): Loaded {
   }
 
   var secrets = loadSecrets(errors);
-  if (config && config.auth && !secrets.token) {
+  // `auth: true` as written, even when the rest of the config is invalid
+  var wantAuth = cr.ok && isObject(cr.v) && (cr.v as { auth?: unknown }).auth === true;
+  if (wantAuth && !secrets.token && !secrets.badToken) {
     errors.push(CONFIG_FILE + ": auth: true needs a token in " + SECRETS_FILE);
   }
   if (errors.length > 0) config = null;
-  return { profile: profile, config: config, secrets: secrets, errors: errors, port: port };
+  var authBroken = !secrets.token && (secrets.badToken || wantAuth);
+  return { profile: profile, config: config, secrets: secrets, errors: errors, port: port, authBroken: authBroken };
 }
 
 /** Decimal digits only -> number; -1 otherwise. */

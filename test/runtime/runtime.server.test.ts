@@ -180,11 +180,36 @@ describe("auth", () => {
     expect((await get(port, "/metrics")).status).toBe(200);
   });
 
-  it("auth: true without a token is a config error", async () => {
-    const { port } = await boot({ config: config({ auth: true }) });
+  it("auth: true without a token is a config error, and nothing is served but /healthz (fails closed)", async () => {
+    const { d, port } = await boot({ config: config({ auth: true }) });
+    expect((await get(port, "/")).status).toBe(401);
+    expect((await get(port, "/metrics")).status).toBe(401);
+    expect((await get(port, "/metrics", { Authorization: "Bearer " + TOKEN })).status).toBe(401);
+    const hz = await get(port, "/healthz");
+    expect([hz.status, hz.body]).toEqual([503, "config invalid\n"]);
+    expect(String(d.console)).toContain("auth: true needs a token");
+  });
+
+  it("an invalid token in the secrets file locks /metrics and / whatever the config says; the token is never echoed", async () => {
+    const bad = "short tok";
+    for (const cfg of [config({ auth: true }), config({ auth: false }), "{not json"]) {
+      const { d, port } = await boot({ config: cfg as never, secrets: { ssid: SSID, password: PASSWORD, token: bad } });
+      for (const auth of [undefined, "Bearer " + bad, "Bearer short", "Bearer " + TOKEN]) {
+        const h = auth ? { Authorization: auth } : undefined;
+        expect((await get(port, "/metrics", h)).status, JSON.stringify([cfg, auth])).toBe(401);
+        expect((await get(port, "/", h)).status).toBe(401);
+      }
+      expect((await get(port, "/healthz")).status).toBe(503);
+      expect(String(d.console)).toContain("token: need 16-128 printable ASCII, no spaces (value not shown)");
+      expect(String(d.console)).not.toContain(bad);
+    }
+  });
+
+  it("an invalid config without auth and without a token stays readable (the error page helps)", async () => {
+    const { port } = await boot({ config: config({ sampleRate: 5 }) });
     const st = await get(port, "/");
-    expect(st.body).toContain("auth: true needs a token");
-    expect((await get(port, "/healthz")).status).toBe(503);
+    expect(st.status).toBe(200);
+    expect(st.body).toContain("config: INVALID");
   });
 });
 
