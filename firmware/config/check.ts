@@ -12,6 +12,24 @@ export function show(v: unknown): string {
   return "a " + typeof v;
 }
 
+/**
+ * show() for a URL, with any `user:password@` of its authority replaced by `***@`: the message goes to the
+ * console and the status page, and a password must not.
+ */
+export function showUrl(v: unknown): string {
+  if (typeof v !== "string") return show(v);
+  var sep = v.indexOf("://");
+  var start = sep >= 0 ? sep + 3 : 0;
+  var end = start;
+  while (end < v.length) {
+    var c = v.charAt(end);
+    if (c === "/" || c === "?" || c === "#") break;
+    end++;
+  }
+  var at = v.lastIndexOf("@", end - 1);
+  return show(at >= start ? v.substring(0, start) + "***" + v.substring(at) : v);
+}
+
 export function isObject(v: unknown): boolean {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }

@@ -11,7 +11,7 @@ import {
   PUSH_FIELDS, PUSH_MIN_SECONDS, PUSH_MAX_SECONDS, pushPath
 } from "./device-config.js";
 import type { PushConfig } from "./device-config.js";
-import { show, isObject, isNumber, isInt, isIntIn, isIdent, isWord, isLabelText, indexOfString, isUrlName, parsePushUrl } from "./check.js";
+import { show, showUrl, isObject, isNumber, isInt, isIntIn, isIdent, isWord, isLabelText, indexOfString, isUrlName, parsePushUrl } from "./check.js";
 
 type Obj = { [k: string]: unknown };
 
@@ -138,7 +138,7 @@ function checkPush(e: string[], v: unknown, device: string): PushConfig | null {
   var p = v as Obj;
   unknown(e, "push.", p, PUSH_FIELDS);
   var u = parsePushUrl(p.url);
-  if (!u) need(e, "push.url", p.url, "http://host[:port][/path]");
+  if (!u) e.push("push.url: " + showUrl(p.url) + ", need http://host[:port][/path] (no user:password@: use pushToken)");
   var iv = p.intervalSeconds === undefined ? 60 : p.intervalSeconds;
   if (!isIntIn(iv, PUSH_MIN_SECONDS, PUSH_MAX_SECONDS)) {
     need(e, "push.intervalSeconds", iv, "integer " + PUSH_MIN_SECONDS + "-" + PUSH_MAX_SECONDS);

@@ -28,7 +28,7 @@
 // Unknown fields are errors (typos must not pass silently).
 
 import type { BoardProfile, StrategyLimits } from "./board-profile.js";
-import { show, isObject, isNumber, isIntIn, isIdent, isWord, isLabelText, indexOfString, joinList, isUrlName, parsePushUrl } from "./check.js";
+import { show, showUrl, isObject, isNumber, isIntIn, isIdent, isWord, isLabelText, indexOfString, joinList, isUrlName, parsePushUrl } from "./check.js";
 
 export var CONFIG_FIELDS = [
   "schema", "channels", "sampleRateHz", "strategy", "samplesPerTick", "ringCapacity", "overflow",
@@ -394,7 +394,7 @@ export function validateDeviceConfig(input: unknown, profile: BoardProfile): Con
     else {
       checkUnknown(errors, "push.", pv, PUSH_FIELDS);
       var pu = parsePushUrl(pv.url);
-      if (!pu) errors.push("push.url: " + show(pv.url) + " must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment)");
+      if (!pu) errors.push("push.url: " + showUrl(pv.url) + " must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)");
       var iv = 60;
       if (pv.intervalSeconds !== undefined) {
         if (!isIntIn(pv.intervalSeconds, PUSH_MIN_SECONDS, PUSH_MAX_SECONDS)) {
