@@ -21,12 +21,13 @@ export function showUrl(v: unknown): string {
   var sep = v.indexOf("://");
   var start = sep >= 0 ? sep + 3 : 0;
   var end = start;
+  var at = -1; // the last "@" of the authority
   while (end < v.length) {
     var c = v.charAt(end);
     if (c === "/" || c === "?" || c === "#") break;
+    if (c === "@") at = end;
     end++;
   }
-  var at = v.lastIndexOf("@", end - 1);
   return show(at >= start ? v.substring(0, start) + "***" + v.substring(at) : v);
 }
 
