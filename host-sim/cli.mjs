@@ -17,7 +17,8 @@
 //   --quiet           do not echo device consoles
 //   Prints "started K/N devices" progress to stderr, then one line per device
 //   "sim-001 http://127.0.0.1:PORT/metrics location=..." and a summary line to stdout.
-// Exit codes: 0 after SIGINT/SIGTERM, 2 for bad options or a busy port (one line on stderr), 1 otherwise.
+// Exit codes: 0 after SIGINT/SIGTERM (and for --help), 2 for bad options or a busy port (one line on stderr),
+// 1 otherwise (e.g. the firmware ran out of memory before it listened: it does not fit the board).
 import { parseArgs } from "node:util";
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -31,13 +32,21 @@ import { provisionStorage, demoSignals, BOARD_FILE, CONFIG_FILE, SECRETS_FILE } 
 export { CONFIG_FILE, SECRETS_FILE };
 
 export class UsageError extends Error {}
+/** The firmware could not start on the simulated board (exit 1, one line). */
+export class BootError extends Error {}
 
-const USAGE =
-  "usage: node host-sim/cli.mjs [--port N] [--bundle FILE] [--board NAME] [--config FILE] [--secrets FILE] " +
-  "[--signals FILE] [--faults FILE] | --devices N [--base-port P] [--sample-rate HZ] [--targets FILE] [--quiet] ...";
+/** `--help`: the header comment of this file, as text. */
+export function helpText() {
+  const src = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n");
+  const out = [];
+  for (let i = 1; i < src.length && src[i].startsWith("//"); i++) out.push(src[i].replace(/^\/\/ ?/, ""));
+  return out.join("\n").replace(/^npm start \/ npm run sim: /, "npm start / npm run sim [-- options]: ") + "\n";
+}
+
 
 /**
  * @typedef {object} CliOptions
+ * @property {boolean} [help]   --help: print helpText() and exit 0
  * @property {number} port
  * @property {string} bundle
  * @property {string | undefined} board
@@ -109,7 +118,7 @@ export function parseCli(argv) {
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  if (values.help) throw new UsageError(USAGE);
+  if (values.help) return /** @type {CliOptions} */ ({ help: true });
   const fleet = values.devices !== undefined;
   const devices = fleet ? intOption(values.devices, "--devices", 1, 5000) : undefined;
   if (fleet && values.port !== undefined) throw new UsageError("--port is for one device; with --devices use --base-port");
@@ -232,6 +241,14 @@ export async function runSingle(o) {
     await dev.stop();
     throw listenError(e, o.port) ?? e;
   }
+  if (!announced && dev.console.some((l) => l.includes("OUT OF MEMORY"))) {
+    const total = dev.memory.total;
+    await dev.stop();
+    throw new BootError(
+      "the firmware ran out of memory while booting on " + dev.board.name + " (" + total + " JsVars) and never listened: " +
+        "it does not fit this board yet (boards/README.md, \"Which profiles the full firmware fits today\")",
+    );
+  }
   if (o.faults) dev.schedule(/** @type {any} */ (o.faults));
 }
 
@@ -287,14 +304,26 @@ export async function runFleet(o) {
 }
 
 async function main() {
+  // `| head` closes stdout early: end quietly instead of a stack trace
+  process.stdout.on("error", (e) => {
+    if (/** @type {NodeJS.ErrnoException} */ (e).code === "EPIPE") process.exit(0);
+  });
   try {
     const o = parseCli(process.argv.slice(2));
+    if (o.help) {
+      process.stdout.write(helpText());
+      return;
+    }
     if (o.devices === undefined) await runSingle(o);
     else await runFleet(o);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write("error: " + e.message.split("\n")[0] + "\n");
       process.exit(2);
+    }
+    if (e instanceof BootError) {
+      process.stderr.write("error: " + e.message + "\n");
+      process.exit(1);
     }
     process.stderr.write("error: " + (e instanceof Error ? e.stack : String(e)) + "\n");
     process.exit(1);

@@ -85,6 +85,23 @@ describe("host-sim/cli.mjs", () => {
     expect(await p.exited).toBe(0);
   });
 
+  it("--help prints the options and exits 0", async () => {
+    const h = start(["--help"]);
+    expect(await h.exited).toBe(0);
+    for (const flag of ["--port N", "--bundle FILE", "--board NAME", "--config FILE", "--secrets FILE", "--signals FILE", "--faults FILE", "--devices N", "--base-port P", "--sample-rate HZ", "--targets FILE", "--quiet"]) {
+      expect(h.out()).toContain(flag);
+    }
+    expect(h.err()).toBe("");
+  });
+
+  it("a board the firmware does not fit: one error line, exit 1, instead of hanging", async () => {
+    const r = start(["--port", "0", "--board", "espruino-wifi"]);
+    expect(await r.exited).toBe(1);
+    expect(r.out()).toContain("[device] OUT OF MEMORY");
+    expect(r.out()).not.toContain("listening on");
+    expect(r.err()).toBe('error: the firmware ran out of memory while booting on espruino-wifi (8190 JsVars) and never listened: it does not fit this board yet (boards/README.md, "Which profiles the full firmware fits today")\n');
+  });
+
   it("bad options and a busy port give one-line errors and exit 2", async () => {
     const bad = start(["--nope"]);
     expect(await bad.exited).toBe(2);
