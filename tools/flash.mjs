@@ -21,7 +21,7 @@ import http from "node:http";
 import { loadValidators } from "./flash/validator.mjs";
 import {
   FILES, ERASE_FILES, HELP, UsageError, parseArgs, loadSecrets, secretStrings, makeMasker, maskedSecrets, sizeRule,
-  versionValue, minimumVersion, storageCost,
+  versionValue, minimumVersion, storageCost, SECRET_ENV,
 } from "./flash/plan.mjs";
 import { openLink, query, isTcpPort, LinkError } from "./flash/link.mjs";
 import { runEspruinoCli } from "./flash/espruino-cli.mjs";
@@ -149,8 +149,8 @@ async function main() {
     configText = JSON.stringify(configIn);
   } else if (args.config) throw new UsageError("--config is only used by a full flash");
 
-  const secrets = mode === "erase" ? undefined : loadSecrets(args.secrets, process.env);
-  if (mode === "secrets-only" && !secrets) throw new UsageError("--secrets-only needs secrets: --secrets FILE or TELEMETRY_WIFI_SSID/TELEMETRY_WIFI_PASSWORD/TELEMETRY_BEARER_TOKEN");
+  const secrets = mode === "erase" ? undefined : loadSecrets(args.secrets, process.env, log);
+  if (mode === "secrets-only" && !secrets) throw new UsageError("--secrets-only needs secrets: --secrets FILE or " + Object.keys(SECRET_ENV).join("/"));
   const secretsText = secrets ? JSON.stringify(secrets) : "";
   const mask = makeMasker(secretStrings(secrets, secretsText));
 

@@ -1,6 +1,9 @@
 // Argument parsing of the flash tool: secrets never come from argv, and an unknown flag's value is never echoed.
 import { describe, expect, it } from "vitest";
-import { codeJsVars, JSVARS_PER_SOCKET, parseArgs, sizeRule, UsageError } from "../../tools/flash/plan.mjs";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { codeJsVars, ERASE_FILES, JSVARS_PER_SOCKET, loadSecrets, parseArgs, sizeRule, UsageError } from "../../tools/flash/plan.mjs";
 
 function usageError(argv: string[]): string {
   try {
@@ -57,5 +60,40 @@ describe("size rule", () => {
   it("--ignore-size is a flag", () => {
     expect(parseArgs(["--board", "b", "--dry-run", "--ignore-size"]).ignoreSize).toBe(true);
     expect(parseArgs(["--board", "b", "--dry-run"]).ignoreSize).toBe(false);
+  });
+});
+
+describe("secrets sources", () => {
+  const file = join(tmpdir(), "flash-plan-secrets-" + process.pid + ".json");
+
+  it("a --secrets file wins; the TELEMETRY_* variables it overrides are named (values never)", () => {
+    writeFileSync(file, JSON.stringify({ ssid: "lab", password: "pw-from-file" }));
+    const warnings: string[] = [];
+    const s = loadSecrets(file, { TELEMETRY_WIFI_PASSWORD: "envpw123", TELEMETRY_PUSH_TOKEN: "abc" }, (l: string) => warnings.push(l));
+    expect(s).toEqual({ ssid: "lab", password: "pw-from-file" });
+    expect(warnings).toEqual(["secrets: using --secrets " + file + "; ignoring TELEMETRY_WIFI_PASSWORD, TELEMETRY_PUSH_TOKEN"]);
+  });
+
+  it("all four variables are read, pushToken included", () => {
+    const env = { TELEMETRY_WIFI_SSID: "lab", TELEMETRY_WIFI_PASSWORD: "pw", TELEMETRY_BEARER_TOKEN: "0123456789abcdef", TELEMETRY_PUSH_TOKEN: "push-1" };
+    expect(loadSecrets(undefined, env)).toEqual({ ssid: "lab", password: "pw", token: "0123456789abcdef", pushToken: "push-1" });
+    expect(loadSecrets(undefined, {})).toBeUndefined();
+  });
+
+  it("an error names where the bad value came from, never the value", () => {
+    writeFileSync(file, JSON.stringify({ token: "short-secret" }));
+    expect(() => loadSecrets(file, {})).toThrow("secrets (--secrets " + file + "): token: must be 16-128 printable ASCII characters without spaces (value not shown)");
+    let msg = "";
+    try {
+      loadSecrets(undefined, { TELEMETRY_BEARER_TOKEN: "short-secret" });
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toContain("token = TELEMETRY_BEARER_TOKEN");
+    expect(msg).not.toContain("short-secret");
+  });
+
+  it("--erase is a factory reset: every telemetry.* file the firmware writes, the boot counter too", () => {
+    expect(ERASE_FILES).toEqual(["telemetry.board.json", "telemetry.config.json", "telemetry.secrets.json", "telemetry.boots", ".bootcde"]);
   });
 });

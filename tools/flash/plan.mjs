@@ -8,7 +8,8 @@ export const FILES = {
   secrets: "telemetry.secrets.json",
   code: ".bootcde",
 };
-export const ERASE_FILES = [FILES.board, FILES.config, FILES.secrets, FILES.code];
+/** A factory reset erases every telemetry.* file the firmware writes, the boot counter included. */
+export const ERASE_FILES = [FILES.board, FILES.config, FILES.secrets, "telemetry.boots", FILES.code];
 
 /** Secrets from the environment (never from argv) -> fields of telemetry.secrets.json (firmware/runtime/storage-contract.ts). */
 export const SECRET_ENV = {
@@ -109,10 +110,11 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
   --board NAME         board profile (boards/NAME.json) or a path to a profile
   --port P             serial device (115200 baud) or tcp://HOST:PORT of the Espruino console
   --config FILE        device config (telemetry.config.json); default: one channel on the first ADC pin
-  --secrets FILE       JSON {"ssid","password","token"} (telemetry.secrets.json); or the environment variables
-                       TELEMETRY_WIFI_SSID, TELEMETRY_WIFI_PASSWORD, TELEMETRY_BEARER_TOKEN (never argv)
+  --secrets FILE       JSON {"ssid","password","token","pushToken"} (telemetry.secrets.json); or, without it, the
+                       environment variables TELEMETRY_WIFI_SSID, TELEMETRY_WIFI_PASSWORD, TELEMETRY_BEARER_TOKEN,
+                       TELEMETRY_PUSH_TOKEN (never argv)
   --secrets-only       write telemetry.secrets.json only, then reboot
-  --erase              factory reset: erase the telemetry.* files and .bootcde, then reboot
+  --erase              factory reset: erase the telemetry.* files (boot counter included) and .bootcde, reboot
   --dry-run            print the plan (secrets masked) and the CLI command; touch nothing
   --address HOST:PORT  after flashing, GET /healthz and /metrics there
   --bundle FILE        firmware bundle (default dist/firmware.min.js)
@@ -131,12 +133,14 @@ unsupported (device untouched); 1 flashing or verification failed.`;
  */
 
 /**
- * Secrets from a JSON file, else from the environment. Returns undefined when there are none.
+ * Secrets from a JSON file, else from the environment. Returns undefined when there are none. Errors name the
+ * source (the file, or the variables). `warn` hears about TELEMETRY_* variables that a --secrets file overrides.
  * @param {string | undefined} file
  * @param {NodeJS.ProcessEnv} env
+ * @param {(line: string) => void} [warn]
  * @returns {Secrets | undefined}
  */
-export function loadSecrets(file, env) {
+export function loadSecrets(file, env, warn) {
   /** @type {unknown} */
   let s;
   if (file) {
@@ -151,6 +155,8 @@ export function loadSecrets(file, env) {
     } catch {
       throw new UsageError("--secrets " + file + " is not valid JSON"); // no excerpt: it holds secrets
     }
+    const ignored = Object.keys(SECRET_ENV).filter((n) => env[n] !== undefined && env[n] !== "");
+    if (ignored.length && warn) warn("secrets: using --secrets " + file + "; ignoring " + ignored.join(", "));
   } else {
     /** @type {Record<string, string>} */
     const o = {};
@@ -162,7 +168,10 @@ export function loadSecrets(file, env) {
     s = o;
   }
   const errors = checkSecrets(s);
-  if (errors.length) throw new UsageError("secrets: " + errors.join("; "));
+  if (errors.length) {
+    const from = file ? "--secrets " + file : Object.entries(SECRET_ENV).map(([n, f]) => f + " = " + n).join(", ");
+    throw new UsageError("secrets (" + from + "): " + errors.join("; "));
+  }
   return /** @type {Secrets} */ (s);
 }
 
