@@ -33,7 +33,7 @@ async function main() {
     process.stdout.write("npm run console -- --port /dev/ttyUSB0|tcp://HOST:PORT [--baud 115200]\nCtrl-] exits; Ctrl-C twice exits.\n");
     return;
   }
-  if (!isTcpPort(a.port)) assertSerialBackend({ projectRoot: ROOT });
+  if (!isTcpPort(a.port)) assertSerialBackend({ projectRoot: ROOT, port: a.port });
   const link = await openLink(a.port, { baud: a.baud, root: ROOT });
   process.stderr.write("console: connected to " + a.port + " (Ctrl-] or Ctrl-C twice to exit)\r\n");
   link.onData((b) => process.stdout.write(b));

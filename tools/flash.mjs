@@ -215,7 +215,7 @@ async function main() {
   const port = /** @type {string} */ (args.port);
 
   // ---- 2. pre-flight: the device answers, is the right board and a supported Espruino
-  if (!isTcpPort(port)) assertSerialBackend({ projectRoot: ROOT });
+  if (!isTcpPort(port)) assertSerialBackend({ projectRoot: ROOT, port });
   /** @type {any} */
   let env;
   try {

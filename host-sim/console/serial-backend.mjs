@@ -94,8 +94,9 @@ export function probeSerialBackend(options = {}) {
   result.udevadm = whichOn("udevadm", pathEnv);
   if (process.platform === "linux" && !result.udevadm) {
     result.reason =
-      "`udevadm` is not on PATH: SerialPort.list() fails, so the CLI lists no serial ports and refuses to open any path " +
-      "('Port not found'); put a shim first on the CLI's PATH (pty-bridge.mjs writeUdevadmShim())";
+      "`udevadm` is not on PATH: SerialPort.list() fails, so the espruino CLI lists no serial ports and refuses to open " +
+      "any path ('Port not found'). Install udev (Debian/Ubuntu: apt-get install udev); in containers without udev, " +
+      "a shim first on PATH works (host-sim/console/pty-bridge.mjs writeUdevadmShim())";
     return result;
   }
   if (result.udevadm) {
@@ -111,11 +112,18 @@ export function probeSerialBackend(options = {}) {
 }
 
 /**
- * Throw SerialBackendUnavailableError unless the CLI can use a serial port.
- * @param {{ projectRoot?: string, pathEnv?: string }} [options]
+ * Throw SerialBackendUnavailableError unless the CLI can use a serial port (and `port`, when given, exists).
+ * @param {{ projectRoot?: string, pathEnv?: string, port?: string }} [options]
  * @returns {SerialBackendProbe}
  */
 export function assertSerialBackend(options) {
+  const port = options?.port;
+  if (port !== undefined && !existsSync(port)) {
+    throw new SerialBackendUnavailableError(
+      "serial port " + port + " does not exist: is the board plugged in (and powered)? Boards usually appear as " +
+        "/dev/ttyUSB0 or /dev/ttyACM0 (ls /dev/ttyUSB* /dev/ttyACM*); or pass --port tcp://HOST:PORT",
+    );
+  }
   const p = probeSerialBackend(options);
   if (!p.ok) throw new SerialBackendUnavailableError(p.reason);
   return p;
