@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
+import { loadValidators } from "../../tools/flash/validator.mjs";
 import { codeJsVars, ERASE_FILES, JSVARS_PER_SOCKET, loadSecrets, parseArgs, sizeRule, UsageError } from "../../tools/flash/plan.mjs";
 
 function usageError(argv: string[]): string {
@@ -95,5 +97,15 @@ describe("secrets sources", () => {
 
   it("--erase is a factory reset: every telemetry.* file the firmware writes, the boot counter too", () => {
     expect(ERASE_FILES).toEqual(["telemetry.board.json", "telemetry.config.json", "telemetry.secrets.json", "telemetry.boots", ".bootcde"]);
+  });
+});
+
+describe("docs/device.example.json (the README's flash example)", () => {
+  it("is a valid config for esp32-devkitc, with the firmware's own validator", async () => {
+    const v = await loadValidators(process.cwd());
+    const profile = v.validateBoardProfile(JSON.parse(readFileSync("boards/esp32-devkitc.json", "utf8"))).profile;
+    const r = v.validateDeviceConfig(JSON.parse(readFileSync("docs/device.example.json", "utf8")), profile);
+    expect(r.errors).toEqual([]);
+    expect(r.config.channels.map((c: { name: string }) => c.name)).toEqual(["supply", "battery"]);
   });
 });
