@@ -5,7 +5,7 @@
 //   4. sampling (startSampling), only with a valid config
 //   5. network (Wi-Fi, never blocking), watchdog and main loop, push mode (first push one interval later)
 //   6. listen (the configured port if readable, else 80), also with an invalid config
-import { globalObject, log, now, after, cancelTimer } from "../platform.js";
+import { boardName, globalObject, log, now, after, cancelTimer } from "../platform.js";
 import { Registry } from "../metrics/registry.js";
 import { BUILD_VERSION } from "../build-info.js";
 import { countBoot, loadStorage } from "./storage-contract.js";
@@ -81,11 +81,11 @@ export function boot(): Runtime {
   var boots = countBoot();
   var cfg = L.config;
   var prof = L.profile;
-  var device = cfg ? cfg.device : prof ? prof.name : "";
-  var location = cfg ? cfg.location : "";
+  var device = cfg ? cfg.device : L.device ? L.device : prof ? prof.name : "";
+  var location = cfg ? cfg.location : L.location;
 
   var reg = new Registry({ clock: now });
-  var m = registerSelfMetrics(reg, device, location);
+  var m = registerSelfMetrics(reg, device, location, prof ? prof.name : boardName());
   var t0 = now();
   var col = runtimeCollector(m, t0);
   col.rssi = wifiRssi;

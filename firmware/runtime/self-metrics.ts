@@ -1,7 +1,7 @@
 // The runtime's own metrics (docs/metrics.md, component runtime/http server/wifi/config). Every labelled
 // family is pre-initialised with all its known label values, so no series appears late.
 import { BUILD_VERSION } from "../build-info.js";
-import { boardName, memoryJsVars, now, takeErrorFlags } from "../platform.js";
+import { memoryJsVars, now, takeErrorFlags } from "../platform.js";
 import type { Registry } from "../metrics/registry.js";
 import type { CounterChild, GaugeChild } from "../metrics/metric.js";
 
@@ -93,10 +93,11 @@ function noRssi(): number {
 }
 
 /** Registers every runtime family in `reg` (get-or-create) and returns their series. */
-export function registerSelfMetrics(reg: Registry, device: string, location: string): SelfMetrics {
+/** `board`: the profile name (as on the status page and in the targets file), process.env.BOARD without one. */
+export function registerSelfMetrics(reg: Registry, device: string, location: string, board: string): SelfMetrics {
   reg
     .gauge({ name: "espruino_build_info", help: "Firmware build and board; the value is always 1.", labelNames: ["version", "board"] })
-    .labels([BUILD_VERSION, boardName()])
+    .labels([BUILD_VERSION, board])
     .set(1);
   reg
     .gauge({ name: "espruino_device_info", help: "Device identity from the configuration; the value is always 1.", labelNames: ["device", "location"] })

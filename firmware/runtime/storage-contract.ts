@@ -4,7 +4,7 @@ import { boardName, storageRead, storageWrite } from "../platform.js";
 import type { BoardProfile } from "../config/board-profile.js";
 import { checkConfig, checkProfile } from "../config/device-check.js";
 import type { DeviceConfig } from "../config/device-config.js";
-import { isIntIn, isObject } from "../config/check.js";
+import { isIntIn, isLabelText, isObject } from "../config/check.js";
 
 export var BOARD_FILE = "telemetry.board.json";
 export var CONFIG_FILE = "telemetry.config.json";
@@ -35,6 +35,9 @@ export interface Loaded {
   errors: string[];
   /** the configured port when it is readable (even in an invalid config), else 80 */
   port: number;
+  /** `device` / `location` of the config when they are valid labels (even in an invalid config), else "" */
+  device: string;
+  location: string;
   /**
    * Auth was asked for but cannot be honoured: the secrets file has a `token` that is invalid, or the config
    * says `auth: true` and there is no valid token. The runtime then refuses /metrics and / (fails closed).
@@ -131,10 +134,15 @@ export function loadStorage(): Loaded {
 
   var config: DeviceConfig | null = null;
   var port = DEFAULT_PORT;
+  var device = "";
+  var location = "";
   var cr = readJson(CONFIG_FILE, errors, "npm run flash");
   if (cr.ok) {
     var c = cr.v as { [k: string]: unknown };
     if (isIntIn(c.port, 1, 65535)) port = c.port as number;
+    // identity stays readable while the rest is broken, so broken devices of a fleet do not look alike
+    if (typeof c.device === "string" && isLabelText(c.device, 1, 64)) device = c.device;
+    if (typeof c.location === "string" && isLabelText(c.location, 0, 64)) location = c.location;
     var sv = c.schema;
     if (sv === undefined) {
       errors.push(CONFIG_FILE + ": schema: missing, need " + CONFIG_SCHEMA);
@@ -162,7 +170,7 @@ export function loadStorage(): Loaded {
   }
   if (errors.length > 0) config = null;
   var authBroken = !secrets.token && (secrets.badToken || wantAuth);
-  return { profile: profile, config: config, secrets: secrets, errors: errors, port: port, authBroken: authBroken };
+  return { profile: profile, config: config, secrets: secrets, errors: errors, port: port, device: device, location: location, authBroken: authBroken };
 }
 
 /** Decimal digits only -> number; -1 otherwise. */

@@ -113,7 +113,7 @@ describe("live scrape of the built firmware matches docs/metrics.md", () => {
     diff(p.families!);
     const info = p.families!.find((f) => f.name === "espruino_build_info")!;
     expect(info.samples).toHaveLength(1);
-    expect(info.samples[0][1].board).toBe(device.board.board as string);
+    expect(info.samples[0][1].board).toBe(device.board.name as string); // the profile name, as on the status page and in targets
     expect(info.samples[0][1].board.length).toBeGreaterThan(0);
     expect(info.samples[0][1].version).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.samples[0][2]).toBe(1);

@@ -226,6 +226,9 @@ describe("config errors keep the device reachable", () => {
     const m = await get(port, "/metrics");
     expect(m.status).toBe(200);
     expect(samples(m.body).get("espruino_config_valid")).toBe(0);
+    // identity stays readable while the config is broken (a fleet's broken devices must not look alike)
+    expect(samples(m.body).get('espruino_device_info{device="dev-1",location="lab"}')).toBe(1);
+    expect(m.body).toMatch(/^espruino_build_info\{version="[^"]+",board="esp32-devkitc"\} 1$/m);
     expect(promtoolCheckMetrics(m.body).status).toBe(0);
     expect(d.console.some((l) => l.startsWith("config error: telemetry.config.json: channels[0].pin"))).toBe(true);
   });
