@@ -52,8 +52,9 @@ export const JOIN_PER_ELEMENT = 24200 - PUSH_PER_ITEM - 36 * COPY_PER_CHAR;
  * the whole list and renumbers every element after the change: jswrap_array.c) and by indexOf.
  * Calibrated, not measured alone: "A typical "naive" path (plain Array history with push/shift, linear scan of
  * float bucket bounds) costs 230–450 k per sample." The bench's naive sampler (bench/fixtures/sample-path.ts,
- * history of 200) runs 24 statements (165.6 k) + one push (12.1 k) + one shift of 200 elements; 700 per element
- * (+ SPLICE_BASE) puts it at ≈ 340 k, the middle of that range (160 would give 230 k, 1 200 would give 450 k). */
+ * history of 200) runs 24 statements (165.6 k) + one push (12.1 k) + one shift of 200 elements (SPLICE_BASE +
+ * 200 x this + one result push); 700 per element puts it at ≈ 354 k, about the middle of that range (80 would
+ * give 230 k, 1 180 would give 450 k). */
 export const WALK_PER_ELEMENT = 700;
 
 /** Fixed part of splice/shift/unshift: the temporary arrays and integer it allocates (jswrap_array_shift
