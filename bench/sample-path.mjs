@@ -4,6 +4,9 @@
 // - statements/sample: SimDevice with the cost model on (the simulator counts every executed statement plus one
 //   per loop iteration; Espruino interprets from source, so this is the proxy of board cost; native calls like
 //   analogRead count 0 here);
+// - instructions/sample: statements x board.cost.perStatement (6 900) + native instructions the simulator charges
+//   for built-ins that are expensive on Espruino (host-sim/natives.mjs: plain-Array push/shift walk the list,
+//   ...), the same device run; virtual µs/sample = instructions / 160 M instructions/s (esp32-devkitc);
 // - Node ns/sample: a second SimDevice with the cost model OFF (uninstrumented bundle), wall time of the call;
 // - JsVars: the memory model's delta once each implementation's state is allocated and full (default config).
 // Config: esp32-devkitc, one channel D32 with every default (100 Hz, 1 sample per tick, ring 200, 7 buckets),
@@ -46,6 +49,8 @@ export default {
 
     // statements (cost model on) and JsVars of each implementation's state
     /** @type {Record<string, number>} */ const stmts = {};
+    /** @type {Record<string, number>} */ const instr = {};
+    let ips = 0;
     /** @type {Record<string, number>} */ const jsvars = {};
     for (const [v, [k, spt]] of Object.entries(VARIANTS)) {
       const d = await device(b.minified, true);
@@ -55,17 +60,21 @@ export default {
         d.evaluate("__b.run(" + JSON.stringify(k) + ", 400)"); // warm: the history/ring is full from here on
         jsvars[v] = d.memory.measure() - before;
         /** @type {number[]} */ const per = [];
+        /** @type {number[]} */ const perI = [];
         for (let r = 0; r < repeats; r++) {
           const c = d.cost.count(() => /** @type {number} */ (d.evaluate("__b.run(" + JSON.stringify(k) + ", " + nStmt + ")")));
           per.push(c.statements / c.value);
+          perI.push(c.instructions / c.value);
         }
         stmts[v] = median(per);
+        instr[v] = median(perI);
+        ips = d.board.cost?.instructionsPerSecond ?? 0;
         if (!(/** @type {number} */ (d.evaluate("__b.aggregated(" + JSON.stringify(k) + ")")) > 0)) throw new Error(k + ": nothing aggregated");
         if (k === "ours" && d.evaluate("__b.errors()") !== 0) throw new Error("ours: the tick threw");
       } finally {
         await d.stop();
       }
-      progress("sample: " + v + " " + stmts[v].toFixed(2) + " statements/sample");
+      progress("sample: " + v + " " + stmts[v].toFixed(2) + " statements/sample, " + Math.round(instr[v]) + " instructions/sample");
     }
 
     // Node time (cost model off)
@@ -89,12 +98,20 @@ export default {
     }
 
     const S = "sample";
+    const vus = "virtual µs/sample (instructions / " + Math.round(ips / 1e6) + " M/s)";
     return [
       { suite: S, case: "ours: tick + ring push + drain", metric: "statements/sample", value: stmts.ours, baselineName: "bare loop", baseline: stmts.bare, repeats },
       { suite: S, case: "ours, samplesPerTick 32", metric: "statements/sample", value: stmts.ours32, baselineName: "bare loop", baseline: stmts.bare, repeats },
       { suite: S, case: "naive: push/shift + float scan", metric: "statements/sample", value: stmts.naive, baselineName: "ours", baseline: stmts.ours, repeats },
       { suite: S, case: "naive: push/shift + float scan", metric: "statements/sample", value: stmts.naive, baselineName: "ours spt 32", baseline: stmts.ours32, repeats },
       { suite: S, case: "naive: push/shift + float scan", metric: "statements/sample", value: stmts.naive, baselineName: "bare loop", baseline: stmts.bare, repeats },
+      { suite: S, case: "ours: tick + ring push + drain", metric: "instructions/sample", value: instr.ours, baselineName: "bare loop", baseline: instr.bare, repeats },
+      { suite: S, case: "ours, samplesPerTick 32", metric: "instructions/sample", value: instr.ours32, baselineName: "bare loop", baseline: instr.bare, repeats },
+      { suite: S, case: "naive: push/shift + float scan", metric: "instructions/sample", value: instr.naive, baselineName: "ours", baseline: instr.ours, repeats },
+      { suite: S, case: "naive: push/shift + float scan", metric: "instructions/sample", value: instr.naive, baselineName: "ours spt 32", baseline: instr.ours32, repeats },
+      { suite: S, case: "naive: push/shift + float scan", metric: "instructions/sample", value: instr.naive, baselineName: "bare loop", baseline: instr.bare, repeats },
+      { suite: S, case: "ours: tick + ring push + drain", metric: vus, value: (instr.ours / ips) * 1e6, baselineName: "naive", baseline: (instr.naive / ips) * 1e6, repeats },
+      { suite: S, case: "ours, samplesPerTick 32", metric: vus, value: (instr.ours32 / ips) * 1e6, baselineName: "naive", baseline: (instr.naive / ips) * 1e6, repeats },
       { suite: S, case: "ours: tick + ring push + drain", metric: "Node ns/sample (cost model off)", value: ns.ours, baselineName: "bare loop", baseline: ns.bare, repeats },
       { suite: S, case: "ours, samplesPerTick 32", metric: "Node ns/sample (cost model off)", value: ns.ours32, baselineName: "bare loop", baseline: ns.bare, repeats },
       { suite: S, case: "naive: push/shift + float scan", metric: "Node ns/sample (cost model off)", value: ns.naive, baselineName: "ours", baseline: ns.ours, repeats },

@@ -5,8 +5,10 @@
 // - "naive": the whole body built with `+=` and String(value), sent with one res.end(body);
 // - "prom-client": registry.metrics() of prom-client 15 on the same families, labels and values, in Node
 //   (Node time only: it cannot run on Espruino).
-// Statements, virtual ms (statements x the esp32-devkitc's 43 µs/statement, charged by the cost model on the
-// virtual clock) and peak simulated JsVars come from a SimDevice with the cost model on (memory measured every
+// Statements, instructions (statements x 6 900 + the native work host-sim/natives.mjs charges: String(number),
+// join, the socket layer's copy of the unsent remainder after every 536-byte send, ...; `+=` is an operator and
+// NOT seen), virtual ms (43 µs/statement + native instructions / 160 M/s on the esp32-devkitc, charged by the
+// cost model on the virtual clock) and peak simulated JsVars come from a SimDevice with the cost model on (memory measured every
 // 200 statements and after every callback; peak above the idle usage before the request). Node times come from a
 // second SimDevice with the cost model off. Render-only rows call the renderers through the fixture's hook
 // (no HTTP).
@@ -73,10 +75,12 @@ export default {
     for (const n of SIZES) {
       // ---- cost model on: statements, virtual ms, JsVars
       const d = await device(b.minified, true);
-      /** @type {Record<string, {st: number, ms: number, peak: number, bytes: number}>} */
+      /** @type {Record<string, {st: number, ins: number, ms: number, peak: number, bytes: number}>} */
       const http = {};
       /** @type {Record<string, number>} */
       const renderSt = {};
+      /** @type {Record<string, number>} */
+      const renderIns = {};
       let perSeriesJsVars = 0;
       try {
         const before = d.memory.measure();
@@ -84,13 +88,14 @@ export default {
         if (made !== n) throw new Error("scrape fixture made " + made + " series, not " + n);
         perSeriesJsVars = (d.memory.measure() - before) / n;
         for (const k of ["cursor", "naive"]) {
-          renderSt[k] = median(
-            Array.from({ length: repeats }, () => d.cost.count(() => d.evaluate("__b.render(" + JSON.stringify(k) + ")")).statements),
-          );
+          const rc = Array.from({ length: repeats }, () => d.cost.count(() => d.evaluate("__b.render(" + JSON.stringify(k) + ")")));
+          renderSt[k] = median(rc.map((c) => c.statements));
+          renderIns[k] = median(rc.map((c) => c.instructions));
           const path = k === "cursor" ? "/metrics" : "/naive";
           const port = /** @type {number} */ (d.hostPort(80));
           await httpGet(port, path); // warm (pooled cursor, snapshot buffer grown)
           /** @type {number[]} */ const st = [];
+          /** @type {number[]} */ const ins = [];
           /** @type {number[]} */ const ms = [];
           /** @type {number[]} */ const peak = [];
           let bytes = 0;
@@ -98,15 +103,17 @@ export default {
             const idle = d.memory.measure();
             d.memory.resetPeak();
             const s0 = d.cost.stats.statements;
+            const i0 = d.cost.instructions();
             const c0 = d.cost.stats.chargedMs;
             const g = await httpGet(port, path);
             if (g.status !== 200) throw new Error(path + ": HTTP " + g.status);
             bytes = g.bytes;
             st.push(d.cost.stats.statements - s0);
+            ins.push(d.cost.instructions() - i0);
             ms.push(d.cost.stats.chargedMs - c0);
             peak.push(d.memory.peak - idle);
           }
-          http[k] = { st: median(st), ms: median(ms), peak: median(peak), bytes };
+          http[k] = { st: median(st), ins: median(ins), ms: median(ms), peak: median(peak), bytes };
         }
       } finally {
         await d.stop();
@@ -145,15 +152,17 @@ export default {
       const c = "" + n + " series";
       rows.push(
         { suite: S, case: c + ": cursor render", metric: "statements/series", value: renderSt.cursor / n, baselineName: "naive +=", baseline: renderSt.naive / n, repeats },
+        { suite: S, case: c + ": cursor render", metric: "instructions/series", value: renderIns.cursor / n, baselineName: "naive +=", baseline: renderIns.naive / n, repeats },
         { suite: S, case: c + ": cursor render", metric: "Node µs/series (cost model off)", value: (renderMs.cursor * 1000) / n, baselineName: "naive +=", baseline: (renderMs.naive * 1000) / n, repeats: repeats * 3 },
         { suite: S, case: c + ": prom-client metrics() (Node only)", metric: "Node µs/series", value: (promMs * 1000) / n, baselineName: "cursor in sim", baseline: (renderMs.cursor * 1000) / n, repeats: repeats * 3 },
         { suite: S, case: c + ": registry state", metric: "JsVars/series", value: perSeriesJsVars },
         { suite: S, case: c + ": cursor over HTTP (" + http.cursor.bytes + " B)", metric: "statements/scrape", value: http.cursor.st, baselineName: "naive end(body)", baseline: http.naive.st, repeats },
-        { suite: S, case: c + ": cursor over HTTP", metric: "virtual ms/scrape (43 µs/stmt)", value: http.cursor.ms, baselineName: "naive end(body)", baseline: http.naive.ms, repeats },
+        { suite: S, case: c + ": cursor over HTTP", metric: "instructions/scrape", value: http.cursor.ins, baselineName: "naive end(body)", baseline: http.naive.ins, repeats },
+        { suite: S, case: c + ": cursor over HTTP", metric: "virtual ms/scrape (43 µs/stmt + native)", value: http.cursor.ms, baselineName: "naive end(body)", baseline: http.naive.ms, repeats },
         { suite: S, case: c + ": cursor over HTTP", metric: "peak JsVars above idle", value: http.cursor.peak, baselineName: "naive end(body)", baseline: http.naive.peak, repeats },
         { suite: S, case: c + ": cursor over HTTP", metric: "Node ms/scrape (cost model off)", value: httpMs.cursor, baselineName: "naive end(body)", baseline: httpMs.naive, repeats },
       );
-      progress("scrape: " + n + " series: cursor " + http.cursor.st + " statements, naive " + http.naive.st + "; peak JsVars " + http.cursor.peak + " vs " + http.naive.peak);
+      progress("scrape: " + n + " series: cursor " + http.cursor.st + " statements / " + (http.cursor.ins / 1e6).toFixed(2) + " M instructions, naive " + http.naive.st + " / " + (http.naive.ins / 1e6).toFixed(2) + " M; peak JsVars " + http.cursor.peak + " vs " + http.naive.peak);
     }
     // JsVars/series: compare each size against the 10-series registry (fixed costs amortised)
     const base = rows.find((r) => r.metric === "JsVars/series");

@@ -11,7 +11,18 @@
 //  - every `sampleEvery` statements measures memory; over budget = out of memory: the running callback is
 //    aborted by a sentinel that every later statement re-throws, so device try/catch cannot swallow it
 //    (Espruino: "out of memory and too much recursion cannot be caught", espruino-dialect.md section 2).
+//
+// Native work (host-sim/natives.mjs): built-ins that are expensive on Espruino (plain-Array push/shift/unshift/
+// splice/indexOf/join, String(number), Number#toString/toFixed, JSON.stringify/parse) are wrapped in the device
+// realm and call `native(instructions)`; so does the socket layer for its copy of an unsent remainder. These
+// count in `stats.nativeInstructions` and charge instructions / `board.cost.instructionsPerSecond` of device
+// time on the virtual clock. Total work in instructions = statements x `board.cost.perStatement` +
+// nativeInstructions (`instructions()`). Nothing is wrapped when the cost model is disabled.
 import { instrument, HOOK, SCOPE_HOOK } from "./instrument.mjs";
+import { installNativeCosts } from "./natives.mjs";
+
+/** Instructions per statement when a board profile gives none (an empty loop iteration, dialect section 6). */
+export const DEFAULT_PER_STATEMENT = 6900;
 
 /** Thrown through device code to abort the running callback (never a device-realm value). */
 export const OOM_ABORT = Object.freeze({ espruinoSimAbort: "OUT OF MEMORY" });
@@ -23,6 +34,9 @@ export const OOM_ABORT = Object.freeze({ espruinoSimAbort: "OUT OF MEMORY" });
  * @property {boolean} [enabled]       instrument the bundle (default true); false = run it untouched (fast
  *                                     fleets): no statement counts, no charged time, memory only on demand
  * @property {number} [perStatementUs] override board.cost.perStatementUs
+ * @property {number} [instructionsPerSecond] override board.cost.instructionsPerSecond (native work's time;
+ *                                     default: the board's, else perStatement / perStatementUs)
+ * @property {boolean} [natives]       charge native work (default true when enabled; false = statements only)
  * @property {number} [sampleEvery]    measure memory every N statements inside a callback (default 2000;
  *                                     0 = only at the end of callbacks)
  * @property {boolean} [memoryAtCallbackEnd] measure memory after callbacks (default true when enabled)
@@ -41,10 +55,16 @@ export class CostModel {
     const us = opts?.perStatementUs ?? dev.board.cost?.perStatementUs ?? 0;
     /** device ms charged per statement (virtual clock only) */
     this.msPerStatement = us / 1000;
+    /** instructions one statement stands for (board.cost.perStatement) */
+    this.perStatement = dev.board.cost?.perStatement ?? DEFAULT_PER_STATEMENT;
+    const ips = opts?.instructionsPerSecond ?? dev.board.cost?.instructionsPerSecond ?? (us > 0 ? (this.perStatement / us) * 1e6 : 0);
+    /** device ms charged per native instruction (virtual clock only) */
+    this.msPerInstruction = ips > 0 ? 1000 / ips : 0;
+    this.natives = this.enabled && opts?.natives !== false;
     this.sampleEvery = opts?.sampleEvery ?? 2000;
     this.memoryAtCallbackEnd = opts?.memoryAtCallbackEnd ?? this.enabled;
     this.endSampleMin = opts?.endSampleMin ?? 100;
-    this.stats = { statements: 0, callbacks: 0, chargedMs: 0, outOfMemory: 0, execRuns: 0, execDropped: 0 };
+    this.stats = { statements: 0, nativeInstructions: 0, callbacks: 0, chargedMs: 0, outOfMemory: 0, execRuns: 0, execDropped: 0 };
     /** @type {(() => Record<string, unknown>)[]} scope accessors of loaded bundles */
     this.scopes = [];
     /** true while an out-of-memory abort unwinds device code */
@@ -62,6 +82,36 @@ export class CostModel {
     if (!this.enabled) return code;
     const r = instrument(code);
     return r.code;
+  }
+
+  /**
+   * Wraps the charged built-ins of the device realm (host-sim/natives.mjs); called by the device before
+   * memory.attach() so the wrappers are built-ins (ROM) to the memory model. Does nothing when disabled.
+   */
+  installNatives() {
+    if (!this.natives) return;
+    installNativeCosts(this.dev.realm, (n) => this.native(n));
+  }
+
+  /**
+   * Charges native work (instructions the statement counter does not see): counted in
+   * `stats.nativeInstructions`; on the virtual clock also instructions / instructionsPerSecond of device time.
+   * @param {number} instructions
+   */
+  native(instructions) {
+    if (!this.natives || !(instructions > 0)) return;
+    this.stats.nativeInstructions += instructions;
+    const clock = this.dev.clock;
+    if (clock.mode === "virtual" && this.msPerInstruction > 0) {
+      const ms = instructions * this.msPerInstruction;
+      clock.virtualMs += ms;
+      this.stats.chargedMs += ms;
+    }
+  }
+
+  /** Total work so far in instructions: statements x perStatement + native instructions. */
+  instructions() {
+    return this.stats.statements * this.perStatement + this.stats.nativeInstructions;
   }
 
   /** Globals the instrumented code calls: the statement hook and the scope accessor registration. */
@@ -150,16 +200,25 @@ export class CostModel {
   }
 
   /**
-   * Statements executed while `fn` runs (host-side helper for benchmarks and tests).
+   * Statements and native instructions executed while `fn` runs (host-side helper for benchmarks and tests).
    * @template T
    * @param {() => T} fn
-   * @returns {{statements: number, ms: number, value: T}}
+   * @returns {{statements: number, nativeInstructions: number, instructions: number, ms: number, value: T}}
    */
   count(fn) {
     const s0 = this.stats.statements;
+    const n0 = this.stats.nativeInstructions;
     const t0 = this.dev.clock.now();
     const value = fn();
-    return { statements: this.stats.statements - s0, ms: this.dev.clock.now() - t0, value };
+    const statements = this.stats.statements - s0;
+    const nativeInstructions = this.stats.nativeInstructions - n0;
+    return {
+      statements,
+      nativeInstructions,
+      instructions: statements * this.perStatement + nativeInstructions,
+      ms: this.dev.clock.now() - t0,
+      value,
+    };
   }
 
   resetStats() {

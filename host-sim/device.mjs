@@ -165,6 +165,7 @@ export class SimDevice extends EventEmitter {
         this.emit("hostError", Object.assign(err, { devicePort }));
       },
       onTx: (info) => this.emit("tx", info),
+      chargeNative: (n) => this.cost.native(n),
       board: this.board,
       reachable: () => !this.options.unreachableWithoutWifi || this.wifi.state === "connected",
     });
@@ -172,6 +173,7 @@ export class SimDevice extends EventEmitter {
     defineGlobals(this.realm, createGlobals(this));
     defineGlobals(this.realm, this.cost.globals());
     defineGlobals(this.realm, consoleGlobals(this)); // load(), save(), E.CRC32
+    this.cost.installNatives(); // native-work charges (host-sim/natives.mjs): built-ins, so before attach()
     this.memory.attach(this);
   }
 

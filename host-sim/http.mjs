@@ -62,6 +62,7 @@
 //    cannot be sent -> 'error' {code: -8, message: "unsent data"}. No route (device option
 //    `unreachableWithoutWifi` while Wi-Fi has no IP) is known synchronously and behaves as on the ESP32 (err 113).
 //    No free socket (board.sockets, shared with the server side) -> "Unable to create socket" too.
+import { COPY_PER_CHAR } from "./natives.mjs";
 import net from "node:net";
 import { toByteString } from "./storage.mjs";
 import { parseUrl } from "./globals.mjs";
@@ -82,6 +83,7 @@ import { parseUrl } from "./globals.mjs";
  * @property {(info: {devicePort: number, hostPort: number}) => void} onListening
  * @property {(err: Error & {code?: string}, devicePort: number) => void} onListenError
  * @property {(info: {conn: number, bytes: number}) => void} onTx
+ * @property {(instructions: number) => void} [chargeNative]  native work for the cost model (host-sim/natives.mjs)
  * @property {{version: string, sockets: number, netChunkSize?: number}} board
  * @property {() => boolean} [reachable]     false: the host cannot reach the board (no Wi-Fi link)
  */
@@ -210,6 +212,16 @@ export class SimNetwork {
     this.clients = new Set();
     this.stopped = false;
     this.stats = { passes: 0, accepted: 0, refused: 0, txChunks: 0, txBytes: 0, rxBytes: 0 };
+  }
+
+  /**
+   * Espruino's socket layer copies the unsent remainder into a new string after every send of <= 536 bytes
+   * (espruino-dialect.md section 6: "whole-body writes are also slowed by the socket layer copying the unsent
+   * remainder after every 536-byte send"): charged per character at COPY_PER_CHAR (host-sim/natives.mjs).
+   * @param {number} chars  characters left after this send
+   */
+  copyCharge(chars) {
+    if (chars > 0 && this.host.chargeNative) this.host.chargeNative(chars * COPY_PER_CHAR);
   }
 
   /** Sockets held in the TCP stack: listeners + every connection (accepted by the device or still queued). */
@@ -521,6 +533,7 @@ export class SimNetwork {
         const part = d.sendData.substring(0, this.chunk);
         c.sock.write(Buffer.from(part, "latin1"));
         d.sendData = d.sendData.substring(part.length);
+        this.copyCharge(d.sendData.length);
         this.stats.txChunks++;
         this.stats.txBytes += part.length;
         this.host.onTx({ conn: c.id, bytes: part.length });
@@ -705,6 +718,7 @@ export class SimNetwork {
           const part = c.sendData.substring(0, this.chunk);
           c.sock.write(Buffer.from(part, "latin1"));
           c.sendData = c.sendData.substring(part.length);
+          this.copyCharge(c.sendData.length);
           this.stats.txBytes += part.length;
           this.host.onTx({ conn: -c.id, bytes: part.length });
           if (!c.sendData && !c.wantClose) events.queueEmit(c.req, "drain", []);

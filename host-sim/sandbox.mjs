@@ -57,7 +57,7 @@ export function createRealm(opts) {
   const context = vm.createContext({}, { name: opts?.name ?? "espruino", codeGeneration: { strings: true, wasm: false } });
   const intr = vm.runInContext(
     `({ Object: Object, Array: Array, Error: Error, ReferenceError: ReferenceError, TypeError: TypeError,
-        parse: JSON.parse, stringify: JSON.stringify })`,
+        parse: JSON.parse, stringify: JSON.stringify, push: Array.prototype.push })`,
     context
   );
   const remove = vm.runInContext(
@@ -92,7 +92,8 @@ export function createRealm(opts) {
     obj: () => new intr.Object(),
     arr: (items) => {
       const a = new intr.Array();
-      if (items) for (const x of items) a.push(x);
+      // the captured push: the device's may be wrapped by the cost model (host-sim/natives.mjs)
+      if (items) for (const x of items) Reflect.apply(intr.push, a, [x]);
       return a;
     },
     error: (msg, kind) => {
