@@ -53,7 +53,8 @@ function fmtGeneral(x: number): string {
   var neg = x < 0;
   if (neg) x = -x;
   var e = Math.floor(Math.log(x) / LN10);
-  var m = scale(x, 14 - e);
+  // scale(x, 14 - e) inline for the usual exponents (no call: a call costs three statements on the board)
+  var m = e > -9 && e < 37 ? Math.round(e > 14 ? x / P[e - 14] : x * P[14 - e]) : scale(x, 14 - e);
   if (m >= P[15]) {
     e++;
     m = scale(x, 14 - e);
@@ -66,11 +67,26 @@ function fmtGeneral(x: number): string {
     m = P[14];
     e++;
   }
-  var lo = m % P[8];
-  var d = "" + (((m - lo) / P[8]) | 0) + pad(lo, 8);
+  // m has 15 digits; drop its trailing zeros by at most four divisions (not a loop over characters: this runs
+  // for every fractional value of every scrape, and statements are what the board pays for)
   var n = 15;
-  while (n > 1 && d.charCodeAt(n - 1) === 48) n--;
-  d = d.substring(0, n);
+  if (m % P[8] === 0) {
+    m = m / P[8];
+    n -= 8;
+  }
+  if (m % P[4] === 0) {
+    m = m / P[4];
+    n -= 4;
+  }
+  if (m % 100 === 0) {
+    m = m / 100;
+    n -= 2;
+  }
+  if (m % 10 === 0) {
+    m = m / 10;
+    n--;
+  }
+  var d = m < TWO31 ? "" + (m | 0) : fmtInt(m);
   var s: string;
   if (e < -4 || e > 5) {
     var ae = e < 0 ? -e : e;
@@ -98,8 +114,11 @@ function special(x: number): string | undefined {
  * digits in Go's 'g' layout. Go's ParseFloat of the text is within 1e-14 relative of x.
  */
 export function fmtValue(x: number): string {
-  var s = special(x);
-  if (s !== undefined) return s;
+  // the common case first, in one statement: a 32-bit integer ((-0 | 0) is 0: printed "0", as Go does)
+  if (x === (x | 0)) return "" + (x | 0);
+  if (x !== x) return "NaN";
+  if (x === Infinity) return "+Inf";
+  if (x === -Infinity) return "-Inf";
   if (x === Math.floor(x) && x <= TWO53 && x >= -TWO53) return fmtInt(x);
   return fmtGeneral(x);
 }
