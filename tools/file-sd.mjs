@@ -12,7 +12,7 @@
 // address is always "host:port". `line` (optional) is the source line number used in error messages.
 // Output, one target group per device (Prometheus adds these labels to every series scraped from the target):
 //   [{ "targets": ["10.0.0.21:80"], "labels": { "device": "…", "location": "…", "board": "…" } }, …]
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Boards the firmware is built for (validated by name). */
@@ -172,6 +172,8 @@ export function toFileSd(devices) {
 export function writeFileSd(path, devices) {
   const groups = toFileSd(devices);
   const text = JSON.stringify(groups, null, 2) + "\n";
+  const dir = dirname(path);
+  if (!existsSync(dir)) throw new Error("cannot write " + path + ": directory " + dir + " does not exist");
   // Prometheus file_sd watches *.json / *.yml patterns: a ".tmp" suffix keeps the temp file out of `targets/*.json`.
   const tmp = join(dirname(path), "." + basename(path) + "." + process.pid + "." + Date.now().toString(36) + ".tmp");
   let fd = -1;

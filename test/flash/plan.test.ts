@@ -109,3 +109,18 @@ describe("docs/device.example.json (the README's flash example)", () => {
     expect(r.config.channels.map((c: { name: string }) => c.name)).toEqual(["supply", "battery"]);
   });
 });
+
+describe("--address", () => {
+  it("takes HOST, HOST:PORT, [IPv6] and [IPv6]:PORT; the port defaults to 80", () => {
+    const addr = (a: string) => parseArgs(["--board", "b", "--dry-run", "--address", a]).address;
+    expect(addr("192.168.1.50")).toBe("192.168.1.50:80");
+    expect(addr("sensor.lan:8080")).toBe("sensor.lan:8080");
+    expect(addr("[::1]")).toBe("[::1]:80");
+    expect(addr("[fe80::1]:9100")).toBe("[fe80::1]:9100");
+  });
+  it("names a bad address", () => {
+    for (const a of ["host:0", "host:70000", "a b", "http://x/", "::1"]) {
+      expect(usageError(["--board", "b", "--dry-run", "--address", a])).toBe("--address must be HOST[:PORT] (IPv6 as [addr]:PORT), got " + JSON.stringify(a));
+    }
+  });
+});

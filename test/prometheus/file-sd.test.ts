@@ -130,7 +130,7 @@ describe("writeFileSd", () => {
 
   it("on an I/O error throws and leaves no temp file", () => {
     const path = join(dir, "missing-dir", "devices.json");
-    expect(() => writeFileSd(path, good)).toThrow(/ENOENT/);
+    expect(() => writeFileSd(path, good)).toThrow("cannot write " + path + ": directory " + join(dir, "missing-dir") + " does not exist");
     expect(existsSync(join(dir, "missing-dir"))).toBe(false);
     // rename onto a directory fails after the temp file was written: it must be cleaned up
     const asDir = join(dir, "taken");

@@ -94,7 +94,14 @@ export function parseArgs(argv) {
   if (!a.board) throw new UsageError("--board NAME is required (a boards/*.json profile, e.g. esp32-devkitc)");
   if (!a.port && !a.dryRun) throw new UsageError("--port is required (/dev/ttyUSB0 or tcp://HOST:PORT)");
   if (a.secretsOnly && a.erase) throw new UsageError("--secrets-only and --erase exclude each other");
-  if (a.address && !/^[^:\s/]+:\d+$/.test(a.address)) throw new UsageError("--address must be HOST:PORT, got " + JSON.stringify(a.address));
+  if (a.address !== undefined) {
+    // HOST, HOST:PORT, [IPv6] or [IPv6]:PORT; the port defaults to 80 (the firmware's default)
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[^:\s/[\]]+)(?::(\d{1,5}))?$/.exec(a.address);
+    if (!m || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) {
+      throw new UsageError("--address must be HOST[:PORT] (IPv6 as [addr]:PORT), got " + JSON.stringify(a.address));
+    }
+    a.address = m[1] + ":" + (m[2] ?? "80");
+  }
   return a;
 }
 
@@ -116,7 +123,7 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
   --secrets-only       write telemetry.secrets.json only, then reboot
   --erase              factory reset: erase the telemetry.* files (boot counter included) and .bootcde, reboot
   --dry-run            print the plan (secrets masked) and the CLI command; touch nothing
-  --address HOST:PORT  after flashing, GET /healthz and /metrics there
+  --address HOST[:PORT] after flashing, GET /healthz and /metrics there (port 80 by default)
   --bundle FILE        firmware bundle (default dist/firmware.min.js)
   --baud N             serial baud rate (default 115200)
   --timeout S          hard timeout of the espruino CLI run (default 180)
