@@ -1,6 +1,7 @@
 // Bundle bytes (the firmware is stored and interpreted as text on the board, so bytes are RAM and time) and
-// simulated JsVars after boot per board profile: dist/firmware.min.js booted in SimDevice (cost model off, memory
-// measured on demand by host-sim/memory.mjs) with each boards/*.json and provisionStorage({board}) (the demo
+// simulated JsVars after boot per board profile: dist/firmware.min.js booted in SimDevice (cost model on: only
+// the instrumented bundle exposes its module scope to host-sim/memory.mjs, and out-of-memory is detected as
+// on the board) with each boards/*.json and provisionStorage({board}) (the demo
 // config: ch0 + ch1 on the first ADC pins, 20 Hz), one simulated second after boot. Compared against the board's
 // JsVar budget; a board the firmware does not fit is reported, marked "OVER BUDGET", never skipped.
 import { readFileSync, readdirSync } from "node:fs";
@@ -33,7 +34,7 @@ export default {
       .map((f) => f.slice(0, -5))
       .sort();
     for (const board of boards) {
-      const d = new SimDevice({ bundle: "dist/firmware.min.js", board, storage: provisionStorage({ board }), costModel: false, hostPort: 0 });
+      const d = new SimDevice({ bundle: "dist/firmware.min.js", board, storage: provisionStorage({ board }), hostPort: 0 });
       try {
         await d.boot();
         d.advance(1000);
