@@ -75,7 +75,7 @@ describe("fleet", () => {
     const dir = tempDir("sim-fleet-");
     const targets = join(dir, "targets.json");
     const secrets = join(dir, "secrets.json");
-    writeFileSync(secrets, JSON.stringify({ token: "do-not-print-me" }));
+    writeFileSync(secrets, JSON.stringify({ token: "do-not-print-me-0123" })); // valid (16+ chars): an invalid token would lock /metrics
     const t0 = performance.now();
     const child = spawn(process.execPath, [CLI, "--devices", String(N), "--targets", targets, "--secrets", secrets, "--quiet"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
