@@ -168,8 +168,8 @@ async function main() {
     }
     size = sizeRule(profile, bundle.length, [profileText.length, configText.length, secretsText.length].filter((n) => n > 0), samplingJsVars);
     if (!size.ok) {
-      const storageOk = size.ramOk || !size.message.startsWith("files need");
-      if (!args.ignoreSize || !storageOk) throw new UsageError(size.message + (storageOk ? " (--ignore-size flashes it anyway)" : ""));
+      const overridable = size.storageOk && !size.ramOk; // only the RAM estimate failed
+      if (!args.ignoreSize || !overridable) throw new UsageError(size.message + (overridable ? " (--ignore-size flashes it anyway)" : ""));
     }
   }
   const minVersion = minimumVersion(profile, sampler);

@@ -214,6 +214,15 @@ describe("refusals (the device is left untouched)", () => {
     expect(con.tcp.connections).toBe(0);
   });
 
+  it("--ignore-size never overrides Storage: a profile whose Storage is too small is refused, without the hint", async () => {
+    const prof = JSON.parse(readFileSync(join(ROOT, "boards", "esp32-devkitc.json"), "utf8"));
+    writeFileSync(join(dir, "tiny-storage.json"), JSON.stringify({ ...prof, storageBytes: 30000 }));
+    const run = await flash(["--board", join(dir, "tiny-storage.json"), "--dry-run", "--ignore-size"]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/files need \d+ bytes of Storage but esp32-devkitc has 30000\n/);
+    expect(run.err).not.toContain("--ignore-size");
+  });
+
   it("--ignore-size: the same bundle is planned anyway, with a warning (dry run)", async () => {
     const run = await flash(["--board", "esp32-devkitc", "--dry-run", "--ignore-size", "--bundle", "huge.js"]);
     expect(run.code).toBe(0);

@@ -47,15 +47,16 @@ describe("size rule", () => {
     expect(r.ramOk).toBe(false);
     expect(r.message).toBe("bundle too large for b: 60000 bytes ≈ " + est + " JsVars of code, budget " + r.budget + " (jsVars 8190 − sampling state 800 − network 500)");
     const small = sizeRule(profile, 20000, [100], 800);
-    expect([small.ok, small.ramOk]).toEqual([true, true]);
+    expect([small.ok, small.ramOk, small.storageOk]).toEqual([true, true, true]);
+    expect([r.ramOk, r.storageOk]).toEqual([false, true]);
   });
 
   it("Storage: files that do not fit fail whatever RAM says (ramOk tells which)", () => {
     const r = sizeRule({ ...profile, storageBytes: 30000 }, 20000, [20000], 800);
-    expect([r.ok, r.ramOk]).toEqual([false, true]);
+    expect([r.ok, r.ramOk, r.storageOk]).toEqual([false, true, false]);
     expect(r.message).toMatch(/^files need \d+ bytes of Storage but b has 30000$/);
     const both = sizeRule({ ...profile, storageBytes: 30000 }, 60000, [100], 800);
-    expect([both.ok, both.ramOk]).toEqual([false, false]);
+    expect([both.ok, both.ramOk, both.storageOk]).toEqual([false, false, false]);
     expect(both.message).toMatch(/^files need /);
   });
 

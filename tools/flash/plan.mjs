@@ -273,8 +273,9 @@ export function storageCost(/** @type {number} */ size) {
  * @param {number} bundleBytes
  * @param {number[]} dataFileBytes
  * @param {number} samplingJsVars
- * `ramOk: false` (only the RAM estimate fails) is what --ignore-size overrides; Storage always has to fit.
- * @returns {{ ok: boolean, ramOk: boolean, codeJsVars: number, budget: number, storageNeeded: number, message: string }}
+ * `ramOk: false` with `storageOk: true` (only the RAM estimate fails) is what --ignore-size overrides; Storage
+ * always has to fit (`storageOk: false` is reported first, whatever RAM says).
+ * @returns {{ ok: boolean, ramOk: boolean, storageOk: boolean, codeJsVars: number, budget: number, storageNeeded: number, message: string }}
  */
 export function sizeRule(profile, bundleBytes, dataFileBytes, samplingJsVars) {
   const est = codeJsVars(bundleBytes, profile.jsVarBytes);
@@ -282,16 +283,16 @@ export function sizeRule(profile, bundleBytes, dataFileBytes, samplingJsVars) {
   const budget = profile.jsVars - samplingJsVars - net;
   const storageNeeded = [bundleBytes, ...dataFileBytes].reduce((s, n) => s + storageCost(n), 0);
   if (profile.storageBytes !== undefined && storageNeeded > profile.storageBytes) {
-    return { ok: false, ramOk: est <= budget, codeJsVars: est, budget, storageNeeded, message: "files need " + storageNeeded + " bytes of Storage but " + profile.name + " has " + profile.storageBytes };
+    return { ok: false, ramOk: est <= budget, storageOk: false, codeJsVars: est, budget, storageNeeded, message: "files need " + storageNeeded + " bytes of Storage but " + profile.name + " has " + profile.storageBytes };
   }
   if (est > budget) {
     return {
-      ok: false, ramOk: false, codeJsVars: est, budget, storageNeeded,
+      ok: false, ramOk: false, storageOk: true, codeJsVars: est, budget, storageNeeded,
       message: "bundle too large for " + profile.name + ": " + bundleBytes + " bytes ≈ " + est + " JsVars of code, budget " + budget +
         " (jsVars " + profile.jsVars + " − sampling state " + samplingJsVars + " − network " + net + ")",
     };
   }
-  return { ok: true, ramOk: true, codeJsVars: est, budget, storageNeeded, message: "≈ " + est + " of " + budget + " JsVars for code, " + storageNeeded + " bytes of Storage" };
+  return { ok: true, ramOk: true, storageOk: true, codeJsVars: est, budget, storageNeeded, message: "≈ " + est + " of " + budget + " JsVars for code, " + storageNeeded + " bytes of Storage" };
 }
 
 /**
