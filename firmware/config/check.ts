@@ -13,21 +13,16 @@ export function show(v: unknown): string {
 }
 
 /**
- * show() for a URL, with any `user:password@` of its authority replaced by `***@`: the message goes to the
- * console and the status page, and a password must not.
+ * show() for a URL, with everything from after "://" (or the start) up to its last "@" replaced by "***": a
+ * user:password part must not reach the console or the status page, also when the URL is malformed (a "/" in
+ * the password, a mistyped scheme). Over-masking an error message costs nothing.
  */
 export function showUrl(v: unknown): string {
   if (typeof v !== "string") return show(v);
   var sep = v.indexOf("://");
   var start = sep >= 0 ? sep + 3 : 0;
-  var end = start;
-  var at = -1; // the last "@" of the authority
-  while (end < v.length) {
-    var c = v.charAt(end);
-    if (c === "/" || c === "?" || c === "#") break;
-    if (c === "@") at = end;
-    end++;
-  }
+  var at = -1;
+  for (var i = start; i < v.length; i++) if (v.charAt(i) === "@") at = i;
   return show(at >= start ? v.substring(0, start) + "***" + v.substring(at) : v);
 }
 

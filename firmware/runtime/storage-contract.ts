@@ -163,8 +163,9 @@ export function loadStorage(): Loaded {
   }
 
   var secrets = loadSecrets(errors);
-  // `auth: true` as written, even when the rest of the config is invalid
-  var wantAuth = cr.ok && isObject(cr.v) && (cr.v as { auth?: unknown }).auth === true;
+  // auth as written, even when the rest of the config is invalid: anything but absent or false asks for it
+  var authField = cr.ok && isObject(cr.v) ? (cr.v as { auth?: unknown }).auth : undefined;
+  var wantAuth = authField !== undefined && authField !== false;
   if (wantAuth && !secrets.token && !secrets.badToken) {
     errors.push(CONFIG_FILE + ": auth: true needs a token in " + SECRETS_FILE);
   }

@@ -205,6 +205,14 @@ describe("auth", () => {
     }
   });
 
+  it("auth written as anything but false (\"true\", 1) without a token also locks /metrics and /", async () => {
+    for (const auth of ["true", 1]) {
+      const { port } = await boot({ config: config({ auth }) });
+      expect((await get(port, "/metrics")).status, JSON.stringify(auth)).toBe(401);
+      expect((await get(port, "/")).status).toBe(401);
+    }
+  });
+
   it("an invalid config without auth and without a token stays readable (the error page helps)", async () => {
     const { port } = await boot({ config: config({ sampleRate: 5 }) });
     const st = await get(port, "/");
