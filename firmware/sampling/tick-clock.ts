@@ -7,12 +7,13 @@
 // - dt > stepLimit              -> clock step (forwards): not a billion missed ticks; resynchronise;
 // - otherwise                   -> k = round(dt / interval) intervals elapsed; k - 1 ticks are *owed*
 //                                  (k = 0 for early ticks).
-// Owed ticks are not missed yet: setInterval fires a late interval again at once until it has caught up
-// (dialect doc section 7), so a stall of k intervals is followed by up to k - 1 early ticks. Each early tick
-// pays one owed tick back and counts as *late* (it ran, but its samples were read late). The next tick that
-// is not early ends the burst: whatever is still owed was skipped for good and becomes *missed* (the timer
-// EXEC strategy drops triggers and Waveform loses buffers, so there nothing is paid back). So missed ticks
-// are committed one tick late, and a tick is never counted both late and missed.
+// Owed ticks are not missed yet: setInterval fires a late interval again until it has caught up (dialect doc
+// section 7; once per idle-loop pass, so other work such as a /metrics render can space the burst out), and
+// queued EXEC triggers run late too. While ticks are owed, a tick that comes less than 3/4 of an interval after
+// the previous one is catching up: it pays one owed tick back and counts as *late* (it ran, but its samples
+// were read late). The first tick at the normal pace (or slower) ends the burst: whatever is still owed was
+// skipped for good and becomes *missed* (EXEC triggers dropped while a tick was running, lost Waveform
+// buffers). So missed ticks are committed one tick late, and a tick is never counted both late and missed.
 // stepLimit = 2 * max(interval, maxStall): a jump beyond twice the longest gap we expect is a step.
 // maxStall (default 2 s) is the longest main-loop stall we still count as missed ticks (flash writes,
 // garbage collection, a long /metrics render). Without a second clock a forward step shorter than
@@ -70,15 +71,15 @@ export class TickClock {
       this.settle();
       return -1;
     }
-    // round(dt / interval) without decimal literals: floor((2 dt + T) / 2T)
-    var k = Math.floor((2 * dt + this.interval) / (2 * this.interval));
-    if (k < 1) {
-      if (this.owed > 0) {
-        this.owed--;
-        this.late++;
-      }
+    // catching up: faster than the normal pace (dt < 3T/4, no decimal literal) while ticks are owed
+    if (this.owed > 0 && 4 * dt < 3 * this.interval) {
+      this.owed--;
+      this.late++;
       return 0;
     }
+    // round(dt / interval) without decimal literals: floor((2 dt + T) / 2T)
+    var k = Math.floor((2 * dt + this.interval) / (2 * this.interval));
+    if (k < 1) return 0; // early without a debt: jitter
     var gone = this.settle();
     if (k > 1) this.owed = k - 1;
     return gone;

@@ -47,11 +47,33 @@ describe("TickClock", () => {
     c.tick(100);
     c.tick(101); // 99 owed
     for (let i = 0; i < 40; i++) c.tick(101.001 + i * 0.0001);
-    expect(c.tick(101.011)).toBe(59);
+    // the last burst tick was at 101.0049; the next one comes a whole interval later: the burst is over
+    expect(c.tick(101.0149)).toBe(59);
     expect(counts(c)).toEqual([43, 59, 40, 0, 0]);
     // early ticks without a debt are jitter, not late
-    c.tick(101.012);
+    c.tick(101.016);
     expect(c.late).toBe(40);
+  });
+
+  it("a burst spaced out by other work (ticks 60 ms apart at T = 100 ms) is still a catch-up: late, not missed", () => {
+    const c = new TickClock(0.1);
+    c.tick(0);
+    c.tick(1); // 9 owed
+    for (let i = 1; i <= 9; i++) expect(c.tick(1 + i * 0.06)).toBe(0);
+    expect(counts(c)).toEqual([11, 0, 9, 0, 0]);
+  });
+
+  it("after dropped triggers the ticks come at the normal pace: the owed ticks are missed at the next tick", () => {
+    const c = new TickClock(0.1);
+    c.tick(0);
+    c.tick(1); // slots 1..9 dropped (EXEC), this is slot 10
+    expect(c.tick(1.1)).toBe(9);
+    expect(c.tick(1.2)).toBe(0);
+    expect(counts(c)).toEqual([4, 9, 0, 0, 0]);
+    // 3/4 of an interval is the normal pace, not a catch-up
+    c.tick(2.2); // 9 owed
+    expect(c.tick(2.28)).toBe(9);
+    expect(c.late).toBe(0);
   });
 
   it("a negative step is a clock step, and ticking resumes from the new time", () => {
