@@ -61,14 +61,18 @@ export function latchErrorFlags(c: RuntimeCollector): void {
   }
 }
 
-/** A gap between two uptime readings above this (seconds) is a clock step, not elapsed time. */
-export var UPTIME_STEP_S = 4;
+/**
+ * A gap between two uptime readings above this (seconds) is a clock step, not elapsed time. An hour: long
+ * stalls (flash compaction, a long callback) and a dead main loop (readings only at scrapes) still count,
+ * while SNTP's first sync after boot (about +1.7e9 s) does not. A forward correction below an hour counts.
+ */
+export var UPTIME_STEP_S = 3600;
 
 /**
  * Advances the uptime to getTime() `t` and returns it. getTime() is wall-clock time that SNTP steps (by
  * +1.7e9 s on the first sync after boot): uptime adds the gaps between readings instead, skipping a gap that
  * is negative or longer than UPTIME_STEP_S. The main loop reads it every second, so a step costs at most one
- * loop period of uptime.
+ * loop period of uptime; without the loop, scrapes and the status page still advance it.
  */
 export function advanceUptime(c: RuntimeCollector, t: number): number {
   var d = t - c.upAt;
