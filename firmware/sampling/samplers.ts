@@ -164,6 +164,8 @@ export class SamplerCore {
   period: number;
   /** Waveform buffer length in samples. */
   bufLen: number;
+  /** Samples a missed tick of the current clocks stands for: bufLen for Waveform (a lost buffer), else 0. */
+  clkLoss: number;
   /** Tick accounting: one clock (timer/interval) or one per channel (waveform: a buffer per channel). */
   clocks: TickClock[];
   /** getTime() of the last tick per clock. */
@@ -190,6 +192,7 @@ export class SamplerCore {
     this.strategy = strategy;
     this.period = spt / rate;
     this.bufLen = 1;
+    this.clkLoss = 0;
     this.clocks = [];
     this.last = new Float64Array(pins.length);
     this.invalid = new Float64Array(pins.length);
@@ -213,15 +216,24 @@ export function waveformBufLen(rate: number, seg: number): number {
   return n;
 }
 
+/**
+ * Commits clock `c`'s owed ticks as missed outside a tick (re-arm, strategy change); for Waveform the lost
+ * buffers' samples are counted as taken and dropped, as bufferBody does for a gap it sees.
+ */
+export function settleClock(s: SamplerCore, c: number): void {
+  var n = s.clocks[c].settle();
+  if (n > 0 && s.clkLoss > 0) s.ring.lose(c, n * s.clkLoss);
+}
+
 /** Resets tick accounting for a (re)armed strategy with `nclk` clocks of period `period`. */
-function setClocks(s: SamplerCore, nclk: number, period: number): void {
+function setClocks(s: SamplerCore, nclk: number, period: number, loss: number): void {
   if (s.clocks.length !== nclk || s.period !== period) {
     // A strategy change (first arm or fallback): fresh clocks, totals carried over.
     var missed = 0;
     var late = 0;
     var steps = 0;
     for (var i = 0; i < s.clocks.length; i++) {
-      s.clocks[i].settle();
+      settleClock(s, i);
       missed += s.clocks[i].missed;
       late += s.clocks[i].late;
       if (i === 0) steps = s.clocks[i].steps;
@@ -233,6 +245,7 @@ function setClocks(s: SamplerCore, nclk: number, period: number): void {
     s.clocks[0].steps = steps;
   }
   s.period = period;
+  s.clkLoss = loss;
 }
 
 function armWaveform(s: SamplerCore): boolean {
@@ -248,7 +261,7 @@ function armWaveform(s: SamplerCore): boolean {
       s.bufFns.push(fn);
     }
   }
-  setClocks(s, s.nch, s.bufLen / s.rate);
+  setClocks(s, s.nch, s.bufLen / s.rate, s.bufLen);
   for (ch = 0; ch < s.nch; ch++) {
     var wv = s.waves[ch] as EspWaveform;
     try {
@@ -271,7 +284,7 @@ function armTimer(s: SamplerCore, minVersion: string): boolean {
     log("sampler: timer needs " + minVersion + ", have " + (have || "?") + "; using setInterval");
     return false;
   }
-  setClocks(s, 1, s.spt / s.rate);
+  setClocks(s, 1, s.spt / s.rate, 0);
   var id = hwTimerExec(s.tickFn, (1000 * s.spt) / s.rate);
   if (id < 0) {
     log("sampler: timer add failed; using setInterval");
@@ -287,7 +300,7 @@ function armInterval(s: SamplerCore, minTickUs: number): boolean {
   if (need > s.spt) s.spt = need;
   if (s.spt > MAX_SAMPLES_PER_TICK) s.spt = MAX_SAMPLES_PER_TICK;
   if (s.spt > s.ring.seg) s.spt = s.ring.seg;
-  setClocks(s, 1, s.spt / s.rate);
+  setClocks(s, 1, s.spt / s.rate, 0);
   s.id = samplerInterval(s.tickFn, (1000 * s.spt) / s.rate);
   return true;
 }

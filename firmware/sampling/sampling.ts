@@ -32,7 +32,7 @@ import type { DeviceConfig } from "../config/device-config.js";
 import type { BoardProfile } from "../config/board-profile.js";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "./ring-buffer.js";
 import { Aggregator, Snapshot, codeToVolts, codeSumToVolts } from "./aggregator.js";
-import { SamplerCore, arm, disarm, release, missedTicks, lateTicks, clockSteps } from "./samplers.js";
+import { SamplerCore, arm, disarm, release, missedTicks, lateTicks, clockSteps, settleClock } from "./samplers.js";
 import type { ArmLimits } from "./samplers.js";
 import { setAdcAttenuation, samplerTimeout, clearSamplerTimer, timeReader } from "../platform.js";
 
@@ -294,7 +294,7 @@ export class SamplingHandle {
       var from = s.last[c] > this.lastRearm ? s.last[c] : this.lastRearm;
       var q = now - from;
       if (q > 0) {
-        s.clocks[c].settle();
+        settleClock(s, c);
         s.clocks[c].missed += Math.floor(q / T);
         s.clocks[c].prev = now;
       }
