@@ -114,7 +114,7 @@ function special(x: number): string | undefined {
  * digits in Go's 'g' layout. Go's ParseFloat of the text is within 1e-14 relative of x.
  */
 export function fmtValue(x: number): string {
-  // the common case first, in one statement: a 32-bit integer ((-0 | 0) is 0: printed "0", as Go does)
+  // the common case first, in one statement: a 32-bit integer (-0 prints "0", as before; Espruino has no -0)
   if (x === (x | 0)) return "" + (x | 0);
   if (x !== x) return "NaN";
   if (x === Infinity) return "+Inf";
