@@ -61,6 +61,8 @@ export class SimDevice extends EventEmitter {
     this.name = opts.name ?? this.board.name;
     /** boots run Storage ".bootcde" (bundle: null), see host-sim/console/boot.mjs */
     this.bootFromStorage = opts.bundle === null;
+    /** the code the current boot runs from Storage (set by runBundle; see host-sim/MEMORY.md "Code") */
+    this.flashCode = "";
     const bundle = opts.bundle === null ? "" : opts.bundle ?? DEFAULT_BUNDLE;
     const isPath = !/[\n;(]/.test(bundle) && (bundle.endsWith(".js") || existsSync(bundle));
     /** @type {string} */
@@ -198,7 +200,11 @@ export class SimDevice extends EventEmitter {
 
   /** Runs the bundle, then E.on('init') handlers and onInit() (synchronous part of boot and power cycles). */
   runBundle() {
-    this.cost.run(() => runInRealm(this.realm, this.cost.prepare(this.source), this.bundleFile));
+    const code = this.cost.prepare(this.source);
+    // what this boot runs from Storage (.bootcde or load(file)): its functions' text stays in flash on boards
+    // that memory-map Storage (host-sim/boards.mjs codeRunsFromFlash, MEMORY.md)
+    this.flashCode = code;
+    this.cost.run(() => runInRealm(this.realm, code, this.bundleFile));
     this.queue(() => this.events.emitNow(/** @type {any} */ (this.globalGet("E")), "init", []));
     this.queue(() => {
       const onInit = this.globalGet("onInit");

@@ -182,6 +182,10 @@ export class MemoryModel {
   }
 }
 
+/** codeChars markers: a built-in (no code), a function whose code stays in flash (a NativeString). */
+const NATIVE_FN = -1;
+const FLASH_CODE = -2;
+
 /** One measurement: counts each object once. */
 export class Walker {
   /** @param {MemoryModel} model @param {SimDevice} dev */
@@ -310,8 +314,9 @@ export class Walker {
   }
 
   /**
-   * A function: the function JsVar, its code text (Espruino keeps the source text of every function it
-   * creates, one copy per created closure), one JsVar per parameter name, a scope link, own properties.
+   * A function: the function JsVar, its code (a copy of its source text, one per created closure; or, for a
+   * function parsed from a Storage file on a board that memory-maps Storage, a NativeString of 1 JsVar that
+   * points into flash), one JsVar per parameter name, a scope link, own properties.
    * @param {Function} f
    */
   fn(f) {
@@ -323,12 +328,15 @@ export class Walker {
       } catch {
         text = "";
       }
-      code = text.endsWith("{ [native code] }") ? -1 : storedCodeChars(text);
+      const dev = this.dev;
+      if (text.endsWith("{ [native code] }")) code = NATIVE_FN;
+      else if (dev.board.codeInFlash && text && dev.flashCode && dev.flashCode.includes(text)) code = FLASH_CODE;
+      else code = storedCodeChars(text);
       this.m.codeChars.set(f, code);
     }
-    if (code < 0) return 1 + this.fnProps(f);
+    if (code === NATIVE_FN) return 1 + this.fnProps(f);
     const params = f.length;
-    return 1 + 1 + this.str(code) + params + 1 + this.fnProps(f);
+    return 1 + 1 + (code === FLASH_CODE ? 1 : this.str(code)) + params + 1 + this.fnProps(f);
   }
 
   /** @param {Function} f */

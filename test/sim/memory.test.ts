@@ -117,3 +117,33 @@ describe("out of memory", () => {
     expect(d.console.filter((l) => l === "ERROR: Error processing interval - removing it.")).toEqual([]);
   });
 });
+
+describe("function code: in flash when run from memory-mapped Storage, text in RAM otherwise (MEMORY.md \"Code\")", () => {
+  const body = "return '" + "x".repeat(300) + "' + a;";
+  const bundle = "var f = function (a) { " + body + " };";
+  /** JsVars of global f, measured as the device's growth when f is dropped. */
+  async function fnCost(d: SimDevice, name: string): Promise<number> {
+    const with_ = d.memory.measure();
+    d.evaluate(name + " = 0");
+    return with_ - d.memory.measure() + 1; // the number left behind
+  }
+
+  it("a function from the bundle (run as .bootcde) on an ESP32: function, code name, NativeString, param, scope = 5", async () => {
+    const d = await boot(bundle);
+    expect(d.board.codeInFlash).toBe(true);
+    expect(await fnCost(d, "f")).toBe(5);
+  });
+
+  it("the same function typed at the console (RAM upload) holds its text: 4 + ceil(text / 10)", async () => {
+    const d = await boot("var g = 0;");
+    d.evaluate("g = function (a) { " + body + " };");
+    const text = "function (a) { " + body + " }";
+    expect(await fnCost(d, "g")).toBe(4 + Math.ceil(text.length / 10));
+  });
+
+  it("a board without memory-mapped Storage (codeInFlash: false) holds the bundle's text too", async () => {
+    const d = await boot(bundle, { board: { name: "ram-board", codeInFlash: false } });
+    expect(d.board.codeInFlash).toBe(false);
+    expect(await fnCost(d, "f")).toBeGreaterThan(30);
+  });
+});
