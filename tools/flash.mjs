@@ -21,8 +21,9 @@ import http from "node:http";
 import { loadValidators } from "./flash/validator.mjs";
 import {
   FILES, ERASE_FILES, HELP, UsageError, parseArgs, loadSecrets, secretStrings, makeMasker, maskedSecrets, sizeRule,
-  versionValue, minimumVersion, storageCost, SECRET_ENV,
+  versionValue, minimumVersion, storageCost, SECRET_ENV, flashCodeJsVars,
 } from "./flash/plan.mjs";
+import { codeRunsFromFlash } from "../host-sim/boards.mjs";
 import { openLink, query, isTcpPort, LinkError } from "./flash/link.mjs";
 import { runEspruinoCli } from "./flash/espruino-cli.mjs";
 import { crc32 } from "../host-sim/console/boot.mjs";
@@ -166,7 +167,8 @@ async function main() {
       buildVersion = String(JSON.parse(readFileSync(join(ROOT, "dist", "build.json"), "utf8")).version ?? "");
       if (buildVersion && !bundle.includes(buildVersion)) buildVersion = "";
     }
-    size = sizeRule(profile, bundle.length, [profileText.length, configText.length, secretsText.length].filter((n) => n > 0), samplingJsVars);
+    const inFlash = codeRunsFromFlash(profileIn) ? flashCodeJsVars(bundle) : undefined;
+    size = sizeRule(profile, bundle.length, [profileText.length, configText.length, secretsText.length].filter((n) => n > 0), samplingJsVars, inFlash);
     if (!size.ok) {
       const overridable = size.storageOk && !size.ramOk; // only the RAM estimate failed
       if (!args.ignoreSize || !overridable) throw new UsageError(size.message + (overridable ? " (--ignore-size flashes it anyway)" : ""));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { readFileSync } from "node:fs";
 import { loadValidators } from "../../tools/flash/validator.mjs";
-import { codeJsVars, ERASE_FILES, JSVARS_PER_SOCKET, loadSecrets, parseArgs, sizeRule, UsageError } from "../../tools/flash/plan.mjs";
+import { codeJsVars, ERASE_FILES, flashCodeJsVars, JSVARS_PER_SOCKET, loadSecrets, parseArgs, RUNTIME_JSVARS, sizeRule, UsageError } from "../../tools/flash/plan.mjs";
 
 function usageError(argv: string[]): string {
   try {
@@ -41,14 +41,22 @@ describe("size rule", () => {
     const est = codeJsVars(bytes, 13);
     expect(est).toBe(Math.ceil((bytes / (0.535 * 13)) * 0.93));
     const r = sizeRule(profile, bytes, [100], 800);
-    expect(r.budget).toBe(8190 - 800 - 5 * JSVARS_PER_SOCKET);
+    expect(r.budget).toBe(8190 - 800 - 5 * JSVARS_PER_SOCKET - RUNTIME_JSVARS);
     expect(r.ok).toBe(est <= r.budget);
     expect(r.ok).toBe(false);
     expect(r.ramOk).toBe(false);
-    expect(r.message).toBe("bundle too large for b: 60000 bytes ≈ " + est + " JsVars of code, budget " + r.budget + " (jsVars 8190 − sampling state 800 − network 500)");
+    expect(r.message).toBe("bundle too large for b: 60000 bytes (code held in RAM) ≈ " + est + " JsVars of code, budget " + r.budget + " (jsVars 8190 − sampling state 800 − network 500 − runtime 3500)");
     const small = sizeRule(profile, 20000, [100], 800);
     expect([small.ok, small.ramOk, small.storageOk]).toEqual([true, true, true]);
     expect([r.ramOk, r.storageOk]).toEqual([false, true]);
+  });
+
+  it("code in flash: each function costs 4 JsVars + its parameters, whatever its length", () => {
+    const code = "(function(){function a(x,y){return x+y}var b=function(){return 'a long string that stays in flash'};a(1,2);b()})()";
+    expect(flashCodeJsVars(code)).toEqual({ functions: 3, jsVars: 4 + (4 + 2) + 4 });
+    const fits = sizeRule(profile, 60000, [100], 800, { functions: 300, jsVars: 1500 });
+    expect([fits.ok, fits.codeJsVars]).toEqual([true, 1500]);
+    expect(fits.message).toMatch(/^≈ 1500 of \d+ JsVars for code \(300 functions, code in flash\), \d+ bytes of Storage$/);
   });
 
   it("Storage: files that do not fit fail whatever RAM says (ramOk tells which)", () => {
