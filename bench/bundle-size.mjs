@@ -1,4 +1,4 @@
-// Bundle bytes (the firmware is stored and interpreted as text on the board, so bytes are RAM and time) and
+// Bundle bytes (flash, and interpretation time: Espruino runs the text) and
 // simulated JsVars after boot per board profile: dist/firmware.min.js booted in SimDevice (cost model on: only
 // the instrumented bundle exposes its module scope to host-sim/memory.mjs, and out-of-memory is detected as
 // on the board) with each boards/*.json and provisionStorage({board}) (the demo

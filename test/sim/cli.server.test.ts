@@ -95,11 +95,11 @@ describe("host-sim/cli.mjs", () => {
   });
 
   it("a board the firmware does not fit: one error line, exit 1, instead of hanging", async () => {
-    const r = start(["--port", "0", "--board", "espruino-wifi"]);
+    const r = start(["--port", "0", "--board", "esp32-c3"]);
     expect(await r.exited).toBe(1);
     expect(r.out()).toContain("[device] OUT OF MEMORY");
     expect(r.out()).not.toContain("listening on");
-    expect(r.err()).toBe('error: the firmware ran out of memory while booting on espruino-wifi (8190 JsVars) and never listened: it does not fit this board yet (boards/README.md, "Which profiles the full firmware fits today")\n');
+    expect(r.err()).toBe('error: the firmware ran out of memory while booting on esp32-c3 (4095 JsVars) and never listened: it does not fit this board yet (boards/README.md, "Which profiles the full firmware fits today")\n');
   });
 
   it("bad options and a busy port give one-line errors and exit 2", async () => {
