@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { promtoolCheckMetrics } from "../support/system-tools.js";
-import { ensureBuilt, ROOT } from "./helpers.js";
+import { ensureBuilt, killChildren, ROOT } from "./helpers.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const CLI = join(ROOT, "host-sim", "cli.mjs");
@@ -38,15 +38,7 @@ function listeningPort(child: ChildProcess, out: () => string): Promise<number> 
 }
 
 beforeAll(() => ensureBuilt());
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.on("exit", r));
-      c.kill("SIGKILL");
-      await gone;
-    }
-  }
-});
+afterEach(() => killChildren(children));
 
 describe("host-sim/cli.mjs", () => {
   it("--port 0: prints the listening line, serves /metrics that promtool accepts, exits on SIGTERM", async () => {

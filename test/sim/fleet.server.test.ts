@@ -5,22 +5,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { startFleet } from "../../host-sim/fleet.mjs";
-import { ensureBuilt, ROOT } from "./helpers.js";
+import { ensureBuilt, killChildren, ROOT } from "./helpers.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const CLI = join(ROOT, "host-sim", "cli.mjs");
 const N = 200;
 const children: ChildProcess[] = [];
 beforeAll(() => ensureBuilt());
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.on("exit", r));
-      c.kill("SIGKILL");
-      await gone;
-    }
-  }
-});
+afterEach(() => killChildren(children));
 
 /** GETs /metrics from every address, 25 at a time; returns the bodies. */
 async function scrapeAll(addresses: string[]): Promise<string[]> {

@@ -1,6 +1,6 @@
 // Shared helpers for the simulator tests.
 import { existsSync, readFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { join } from "node:path";
 import { SimDevice } from "../../host-sim/index.mjs";
@@ -73,4 +73,15 @@ export function splitResponse(text: string): { head: string[]; body: string } {
   const i = text.indexOf("\r\n\r\n");
   if (i < 0) throw new Error("no header block in: " + JSON.stringify(text.slice(0, 200)));
   return { head: text.slice(0, i).split("\r\n"), body: text.slice(i + 4) };
+}
+
+/** Kills (SIGKILL) every child process of `list` that is still running and waits for each to exit; empties it. */
+export async function killChildren(list: ChildProcess[]): Promise<void> {
+  for (const c of list.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.on("exit", r));
+      c.kill("SIGKILL");
+      await gone;
+    }
+  }
 }
