@@ -3,6 +3,7 @@
 import typescriptModule from "@rollup/plugin-typescript";
 import terserModule from "@rollup/plugin-terser";
 import { buildVersion } from "./tools/build-version.mjs";
+import { semicolonBareReturns } from "./tools/build-plugins.mjs";
 
 // Both plugins ship CommonJS-style typings that NodeNext sees as namespaces; their default export is the factory.
 const typescript = /** @type {(o: object) => import("rollup").Plugin} */ (/** @type {unknown} */ (typescriptModule));
@@ -36,6 +37,14 @@ export const TERSER_OPTIONS = {
   format: { comments: false, ascii_only: true },
 };
 
+/**
+ * terser, then the `;` it drops after a bare `return` before `}` (Espruino cannot skip `return}`).
+ * @param {Record<string, unknown>} [compress]  merged over TERSER_OPTIONS.compress
+ */
+export function minifyPlugins(compress = {}) {
+  return [terser({ ...TERSER_OPTIONS, compress: { ...TERSER_OPTIONS.compress, ...compress } }), semicolonBareReturns()];
+}
+
 /** @type {import("rollup").RollupOptions} */
 export default {
   input: "firmware/main.ts",
@@ -66,7 +75,7 @@ export default {
       freeze: false,
       generatedCode: "es5",
       sourcemap: "hidden",
-      plugins: [terser(TERSER_OPTIONS)],
+      plugins: minifyPlugins(),
     },
   ],
 };

@@ -3,15 +3,13 @@
 // compress overrides, to reproduce hazardous minifier settings), into a temp dir, with hidden source maps.
 import { rollup } from "rollup";
 import typescriptModule from "@rollup/plugin-typescript";
-import terserModule from "@rollup/plugin-terser";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { TERSER_OPTIONS } from "../rollup.config.mjs";
+import { minifyPlugins } from "../rollup.config.mjs";
 
-// Both plugins ship CommonJS-style typings that NodeNext sees as namespaces; their default export is the factory.
+// The plugin ships CommonJS-style typings that NodeNext sees as a namespace; its default export is the factory.
 const typescript = /** @type {(o: object) => import("rollup").Plugin} */ (/** @type {unknown} */ (typescriptModule));
-const terser = /** @type {(o: object) => import("rollup").Plugin} */ (/** @type {unknown} */ (terserModule));
 
 /**
  * @typedef {object} BuiltEntry
@@ -60,7 +58,7 @@ export async function buildEntry(entry, compress = {}) {
     await bundle.write({
       ...common,
       file: minified,
-      plugins: [terser({ ...TERSER_OPTIONS, compress: { ...TERSER_OPTIONS.compress, ...compress } })],
+      plugins: minifyPlugins(compress),
     });
   } finally {
     await bundle.close();

@@ -1,7 +1,7 @@
 // Layer 2 of the dialect gate (emitted ES5 bundles): hand-written JS fixtures with `// expect:` comments, and TS
 // fixtures built through the real rollup + TypeScript + terser pipeline, whose findings must map back to the TS lines.
 import { describe, expect, it } from "vitest";
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { checkBundle } from "../../tools/dialect/gate.mjs";
 import { BUNDLE_RULES } from "../../tools/dialect/bundle-config.mjs";
@@ -50,6 +50,10 @@ describe("dialect gate, layer 2 (bundles)", () => {
     const built = await buildFixture(join(tsDir, "allowed.ts"));
     try {
       expect([...checkBundle(built.readable), ...checkBundle(built.minified)]).toEqual([]);
+      // terser drops the `;` of lookup()'s final bare `return;`; the build's semicolonBareReturns puts it back.
+      const min = readFileSync(built.minified, "utf8");
+      expect(min).toMatch(/return;\}/);
+      expect(min).not.toMatch(/return\}/);
     } finally {
       rmSync(built.dir, { recursive: true, force: true });
     }

@@ -24,6 +24,7 @@ export const BUNDLE_RULES = {
   "espruino/no-for-function-init": "error",
   "espruino/no-respelled-decimal": "error",
   "espruino/no-var-before-declaration": "error",
+  "espruino/no-bare-return-before-brace": "error",
 };
 
 /** Appended to built-in rule messages that do not say why the construct fails on Espruino. @type {Record<string, string>} */

@@ -11,6 +11,7 @@ import noForFunctionInit from "./rules/no-for-function-init.mjs";
 import noRespelledDecimal from "./rules/no-respelled-decimal.mjs";
 import noVarBeforeDeclaration from "./rules/no-var-before-declaration.mjs";
 import noTslibHelpers from "./rules/no-tslib-helpers.mjs";
+import noBareReturnBeforeBrace from "./rules/no-bare-return-before-brace.mjs";
 
 /** @type {import("eslint").ESLint.Plugin} */
 const plugin = {
@@ -26,6 +27,7 @@ const plugin = {
     "no-respelled-decimal": noRespelledDecimal,
     "no-var-before-declaration": noVarBeforeDeclaration,
     "no-tslib-helpers": noTslibHelpers,
+    "no-bare-return-before-brace": noBareReturnBeforeBrace,
   },
 };
 export default plugin;
