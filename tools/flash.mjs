@@ -196,7 +196,7 @@ async function main() {
 
   log("flash plan (" + mode + ")");
   log("  board:    " + profile.name + " (" + profile.board + "), Espruino >= " + minVersion);
-  log("  port:     " + (args.port ?? "(none: dry run)") + (args.port && !isTcpPort(args.port) ? " @ " + args.baud + " baud" : ""));
+  log("  port:     " + (args.port ?? (args.out !== undefined ? "(none: --out " + args.out + ")" : "(none: dry run)")) + (args.port && !isTcpPort(args.port) ? " @ " + args.baud + " baud" : ""));
   if (mode === "flash") {
     log("  config:   " + (args.config ?? "(default: one channel on " + profile.adc.pinNames[0] + ")") + " -> " + FILES.config + ", sampler " + sampler);
     log("  profile:  " + boardFile + " -> " + FILES.board);
@@ -208,10 +208,21 @@ async function main() {
   }
   if (mode !== "erase") log("  secrets:  " + mask(maskedSecrets(secrets)) + (secrets ? " -> " + FILES.secrets : ""));
   if (mode === "erase") log("  erase:    " + ERASE_FILES.join(", "));
-  log("  cli:      espruino " + mask(cliArgs(tmpShown).join(" ")));
+  if (args.out === undefined) log("  cli:      espruino " + mask(cliArgs(tmpShown).join(" ")));
   if (args.address) log("  check:    http://" + args.address + "/healthz, /metrics");
   if (args.dryRun) {
     log("dry run: nothing written");
+    return 0;
+  }
+  if (args.out !== undefined) {
+    const dir = abs(args.out);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, FILES.board), profileText);
+    writeFileSync(join(dir, FILES.config), configText);
+    if (secrets) writeFileSync(join(dir, FILES.secrets), secretsText, { mode: 0o600 });
+    else rmSync(join(dir, FILES.secrets), { force: true });
+    writeFileSync(join(dir, FILES.code), bundle, "latin1");
+    log("out:        " + dir + ": " + [FILES.board, FILES.config, ...(secrets ? [FILES.secrets] : []), FILES.code].join(", ") + " (no device touched)");
     return 0;
   }
   const port = /** @type {string} */ (args.port);

@@ -36,6 +36,7 @@ export class UsageError extends Error {
  * @property {string | undefined} secrets
  * @property {string | undefined} bundle
  * @property {string | undefined} address
+ * @property {string | undefined} out
  * @property {number} baud
  * @property {number} timeoutSec
  * @property {boolean} secretsOnly
@@ -53,7 +54,7 @@ export class UsageError extends Error {
 export function parseArgs(argv) {
   /** @type {FlashArgs} */
   const a = {
-    board: undefined, port: undefined, config: undefined, secrets: undefined, bundle: undefined, address: undefined,
+    board: undefined, port: undefined, config: undefined, secrets: undefined, bundle: undefined, address: undefined, out: undefined,
     baud: 115200, timeoutSec: 180, secretsOnly: false, erase: false, dryRun: false, noVerify: false, ignoreSize: false, help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -74,6 +75,7 @@ export function parseArgs(argv) {
       case "--secrets": a.secrets = val(); break;
       case "--bundle": a.bundle = val(); break;
       case "--address": a.address = val(); break;
+      case "--out": a.out = val(); break;
       case "--baud": case "-b": a.baud = posInt(key, val()); break;
       case "--timeout": a.timeoutSec = posInt(key, val()); break;
       case "--secrets-only": a.secretsOnly = true; break;
@@ -93,7 +95,10 @@ export function parseArgs(argv) {
   }
   if (a.help) return a;
   if (!a.board) throw new UsageError("--board NAME is required (a boards/*.json profile, e.g. esp32-devkitc)");
-  if (!a.port && !a.dryRun) throw new UsageError("--port is required (/dev/ttyUSB0 or tcp://HOST:PORT)");
+  if (a.out !== undefined && (a.port || a.secretsOnly || a.erase || a.address)) {
+    throw new UsageError("--out writes the Storage files to a folder and touches no device: drop --port/--address/--secrets-only/--erase");
+  }
+  if (!a.port && !a.dryRun && a.out === undefined) throw new UsageError("--port is required (/dev/ttyUSB0 or tcp://HOST:PORT), or --out DIR");
   if (a.secretsOnly && a.erase) throw new UsageError("--secrets-only and --erase exclude each other");
   if (a.address !== undefined) {
     // HOST, HOST:PORT, [IPv6] or [IPv6]:PORT; the port defaults to 80 (the firmware's default)
@@ -124,6 +129,9 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
   --secrets-only       write telemetry.secrets.json only, then reboot
   --erase              factory reset: erase the telemetry.* files (boot counter included) and .bootcde, reboot
   --dry-run            print the plan (secrets masked) and the CLI command; touch nothing
+  --out DIR            write the exact Storage files a flash would upload (one file per Storage name:
+                       telemetry.board.json, telemetry.config.json, telemetry.secrets.json (0600), .bootcde)
+                       into DIR, after the same checks; touch no device
   --address HOST[:PORT] after flashing, GET /healthz and /metrics there (port 80 by default)
   --bundle FILE        firmware bundle (default dist/firmware.min.js)
   --baud N             serial baud rate (default 115200)

@@ -1,0 +1,42 @@
+// Stand-in for what only a board has, written to Storage as `.boot0` (Espruino runs it before `.bootcde`):
+// process.env.BOARD of the profile, analogRead returning a deterministic signal, ESP32.setAtten, the Wifi module.
+// Shaped like the board's API; its own JsVars are measured by booting it alone (boot.mjs standInJsVars).
+
+/**
+ * The raw 12-bit code the stand-in's analogRead returns for `pin` on its `k`-th read (k from 0).
+ * Tests compute expected counts, sums and buckets from it; the firmware sees code / 4096.
+ * @param {string} pin @param {number} k
+ */
+export function standInCode(pin, k) {
+  return (k * 37 + 7 * pinNumber(pin)) % 4096;
+}
+
+/** @param {string} pin e.g. "D32" -> 32, "A5" -> 5, "B1" -> 1 */
+export function pinNumber(pin) {
+  return parseInt(pin.replace(/^[A-Z]+/, ""), 10) || 0;
+}
+
+/**
+ * `.boot0` for a board (process.env.BOARD) and its network kind ("wifi": ESP32's module with getDetails;
+ * "espruinowifi": the AT driver without it). `global.__standIn.reads[pin]` counts analogRead calls.
+ * @param {{ board: string, network?: string }} o
+ */
+export function standInSource(o) {
+  const esp32 = /^ESP32/.test(o.board);
+  return (
+    "(function(){" +
+    // process.env is rebuilt on every read; an own property shadows it (the board reports its own name)
+    "var env=process.env;env.BOARD=" + JSON.stringify(o.board) + ";process.env=env;" +
+    "var reads={};global.__standIn={reads:reads};" +
+    "global.analogRead=function(pin){var p=String(pin),k=reads[p]|0;reads[p]=k+1;" +
+    "return ((k*37+7*(parseInt(p.replace(/^[A-Z]+/,''),10)||0))%4096)/4096;};" +
+    (esp32 ? "global.ESP32={setAtten:function(pin,mv){}};" : "") +
+    'Modules.addCached("Wifi",function(){var ev={};' +
+    "exports.on=function(n,f){ev[n]=f;};exports.removeListener=function(n,f){if(ev[n]===f)delete ev[n];};" +
+    "exports.connect=function(ssid,opt,cb){setTimeout(function(){if(cb)cb(null);if(ev.connected)ev.connected({ip:'127.0.0.1'});},20);};" +
+    "exports.setHostname=function(n,cb){if(cb)cb();};" +
+    (o.network === "espruinowifi" ? "" : "exports.getDetails=function(cb){var d={status:'connected',rssi:-55};if(cb)cb(d);return d;};") +
+    "});" +
+    "})();\n"
+  );
+}
