@@ -11,8 +11,13 @@
 //  3. one CLI run: `--storage` data files (board profile, config, secrets from a 0600 temp file) and
 //     `--storage .bootcde:- BUNDLE` (code chunks, then load(".bootcde")); --secrets-only / --erase upload a small
 //     program that writes/erases and calls load(). Output is masked before it is echoed.
-//  4. read-back over the console: each file's size and E.CRC32 against the local bytes, the build version inside
-//     .bootcde, VERSION; with --address, GET /healthz and /metrics (espruino_build_info must carry the version).
+//  4. the firmware must be seen running (tools/flash/boot-check.mjs; full flash and --secrets-only): after the load
+//     the console shows the boot line (firmware/runtime/boot.ts) and no `Uncaught` / `OUT OF MEMORY` line. Taken
+//     from the CLI's echo of the console; if that ended before the boot line, a fresh connection calls load() once
+//     more and watches (BOOT_TIMEOUT_MS). An error line: exit 1 with the device's own line (masked).
+//  5. read-back over the console (skipped by --no-verify): each file's size and E.CRC32 against the local bytes,
+//     the build version inside .bootcde, VERSION; with --address, GET /healthz and /metrics (espruino_build_info
+//     must carry the version).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, resolve, isAbsolute } from "node:path";
@@ -26,10 +31,14 @@ import {
 import { codeRunsFromFlash } from "../host-sim/boards.mjs";
 import { openLink, query, isTcpPort, LinkError } from "./flash/link.mjs";
 import { runEspruinoCli } from "./flash/espruino-cli.mjs";
+import { checkBoot, lastLines } from "./flash/boot-check.mjs";
 import { crc32 } from "../host-sim/console/boot.mjs";
 import { assertSerialBackend } from "../host-sim/console/serial-backend.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** How long the firmware has to print its boot line when the CLI's echo ended before it. */
+const BOOT_TIMEOUT_MS = 20000;
 
 class DeviceError extends Error {}
 class FlashError extends Error {}
@@ -112,6 +121,23 @@ async function queryDevice(port, baud, expr, totalMs, what) {
       await sleep(200);
     } finally {
       if (link) await link.close();
+    }
+  }
+}
+
+/**
+ * A console connection, retried while the board reboots (connection refused, pty being re-created).
+ * @param {string} port @param {number} baud @param {number} totalMs
+ */
+async function openDevice(port, baud, totalMs) {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await openLink(port, { baud, root: ROOT, timeoutMs: 3000 });
+    } catch (e) {
+      const retry = e instanceof LinkError && (e.code === "REFUSED" || e.code === "NO_PORT" || e.code === "CLOSED");
+      if (!retry || Date.now() - t0 > totalMs) throw new FlashError("cannot reopen the console to watch the boot: " + (e instanceof Error ? e.message : String(e)));
+      await sleep(200);
     }
   }
 }
@@ -277,12 +303,35 @@ async function main() {
     throw new FlashError("the espruino CLI could not talk to " + port);
   }
   log("cli:        exit " + run.code + " after " + run.ms + " ms");
+
+  // ---- 4. the firmware is seen running: its boot line, no Uncaught / OUT OF MEMORY from the load on
+  if (mode !== "erase") {
+    const boot = await checkBoot(run.output, {
+      open: () => openDevice(port, args.baud, 8000),
+      mask,
+      timeoutMs: BOOT_TIMEOUT_MS,
+      log,
+    });
+    const tail = () => lastLines(boot.lines).map((l) => "  | " + l).join("\n");
+    if (boot.state === "error") throw new FlashError("the firmware did not start: " + boot.scan.error);
+    if (boot.state === "timeout") {
+      throw new FlashError(
+        "the firmware did not start: no boot line (\"espruino-telemetry VERSION boot N, …\") within " + BOOT_TIMEOUT_MS / 1000 +
+          " s after load(); last console lines:\n" + (tail() || "  | (nothing)")
+      );
+    }
+    log("boot:       " + boot.scan.bootLine + (boot.source === "cli" ? "" : boot.source === "reload" ? " (after a second load())" : " (fresh console)"));
+    for (const w of boot.scan.warnings) log("  WARNING:  " + w);
+    if (buildVersion && boot.scan.version !== buildVersion) {
+      throw new FlashError("the device booted build " + boot.scan.version + ", not " + buildVersion + " (the bundle just written)");
+    }
+  }
   if (args.noVerify) {
     log("verify:     skipped (--no-verify)");
     return 0;
   }
 
-  // ---- 4. read-back
+  // ---- 5. read-back
   /** @type {Record<string, string>} */
   const expected = {};
   if (mode === "flash") {

@@ -136,6 +136,7 @@ describe("flash over the virtual console (TCP)", () => {
     expect(run.code).toBe(0);
     expect(run.out).toContain("Upload Complete");
     expect(run.out).toMatch(/verify: +\.bootcde \d+ B, CRC32 ok/);
+    expect(run.out).toMatch(/^boot: +espruino-telemetry \S+ boot \d+, config valid, sampling \w+, listening on port 8080$/m);
     expect(run.out).toContain("GET /metrics 200");
     // the tool compared size and E.CRC32 with the bundle it read (dist/ may be rebuilt meanwhile)
     const code = file(dev, ".bootcde") ?? "";
@@ -148,6 +149,17 @@ describe("flash over the virtual console (TCP)", () => {
     expect(m.status).toBe(200);
     expect(m.body).toMatch(/^espruino_build_info\{/m);
     expectNoSecrets(run);
+  }, TEST_TIMEOUT);
+
+  it("a bundle that throws at load fails the flash with the device's own line, --no-verify too (it skips only the read-back)", async () => {
+    const { con } = await startSim();
+    writeFileSync(join(dir, "throws.js"), 'var cfg=null;console.log("loading");cfg.port;\n');
+    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "device.json", "--bundle", "throws.js", "--no-verify"]);
+    report("bundle throwing at load", run);
+    expect(run.code).toBe(1);
+    expect(run.err).toBe("flash: the firmware did not start: Uncaught Error: Cannot read properties of null (reading 'port')\n");
+    expect(run.out).toMatch(/cli\| --\] [^\n]*loading/); // the CLI's echo of the console, where the line was seen
+    expect(run.out).not.toMatch(/^(verify|done):/m);
   }, TEST_TIMEOUT);
 
   it("re-flash with a changed config, then --secrets-only from the environment, then --erase", async () => {

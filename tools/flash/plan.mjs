@@ -136,12 +136,18 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
   --bundle FILE        firmware bundle (default dist/firmware.min.js)
   --baud N             serial baud rate (default 115200)
   --timeout S          hard timeout of the espruino CLI run (default 180)
-  --no-verify          skip the read-back (not recommended: the CLI reports success whatever happens)
+  --no-verify          skip the read-back (not recommended: the CLI reports success whatever happens); the
+                       check that the firmware started still runs
   --ignore-size        flash although the RAM estimate says the bundle does not fit (the estimate assumes the
                        code is held in RAM; Storage must still fit). Watch the console for OUT OF MEMORY
 
-Exit status: 0 flashed and verified; 2 bad arguments/config/bundle (device untouched); 3 device unreachable or
-unsupported (device untouched); 1 flashing or verification failed.`;
+A flash (and --secrets-only) is done only when the firmware is seen running after the load: the console shows its
+boot line ("espruino-telemetry VERSION boot N, …") and no "Uncaught" or "OUT OF MEMORY" line. The lines come from
+the CLI's echo of the console; if that ended before the boot line, the tool connects again, calls load() once more
+and watches for up to 20 s. An error line fails the flash with "the firmware did not start: <the device's line>".
+
+Exit status: 0 flashed, the firmware started and verified; 2 bad arguments/config/bundle (device untouched); 3 device
+unreachable or unsupported (device untouched); 1 flashing or verification failed, or the firmware did not start.`;
 
 /**
  * telemetry.secrets.json as the firmware reads it (firmware/runtime/storage-contract.ts loadSecrets).
