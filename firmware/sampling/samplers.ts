@@ -213,7 +213,9 @@ export function waveformBufLen(rate: number, seg: number): number {
   if (n > 512) n = 512;
   if (n > Math.floor(seg / 2)) n = Math.floor(seg / 2);
   if (n < 2) n = 2;
-  return n;
+  // `| 0`: Math.ceil/floor return a float on Espruino and `new Waveform(5.0)` throws "'samples' should be a
+  // integer or ArrayBuffer" after OUT OF MEMORY (measured on 2v29); the simulator cannot tell 5.0 from 5.
+  return n | 0;
 }
 
 /**
