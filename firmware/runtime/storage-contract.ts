@@ -45,13 +45,19 @@ export interface Loaded {
   authBroken: boolean;
 }
 
-/** JSON.parse in its own function (the minifier may reuse the catch name; nothing is read after it). */
+/**
+ * JSON.parse in its own function (the minifier may reuse the catch name; nothing is read after it). The parse is
+ * not a property value of an object literal: Espruino 2v29 does not catch an exception thrown there when more
+ * properties follow (`try { return {v: JSON.parse(t), ok: true} } catch ...` dies "Uncaught", measured).
+ */
 function parseJson(text: string): { v: unknown; ok: boolean } {
+  var v: unknown;
   try {
-    return { v: JSON.parse(text), ok: true };
+    v = JSON.parse(text);
   } catch (e) {
     return { v: undefined, ok: false };
   }
+  return { v: v, ok: true };
 }
 
 /** Reads and parses file `name`: {ok:false} when absent (err "") or unparsable (err set). */

@@ -25,6 +25,7 @@ export const BUNDLE_RULES = {
   "espruino/no-respelled-decimal": "error",
   "espruino/no-var-before-declaration": "error",
   "espruino/no-bare-return-before-brace": "error",
+  "espruino/no-throwing-value-in-object-literal": "error",
 };
 
 /** Appended to built-in rule messages that do not say why the construct fails on Espruino. @type {Record<string, string>} */

@@ -12,6 +12,7 @@ import noRespelledDecimal from "./rules/no-respelled-decimal.mjs";
 import noVarBeforeDeclaration from "./rules/no-var-before-declaration.mjs";
 import noTslibHelpers from "./rules/no-tslib-helpers.mjs";
 import noBareReturnBeforeBrace from "./rules/no-bare-return-before-brace.mjs";
+import noThrowingValueInObjectLiteral from "./rules/no-throwing-value-in-object-literal.mjs";
 
 /** @type {import("eslint").ESLint.Plugin} */
 const plugin = {
@@ -28,6 +29,7 @@ const plugin = {
     "no-var-before-declaration": noVarBeforeDeclaration,
     "no-tslib-helpers": noTslibHelpers,
     "no-bare-return-before-brace": noBareReturnBeforeBrace,
+    "no-throwing-value-in-object-literal": noThrowingValueInObjectLiteral,
   },
 };
 export default plugin;
