@@ -12,6 +12,8 @@ import net from "node:net";
  * @property {string} [baselineName]  what `value` is compared against
  * @property {number} [baseline]
  * @property {number} [repeats]  how many runs the median is over
+ * @property {number | null} [sim]  the simulator's estimate for the same scenario (suite "real"; null: it has none)
+ * @property {string} [status]  why `value` could not be measured ("refused", "does not boot", ...); value is NaN
  */
 
 /**
@@ -54,14 +56,22 @@ function fmt(v) {
 
 /** @param {BenchRow[]} rows */
 export function formatTable(rows) {
-  const head = ["suite", "case", "metric", "value", "baseline", "ratio"];
+  const withSim = rows.some((r) => "sim" in r);
+  const head = ["suite", "case", "metric", "value", "baseline", "ratio", ...(withSim ? ["sim", "sim/real"] : [])];
   const body = rows.map((r) => [
     r.suite,
     r.case,
     r.metric,
-    fmt(r.value),
+    r.status ?? fmt(r.value),
     r.baselineName ? r.baselineName + " = " + fmt(/** @type {number} */ (r.baseline)) : "",
-    r.baseline ? (r.value / r.baseline).toFixed(2) + "x" : "",
+    r.baseline && !r.status ? (r.value / r.baseline).toFixed(2) + "x" : "",
+    ...(withSim
+      ? "sim" in r
+        ? typeof r.sim === "number" && Number.isFinite(r.sim)
+          ? [fmt(r.sim), r.status || !r.value ? "" : (r.sim / r.value).toFixed(2) + "x"]
+          : ["n/a", ""]
+        : ["", ""]
+      : []),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (/** @type {string[]} */ cells) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";

@@ -8,9 +8,10 @@ import bundleSize from "./bundle-size.mjs";
 import samplePath from "./sample-path.mjs";
 import scrape from "./scrape.mjs";
 import fleet from "./fleet.mjs";
+import real from "./real/suite.mjs";
 
 /** @type {import("./harness.mjs").BenchSuite[]} */
-const SUITES = [samplePath, scrape, bundleSize, fleet];
+const SUITES = [samplePath, scrape, bundleSize, fleet, real];
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
