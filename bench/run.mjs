@@ -3,6 +3,8 @@
 // (bench/results.quick.json with --quick). Progress goes to stderr, the table to stdout.
 import { writeFileSync } from "node:fs";
 import { formatTable } from "./harness.mjs";
+import { renderFigures, withFigures } from "./figures.mjs";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import bundleSize from "./bundle-size.mjs";
 import samplePath from "./sample-path.mjs";
@@ -49,4 +51,8 @@ const file = only ? undefined : quick ? "bench/results.quick.json" : "bench/resu
 if (file) {
   writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
   console.log("wrote " + file);
+  if (!quick) {
+    writeFileSync("README.md", withFigures(readFileSync("README.md", "utf8"), renderFigures(out)));
+    console.log("updated README.md's benchmark block (npm run figures)");
+  }
 } else console.log("--only: no results file written");
