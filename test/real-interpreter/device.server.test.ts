@@ -150,6 +150,24 @@ describe.skipIf(!available)("real interpreter: the example config on each profil
     });
   }
 
+  it("esp32-devkitc with strategy interval: setInterval ticks, every sample accounted for and valued", async () => {
+    const p = loadProfile("esp32-devkitc");
+    const port = await freePort();
+    const config = exampleConfig(p, port, { strategy: "interval" });
+    const d = await boot(p, flashOut(p.name, config));
+    expect(d.bootLine).toMatch(/config valid, sampling interval, listening/);
+    await sleep(1500);
+    const body = (await get(port, "/metrics")).body;
+    expect(unaccounted(body)).toEqual({ supply: 0, battery: 0 });
+    const s = samples(body);
+    for (const ch of config.channels as Array<{ name: string; pin: string }>) {
+      const l = 'channel="' + ch.name + '"';
+      const n = s.get("espruino_adc_samples_aggregated_total{" + l + "}") as number;
+      expect(n).toBeGreaterThan(20);
+      expect(s.get("espruino_adc_volts_sum{" + l + "}")).toBeCloseTo(expectedHistogram(ch.pin, n, 3600, []).sum, 6);
+    }
+  });
+
   it("esp32-c3 (4 095 JsVars): flash refuses it with the JsVar arithmetic (exit 2)", () => {
     const p = loadProfile("esp32-c3");
     let err: { status?: number; stderr?: string } = {};
