@@ -24,8 +24,9 @@ import { readFileSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SimDevice, DEFAULT_BUNDLE } from "./device.mjs";
-import { fromSpecFile } from "./signals.mjs";
+import { fromSpecFile, signalPinError } from "./signals.mjs";
 import { parseSchedule } from "./faults.mjs";
+import { loadBoard } from "./boards.mjs";
 import { startFleet } from "./fleet.mjs";
 import { provisionStorage, demoSignals, BOARD_FILE, CONFIG_FILE, SECRETS_FILE } from "./provision.mjs";
 
@@ -72,7 +73,8 @@ function readJson(file, flag, opts) {
     throw new UsageError("cannot read " + flag + " file " + file);
   }
   try {
-    return JSON.parse(text);
+    // a UTF-8 byte-order mark (some editors write one) is not part of the JSON
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     // never echo a secrets file's content (JSON.parse messages quote it)
     throw new UsageError(flag + " " + file + " is not valid JSON" + (opts?.secret ? "" : ": " + (e instanceof Error ? e.message : String(e))));
@@ -150,6 +152,14 @@ export function parseCli(argv) {
     } catch (e) {
       throw new UsageError(e instanceof Error ? e.message : String(e));
     }
+    let profile;
+    try {
+      profile = loadBoard(values.board);
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    const bad = signalPinError(json, profile, "--signals " + values.signals);
+    if (bad) throw new UsageError(bad);
     signals = { json, baseDir, name: values.signals };
   }
   let faults;

@@ -72,7 +72,8 @@ function readJson(file, what) {
     throw new UsageError("cannot read " + what + " " + file);
   }
   try {
-    return JSON.parse(text);
+    // a UTF-8 byte-order mark (some editors write one) is not part of the JSON
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     throw new UsageError(what + " " + file + " is not valid JSON: " + (e instanceof Error ? e.message : String(e)));
   }

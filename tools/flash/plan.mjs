@@ -173,7 +173,7 @@ export function loadSecrets(file, env, warn) {
       throw new UsageError("cannot read --secrets " + file + ": " + (/** @type {NodeJS.ErrnoException} */ (e).code ?? "error"));
     }
     try {
-      s = JSON.parse(text);
+      s = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // without a UTF-8 byte-order mark
     } catch {
       throw new UsageError("--secrets " + file + " is not valid JSON"); // no excerpt: it holds secrets
     }
