@@ -310,10 +310,10 @@ export function fromSpecFile(json, opts) {
 /**
  * Pins of a signal spec file that are not ADC pins of `profile` (adc.pinNames; "32" stands for the profile's
  * prefixed name, e.g. D32): an error message naming the first one, or "" when every pin is one.
- * @param {unknown} json @param {{name: string, adc: {pinNames: string[]}, pins?: {prefix: string}}} profile @param {string} name
+ * @param {unknown} json @param {{name: string, adc: {pinNames?: string[]}, pins?: {prefix: string}}} profile @param {string} name
  */
 export function signalPinError(json, profile, name) {
-  const adc = profile.adc.pinNames;
+  const adc = profile.adc.pinNames ?? [];
   for (const pin of Object.keys(/** @type {object} */ (json ?? {}))) {
     const full = /^\d+$/.test(pin) ? (profile.pins?.prefix ?? "D") + pin : pin;
     if (!adc.includes(full)) return name + ": pin " + pin + " is not an ADC pin of " + profile.name + " (ADC pins: " + adc.join(", ") + ")";
