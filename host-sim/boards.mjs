@@ -15,7 +15,7 @@ export const DEFAULT_BOARD = "esp32-devkitc";
  * @property {number} [jsVarBytes]  bytes per JsVar
  * @property {number} sockets       sockets in total, listeners included
  * @property {number} [netChunkSize] bytes sent/received per connection per idle-loop pass
- * @property {{bits: number, pins: number[], fullScaleVolts: number}} adc
+ * @property {{bits: number, pins: number[], fullScaleVolts: number, pinNames?: string[]}} adc
  * @property {{count: number, prefix: string}} pins
  * @property {number} [timerMinMs]  minimum timer period
  * @property {{perStatementUs?: number, instructionsPerSecond?: number, perStatement?: number}} [cost]  cost model:
