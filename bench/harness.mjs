@@ -116,7 +116,7 @@ export function percentile(xs, q) {
  * GET `path` from 127.0.0.1:`port` over a raw socket (HTTP/1.1, the device closes); resolves with the raw reply
  * size and the wall time from connect() to close, or rejects after `timeoutMs`.
  * @param {number} port @param {string} path @param {number} [timeoutMs]
- * @returns {Promise<{bytes: number, ms: number, status: number}>}
+ * @returns {Promise<{bytes: number, ms: number, status: number, complete: boolean}>}
  */
 export function httpGet(port, path, timeoutMs = 10000) {
   return new Promise((resolve, reject) => {
@@ -125,6 +125,7 @@ export function httpGet(port, path, timeoutMs = 10000) {
     let bytes = 0;
     /** @type {Buffer | undefined} */
     let first;
+    let tail = "";
     const timer = setTimeout(() => {
       sock.destroy();
       reject(new Error("GET " + path + " on port " + port + ": no reply within " + timeoutMs + " ms"));
@@ -132,6 +133,7 @@ export function httpGet(port, path, timeoutMs = 10000) {
     sock.on("data", (b) => {
       if (!first) first = b;
       bytes += b.length;
+      tail = (tail + b.toString("latin1")).slice(-16);
     });
     sock.on("error", (e) => {
       clearTimeout(timer);
@@ -140,7 +142,8 @@ export function httpGet(port, path, timeoutMs = 10000) {
     sock.on("close", () => {
       clearTimeout(timer);
       const status = first ? Number(first.toString("latin1", 0, 16).split(" ")[1]) : 0;
-      resolve({ bytes, ms: performance.now() - t0, status });
+      // complete: a chunked body ends with its last-chunk marker (the devices and fixtures always send chunked)
+      resolve({ bytes, ms: performance.now() - t0, status, complete: tail.endsWith("0\r\n\r\n") });
     });
     sock.on("connect", () => sock.write("GET " + path + " HTTP/1.1\r\nHost: bench\r\n\r\n"));
   });

@@ -168,6 +168,9 @@ export class SimDevice extends EventEmitter {
       },
       onTx: (info) => this.emit("tx", info),
       chargeNative: (n) => this.cost.native(n),
+      transient: (chars) => {
+        if (this.cost.memoryAtCallbackEnd) this.memory.transient(chars);
+      },
       board: this.board,
       reachable: () => !this.options.unreachableWithoutWifi || this.wifi.state === "connected",
     });

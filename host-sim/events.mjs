@@ -4,6 +4,18 @@
 
 /** @typedef {(fn: Function, thisArg: unknown, args: unknown[]) => void} Invoker */
 
+/**
+ * Marks a method the simulator puts on an object that Espruino implements natively (a class method in ROM on the
+ * board: `req.on`, `res.write`, ...): the JsVar model (host-sim/memory.mjs) does not count such a property.
+ */
+export const BUILTIN = Symbol.for("espruino-sim.builtin");
+
+/** @template {Function} F @param {F} fn @returns {F} */
+export function builtin(fn) {
+  /** @type {any} */ (fn)[BUILTIN] = true;
+  return fn;
+}
+
 export class EventHub {
   /**
    * @param {(job: () => void) => void} queue  queues a callback for the device's event loop
@@ -69,6 +81,7 @@ export class EventHub {
       if (ev === undefined) m.clear();
       else m.delete(String(ev));
     };
+    for (const k of ["on", "prependListener", "emit", "removeListener", "removeAllListeners"]) builtin(obj[k]);
     return obj;
   }
 

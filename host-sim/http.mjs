@@ -66,6 +66,7 @@ import { COPY_PER_CHAR } from "./natives.mjs";
 import net from "node:net";
 import { toByteString } from "./storage.mjs";
 import { parseUrl } from "./globals.mjs";
+import { builtin } from "./events.mjs";
 
 /** @typedef {import("./sandbox.mjs").Realm} Realm */
 /** @typedef {import("./events.mjs").EventHub} EventHub */
@@ -84,6 +85,8 @@ import { parseUrl } from "./globals.mjs";
  * @property {(err: Error & {code?: string}, devicePort: number) => void} onListenError
  * @property {(info: {conn: number, bytes: number}) => void} onTx
  * @property {(instructions: number) => void} [chargeNative]  native work for the cost model (host-sim/natives.mjs)
+ * @property {(chars: number) => void} [transient]  after res.write(): its argument, still alive in the callback
+ *   next to its copy in the send buffer, counts toward the memory peak (the board's high-water mark sees both)
  * @property {{version: string, sockets: number, netChunkSize?: number}} board
  * @property {() => boolean} [reachable]     false: the host cannot reach the board (no Wi-Fi link)
  */
@@ -427,29 +430,30 @@ export class SimNetwork {
     d.implicitHeaders["Connection"] = "close";
     c.dev = d;
     const hub = events;
-    req.read = function (/** @type {number=} */ chars) {
+    req.read = builtin(function (/** @type {number=} */ chars) {
       return hub.read(req, chars);
-    };
-    req.available = function () {
+    });
+    req.available = builtin(function () {
       return hub.available(req);
-    };
+    });
     const self = this;
-    res.setHeader = function (/** @type {unknown} */ name, /** @type {unknown} */ value) {
+    res.setHeader = builtin(function (/** @type {unknown} */ name, /** @type {unknown} */ value) {
       d.implicitHeaders[String(name)] = String(value);
-    };
-    res.writeHead = function (/** @type {number} */ code, /** @type {unknown} */ headers) {
+    });
+    res.writeHead = builtin(function (/** @type {number} */ code, /** @type {unknown} */ headers) {
       self.writeHead(d, code, headers);
-    };
-    res.write = function (/** @type {unknown} */ data) {
+    });
+    res.write = builtin(function (/** @type {unknown} */ data) {
       self.write(d, data);
+      if (self.host.transient && typeof data === "string") self.host.transient(data.length);
       return false;
-    };
-    res.end = function (/** @type {unknown} */ data) {
+    });
+    res.end = builtin(function (/** @type {unknown} */ data) {
       if (data !== undefined) self.write(d, data);
       self.write(d, d.chunkedOut ? "" : undefined);
       d.wantClose = true;
       self.host.kick();
-    };
+    });
   }
 
   /** @param {DevConn} d @param {number} code @param {unknown} explicit */
@@ -598,22 +602,22 @@ export class SimNetwork {
     };
     this.clients.add(c);
     const self = this;
-    req.write = function (/** @type {unknown} */ data) {
+    req.write = builtin(function (/** @type {unknown} */ data) {
       self.clientWrite(c, data);
       return false;
-    };
-    req.end = function (/** @type {unknown} */ data) {
+    });
+    req.end = builtin(function (/** @type {unknown} */ data) {
       if (data !== undefined) self.clientWrite(c, data);
       self.clientWrite(c, c.chunked ? "" : undefined);
       c.wantClose = true;
       self.host.kick();
-    };
-    res.read = function (/** @type {number=} */ chars) {
+    });
+    res.read = builtin(function (/** @type {number=} */ chars) {
       return events.read(res, chars);
-    };
-    res.available = function () {
+    });
+    res.available = builtin(function () {
       return events.available(res);
-    };
+    });
     if (isGet) req.end();
     return req;
   }

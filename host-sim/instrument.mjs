@@ -1,25 +1,53 @@
-// Statement instrumentation for the cost model (see host-sim/MEMORY.md "Cost model").
+// Statement and construct instrumentation for the cost model (see host-sim/MEMORY.md "Cost model").
 //
 // The bundle is parsed with acorn (ecmaVersion 5, the dialect the gate enforces; later versions only as a
-// fallback for inline test code) and a call `__s();` is spliced in front of every statement by source
-// position. Nothing else changes: no statement moves (function declarations stay where they are; Espruino has
-// no hoisting, and V8's hoisting is unaffected by the insertion), no newline is added, so line numbers map 1:1
-// and only columns shift (by the inserted text). Where a statement is the non-block body of
-// if/else/for/for-in/while/do/with/label it is wrapped in braces: `if (a) x();` -> `if (a) {__s();x();}`.
-// Loop bodies also get one extra tick per iteration (an empty loop iteration costs about as much as a
-// statement on Espruino: ~6.9 k instructions, espruino-dialect.md section 6).
+// fallback for inline test code) and a call `__s(c);` is spliced in front of every statement by source
+// position, where `c` is what the statement's own text costs on Espruino by the calibration table
+// (host-sim/calibration.json, written by bench/real/constructs.mjs from the real interpreter): one `statement`,
+// a `token` per token Espruino lexes to run it (Espruino interprets the source text, so its cost follows the
+// text), a `call` per call site, `member`/`index` per property access, object/array literals and their
+// members, function creation (plus a `skipToken` per token of the body it skips over). Nested statements and
+// function bodies are not part of a statement's own text: they have their own ticks. Nothing moves and no
+// newline is added: line numbers map 1:1 and only columns shift. Where a statement is the non-block body of
+// if/else/for/for-in/while/do/with/label it is wrapped in braces: `if (a) x();` -> `if (a) {__s(c);x();}`.
+// Loop bodies get one extra tick per iteration (`loopIteration` plus the tokens of the test and update).
+// An `if` without `else` gets `else{__k(c);}`: the tokens of the branch Espruino skips over.
+// Function bodies start with `__k(c);` (`functionEntry`: the call of a JavaScript function).
+// Dynamic constructs call the cost model at run time: `a + b` -> `__c(a,b)` and `x += v` -> `x=__c(x,v)` /
+// `__cm(o,k,v)`, `x += v` -> `x=__a(x,v)` (string concatenation and append by result length, number-to-string).
+// In "features" mode (calibration) the hooks get a site id instead of a cost and the model sums per-construct
+// counts (bench/real/constructs.mjs fits the table from them).
 // If the program text is an IIFE bundle (`(function(){ ... })()`), a scope accessor is injected at the top of
 // the IIFE body: `__scope(function(){return {a:a, f:f, ...}});` listing the IIFE's top-level `var` and
 // function declaration names, so the memory model can see module state that lives in the closure.
-// Results are cached per source text (many devices share one bundle).
+// Results are cached per source text and weights (many devices share one bundle).
 import * as acorn from "acorn";
 
 export const HOOK = "__s";
 export const SCOPE_HOOK = "__scope";
-const TICK = HOOK + "();";
+/** charge without a statement (skipped branches, function entry) */
+export const CHARGE_HOOK = "__k";
+/** `a + b` */
+export const CONCAT_HOOK = "__c";
+/** `x += v` */
+export const APPEND_HOOK = "__a";
+/** `o[k] += v` */
+export const APPEND_MEMBER_HOOK = "__cm";
+
+/** Constructs the model charges (calibration.json "constructs" keys); order = feature vector index. */
+export const FEATURES = [
+  "statement", "loopIteration", "token", "skipToken", "call", "functionEntry", "member", "index",
+  "objectLiteral", "objectProperty", "arrayLiteral", "arrayElement", "functionCreation",
+  "stringConcat", "concatChar", "stringAppend", "appendChar", "numberToString",
+  "callback", "execTick", "arrayPushItem", "arraySplice", "arrayWalkElement", "joinElement", "jsonValue",
+];
+/** @type {Record<string, number>} */
+export const F = Object.fromEntries(FEATURES.map((n, i) => [n, i]));
 
 /** @type {Map<string, Instrumented>} */
 const cache = new Map();
+/** Feature vectors of every hook site instrumented in features mode (the hook's argument indexes it). */
+export const SITES = /** @type {Float64Array[]} */ ([]);
 
 /**
  * @typedef {object} Instrumented
@@ -27,155 +55,438 @@ const cache = new Map();
  * @property {boolean} ok         false when parsing failed (the original is returned, uncounted)
  * @property {number} statements  statement sites instrumented
  * @property {string[]} scopeNames top-level IIFE bindings exposed through the scope accessor
+ * @property {Float64Array[]} sites feature vectors of the hook sites (features mode: the hook's argument indexes it)
  * @property {string} [error]
  */
 
 /**
  * @param {string} source
+ * @param {{weights?: ArrayLike<number> | null, key?: string}} [opts]  weights: cost per FEATURES entry (default
+ *   every statement 1); null: features mode (hooks get site ids)
  * @returns {Instrumented}
  */
-export function instrument(source) {
-  const hit = cache.get(source);
+export function instrument(source, opts) {
+  const weights = opts?.weights === undefined ? UNIT : opts.weights;
+  const key = (weights ? opts?.key ?? Array.from(weights).join(",") : "features") + "\u0000" + source;
+  const hit = cache.get(key);
   if (hit) return hit;
-  const r = doInstrument(source);
+  const r = doInstrument(source, weights);
   if (cache.size > 64) cache.clear();
-  cache.set(source, r);
+  cache.set(key, r);
   return r;
 }
 
+/** Default weights: a statement or loop iteration costs 1, nothing else (the statement counter). */
+const UNIT = FEATURES.map((n) => (n === "statement" || n === "loopIteration" ? 1 : 0));
+
+const HOOK_TEXT = /__[sk]\(\d+\);|else\{__k\(\d+\);\}/g;
 /**
- * Characters of `__s();` ticks inside a piece of instrumented text (to subtract from function code sizes).
+ * Characters the instrumentation added inside a piece of instrumented text (to subtract from function code
+ * sizes): ticks exactly; each `__c(`/`__cm(` wrap is taken as 5 characters.
  * @param {string} text
  */
 export function tickChars(text) {
   let n = 0;
-  for (let i = text.indexOf(TICK); i >= 0; i = text.indexOf(TICK, i + TICK.length)) n++;
-  return n * TICK.length;
+  for (const m of text.matchAll(HOOK_TEXT)) n += m[0].length;
+  for (const m of text.matchAll(/__(?:cm?|a)\(/g)) n += 5;
+  return n;
 }
 
-/** @param {string} source @returns {Instrumented} */
-function doInstrument(source) {
+/** Removes the hooks' text from instrumented function text (approximately the original). @param {string} text */
+export function stripHooks(text) {
+  return text.replace(HOOK_TEXT, "").replace(/__(?:cm?|a)\(/g, "").slice(0, Math.max(0, text.length - tickChars(text)));
+}
+
+/** @param {string} source @param {ArrayLike<number> | null} weights */
+function doInstrument(source, weights) {
   /** @type {any} */
   let ast;
+  let ecma = /** @type {any} */ (5);
   try {
     ast = acorn.parse(source, { ecmaVersion: 5, allowReturnOutsideFunction: true, allowHashBang: true });
   } catch {
     try {
+      ecma = "latest";
       ast = acorn.parse(source, { ecmaVersion: "latest", allowReturnOutsideFunction: true, allowHashBang: true });
     } catch (e) {
-      return { code: source, ok: false, statements: 0, scopeNames: [], error: String(/** @type {any} */ (e).message) };
+      return { code: source, ok: false, statements: 0, scopeNames: [], sites: [], error: String(/** @type {any} */ (e).message) };
     }
   }
-  /** @type {{pos: number, order: number, text: string}[]} */
+  // token start positions, to count the tokens of any source range
+  /** @type {number[]} */
+  const starts = [];
+  try {
+    for (const t of acorn.tokenizer(source, { ecmaVersion: ecma, allowReturnOutsideFunction: true, allowHashBang: true })) starts.push(t.start);
+  } catch {
+    // leave what was read
+  }
+  /** @param {number} x */
+  const lower = (x) => {
+    let lo = 0, hi = starts.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (starts[m] < x) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  };
+  /** tokens starting in [a, b) @param {number} a @param {number} b */
+  const tok = (a, b) => (b > a ? lower(b) - lower(a) : 0);
+  /** @param {any} n */
+  const tokOf = (n) => (n ? tok(n.start, n.end) : 0);
+
+  /** @type {{pos: number, order: number, sub: number, text: string, del: number}[]} */
   const edits = [];
   let statements = 0;
-  /** @param {number} pos @param {string} text @param {number} order -1 scope accessor, 0 closing brace, 1 opening */
-  const ins = (pos, text, order) => edits.push({ pos, text, order });
+  /** @type {Float64Array[]} */
+  const sites = [];
+  const NF = FEATURES.length;
+  const vec = () => new Float64Array(NF);
+  /** hook text for a site @param {string} hook @param {Float64Array} v */
+  const call = (hook, v) => {
+    if (!weights) {
+      sites.push(v);
+      SITES.push(v);
+      return hook + "(" + (SITES.length - 1) + ");";
+    }
+    let c = 0;
+    for (let i = 0; i < NF; i++) if (v[i]) c += v[i] * weights[i];
+    return hook + "(" + Math.max(0, Math.round(c)) + ");";
+  };
+  // order at one position: closing parens (-2, inner first), replacements (-1.5), scope accessor (-1),
+  // closing braces and inserted `else` (0, inner first), ticks (1), opening wraps (2, outer first)
+  /** @param {number} pos @param {string} text @param {number} order @param {number} [sub] @param {number} [del] */
+  const ins = (pos, text, order, sub = 0, del = 0) => edits.push({ pos, text, order, sub, del });
+  let wrapDepth = 0;
+  /** nesting of braced non-block bodies (orders closing braces and inserted `else` at one position) */
+  let stDepth = 0;
 
-  /** a statement in a statement list: tick in front */
-  /** @param {any} st */
-  const listStatement = (st) => {
+  /**
+   * Features of the expressions a site owns (not nested statements or function bodies: those are pushed to
+   * `excl` and instrumented on their own).
+   * @param {any} node @param {Float64Array} v @param {[number, number][]} excl
+   */
+  const expr = (node, v, excl) => {
+    if (!node || typeof node.type !== "string") return;
+    switch (node.type) {
+      case "FunctionExpression":
+      case "ArrowFunctionExpression":
+        v[F.functionCreation]++;
+        v[F.skipToken] += tokOf(node.body);
+        excl.push([node.body.start, node.body.end]);
+        fnBody(node);
+        return;
+      case "CallExpression":
+      case "NewExpression":
+        v[F.call]++;
+        break;
+      case "MemberExpression":
+        v[node.computed ? F.index : F.member]++;
+        expr(node.object, v, excl);
+        if (node.computed) expr(node.property, v, excl);
+        return;
+      case "ObjectExpression":
+        v[F.objectLiteral]++;
+        v[F.objectProperty] += node.properties.length;
+        for (const p of node.properties) {
+          if (p.computed) expr(p.key, v, excl);
+          expr(p.value, v, excl);
+        }
+        return;
+      case "ArrayExpression":
+        v[F.arrayLiteral]++;
+        v[F.arrayElement] += node.elements.length;
+        break;
+      case "BinaryExpression":
+        if (node.operator === "+" && wrapBinary(node)) {
+          wrapDepth++;
+          expr(node.left, v, excl);
+          expr(node.right, v, excl);
+          wrapDepth--;
+          return;
+        }
+        break;
+      case "AssignmentExpression":
+        if (node.operator === "+=" && wrapAppend(node)) {
+          wrapDepth++;
+          if (node.left.type === "MemberExpression") {
+            v[node.left.computed ? F.index : F.member] += 2; // read and write
+            expr(node.left.object, v, excl);
+            if (node.left.computed) expr(node.left.property, v, excl);
+          }
+          expr(node.right, v, excl);
+          wrapDepth--;
+          return;
+        }
+        break;
+    }
+    for (const k of Object.keys(node)) {
+      if (k === "type" || k === "start" || k === "end" || k === "loc" || k === "range") continue;
+      const x = node[k];
+      if (Array.isArray(x)) for (const y of x) expr(y, v, excl);
+      else if (x && typeof x === "object" && typeof x.type === "string") expr(x, v, excl);
+    }
+  };
+
+  /** position of the operator text `op` between a and b (comments skipped), or -1 @param {number} a @param {number} b @param {string} op */
+  const findOp = (a, b, op) => {
+    let i = a;
+    while (i < b) {
+      if (source.startsWith("//", i)) {
+        i = source.indexOf("\n", i);
+        if (i < 0) return -1;
+        continue;
+      }
+      if (source.startsWith("/*", i)) {
+        i = source.indexOf("*/", i) + 2;
+        if (i < 2) return -1;
+        continue;
+      }
+      if (source.startsWith(op, i) && (op !== "+" || (source[i + 1] !== "=" && source[i + 1] !== "+"))) return i;
+      i++;
+    }
+    return -1;
+  };
+  /** a space where the wrap would glue onto a keyword (`return"a"+b`) @param {number} pos */
+  const sep = (pos) => (pos > 0 && /[\w$]/.test(source[pos - 1]) ? " " : "");
+  /** `a + b` -> `__c(a,b)` @param {any} node */
+  const wrapBinary = (node) => {
+    const at = findOp(node.left.end, node.right.start, "+");
+    if (at < 0) return false;
+    ins(node.start, sep(node.start) + CONCAT_HOOK + "(", 2, wrapDepth);
+    ins(at, ",", -1.5, 0, 1);
+    ins(node.end, ")", -2, -wrapDepth);
+    return true;
+  };
+  /** `x += v` -> `x=__c(x,v)`; `o.p += v` -> `__cm(o,"p",v)`; `o[k] += v` -> `__cm(o,k,v)` @param {any} node */
+  const wrapAppend = (node) => {
+    const l = node.left;
+    if (l.type === "Identifier") {
+      const at = findOp(l.end, node.right.start, "+=");
+      if (at < 0) return false;
+      ins(at, "=" + APPEND_HOOK + "(" + l.name + ",", -1.5, 0, 2);
+      ins(node.end, ")", -2, -wrapDepth);
+      return true;
+    }
+    if (l.type !== "MemberExpression" || l.object.type === "Super") return false;
+    if (!l.computed) {
+      const m = /^\s*\.\s*([\w$]+)\s*\+=\s*$/.exec(source.slice(l.object.end, node.right.start));
+      if (!m || l.object.start !== node.start) return false;
+      ins(node.start, sep(node.start) + APPEND_MEMBER_HOOK + "(", 2, wrapDepth);
+      ins(l.object.end, "," + JSON.stringify(m[1]) + ",", -1.5, 0, node.right.start - l.object.end);
+    } else {
+      if (!/^\s*\[\s*$/.test(source.slice(l.object.end, l.property.start))) return false;
+      if (!/^\s*\]\s*\+=\s*$/.test(source.slice(l.property.end, node.right.start)) || l.object.start !== node.start) return false;
+      ins(node.start, sep(node.start) + APPEND_MEMBER_HOOK + "(", 2, wrapDepth);
+      ins(l.object.end, ",", -1.5, 0, l.property.start - l.object.end);
+      ins(l.property.end, ",", -1.5, 0, node.right.start - l.property.end);
+    }
+    ins(node.end, ")", -2, -wrapDepth);
+    return true;
+  };
+
+  /** a function's body: entry charge after the directive prologue, then its statements @param {any} fn */
+  const fnBody = (fn) => {
+    if (fn.body.type !== "BlockStatement") {
+      const v = vec();
+      expr(fn.body, v, []);
+      return;
+    }
+    const list = fn.body.body;
+    let i = 0;
+    while (i < list.length && list[i].type === "ExpressionStatement" && typeof list[i].directive === "string") i++;
+    const v = vec();
+    v[F.functionEntry] = 1;
+    ins(i < list.length ? list[i].start : fn.body.end - 1, call(CHARGE_HOOK, v), 1);
+    walkList(list);
+  };
+
+  /**
+   * A statement's own features; nested statements are instrumented here and their ranges excluded.
+   * @param {any} st @param {Float64Array} v @param {[number, number][]} excl
+   */
+  const own = (st, v, excl) => {
+    switch (st.type) {
+      case "ExpressionStatement":
+        expr(st.expression, v, excl);
+        return;
+      case "VariableDeclaration":
+        for (const d of st.declarations) expr(d.init, v, excl);
+        return;
+      case "ReturnStatement":
+      case "ThrowStatement":
+        expr(st.argument, v, excl);
+        return;
+      case "FunctionDeclaration":
+        v[F.functionCreation]++;
+        v[F.skipToken] += tokOf(st.body);
+        excl.push([st.body.start, st.body.end]);
+        fnBody(st);
+        return;
+      case "BlockStatement":
+        excl.push([st.start + 1, st.end - 1]);
+        walkList(st.body);
+        return;
+      case "IfStatement": {
+        expr(st.test, v, excl);
+        const c = st.consequent, a = st.alternate;
+        excl.push([c.start, a ? a.end : c.end]);
+        const skipC = vec();
+        skipC[F.skipToken] = tokOf(c);
+        if (a) {
+          const skipA = vec();
+          skipA[F.skipToken] = tok(c.end, a.end);
+          bodyStatement(c, false, skipA);
+          skipC[F.token] = tok(c.end, a.start); // `else`
+          bodyStatement(a, false, skipC);
+        } else {
+          bodyStatement(c, false, null);
+          ins(c.end, "else{" + call(CHARGE_HOOK, skipC) + "}", 0, -(stDepth + 0.5));
+        }
+        return;
+      }
+      case "ForStatement": {
+        if (st.init) {
+          if (st.init.type === "VariableDeclaration") for (const d of st.init.declarations) expr(d.init, v, excl);
+          else expr(st.init, v, excl);
+        }
+        const lv = vec();
+        lv[F.loopIteration] = 1;
+        /** @type {[number, number][]} */
+        const lx = [];
+        for (const p of [st.test, st.update]) {
+          if (!p) continue;
+          expr(p, lv, lx);
+          lv[F.token] += tokOf(p);
+          excl.push([p.start, p.end]);
+        }
+        for (const [a, b] of lx) lv[F.token] -= tok(a, b);
+        v[F.skipToken] += tokOf(st.body);
+        excl.push([st.body.start, st.body.end]);
+        bodyStatement(st.body, lv);
+        return;
+      }
+      case "ForInStatement":
+      case "ForOfStatement": {
+        expr(st.right, v, excl);
+        const lv = vec();
+        lv[F.loopIteration] = 1;
+        v[F.skipToken] += tokOf(st.body);
+        excl.push([st.body.start, st.body.end]);
+        bodyStatement(st.body, lv);
+        return;
+      }
+      case "WhileStatement":
+      case "DoWhileStatement": {
+        const lv = vec();
+        lv[F.loopIteration] = 1;
+        /** @type {[number, number][]} */
+        const lx = [];
+        expr(st.test, lv, lx);
+        lv[F.token] += tokOf(st.test);
+        for (const [a, b] of lx) lv[F.token] -= tok(a, b);
+        excl.push([st.test.start, st.test.end]);
+        v[F.skipToken] += tokOf(st.body);
+        excl.push([st.body.start, st.body.end]);
+        bodyStatement(st.body, lv);
+        return;
+      }
+      case "WithStatement":
+        expr(st.object, v, excl);
+        excl.push([st.body.start, st.body.end]);
+        bodyStatement(st.body, null);
+        return;
+      case "LabeledStatement":
+        excl.push([st.body.start, st.body.end]);
+        bodyStatement(st.body, null);
+        return;
+      case "SwitchStatement":
+        expr(st.discriminant, v, excl);
+        for (const c of st.cases) {
+          expr(c.test, v, excl);
+          if (c.consequent.length) excl.push([c.consequent[0].start, c.consequent[c.consequent.length - 1].end]);
+          walkList(c.consequent);
+        }
+        return;
+      case "TryStatement":
+        for (const b of [st.block, st.handler?.body, st.finalizer]) {
+          if (!b) continue;
+          excl.push([b.start + 1, b.end - 1]);
+          walkList(b.body);
+        }
+        return;
+      default:
+        expr(st, v, excl);
+    }
+  };
+
+  /** features of a statement site: own text, nested ranges excluded @param {any} st @param {Float64Array | null} extra */
+  const site = (st, extra) => {
+    const v = vec();
+    if (extra) for (let i = 0; i < NF; i++) v[i] += extra[i];
+    v[F.statement] += 1;
+    /** @type {[number, number][]} */
+    const excl = [];
+    own(st, v, excl);
+    let t = tokOf(st);
+    for (const [a, b] of excl) t -= tok(a, b);
+    v[F.token] += Math.max(0, t);
+    return v;
+  };
+
+  /** a statement in a statement list: tick in front @param {any} st @param {Float64Array | null} [extra] */
+  const listStatement = (st, extra) => {
     if (st.type === "ExpressionStatement" && typeof st.directive === "string") return; // keep "use strict" a directive
     statements++;
-    ins(st.start, TICK, 1);
-    walk(st);
+    // the tick's text depends on the features, which own() computes while instrumenting nested code: reserve
+    const e = { pos: st.start, order: 1, sub: 0, text: "", del: 0 };
+    edits.push(e);
+    e.text = call(HOOK, site(st, extra ?? null));
   };
-  /** a statement used as the body of a compound statement: braces if it is not a block */
-  /** @param {any} body @param {boolean} loop */
-  const bodyStatement = (body, loop) => {
+  /**
+   * A statement used as the body of a compound statement: braces if it is not a block. `loop`: the loop
+   * iteration's features (a tick per iteration) or null/false; `extra` (non-loop bodies): features added to
+   * the body's first tick (the other branch skipped).
+   * @param {any} body @param {Float64Array | null | false} loop @param {Float64Array | null} [extra]
+   */
+  const bodyStatement = (body, loop, extra) => {
     if (!body) return;
+    const lt = loop ? () => call(HOOK, loop) : () => "";
     if (body.type === "BlockStatement") {
-      if (loop) ins(body.start + 1, TICK, 1);
+      if (loop) ins(body.start + 1, lt(), 1);
+      if (extra) {
+        if (body.body.length) {
+          const first = body.body.find((/** @type {any} */ s) => !(s.type === "ExpressionStatement" && typeof s.directive === "string"));
+          if (first) {
+            for (const s of body.body) listStatement(s, s === first ? extra : null);
+            return;
+          }
+        }
+        ins(body.start + 1, call(CHARGE_HOOK, extra), 1);
+      }
       walkList(body.body);
       return;
     }
     if (body.type === "EmptyStatement") {
-      if (loop) {
-        ins(body.start, "{" + TICK + "}", 1);
-        // the `;` stays after the braces: `for(;;){__s();};` is still one loop with an empty statement after
-      }
+      if (loop) ins(body.start, "{" + lt() + "}", 1);
+      // the `;` stays after the braces: `for(;;){__s(c);};` is still one loop with an empty statement after
+      else if (extra) ins(body.start, "{" + call(CHARGE_HOOK, extra) + "}", 1);
       return;
     }
     statements++;
-    ins(body.start, "{" + (loop ? TICK : "") + TICK, 1);
-    ins(body.end, "}", 0);
-    walk(body);
+    const e = { pos: body.start, order: 1, sub: 0, text: "", del: 0 };
+    edits.push(e);
+    ins(body.end, "}", 0, -(stDepth + 1));
+    const loopText = lt();
+    stDepth++;
+    e.text = "{" + loopText + call(HOOK, site(body, extra ?? null));
+    stDepth--;
   };
   /** @param {any[]} list */
   const walkList = (list) => {
     for (const st of list) listStatement(st);
   };
-  /** Walks one node, instrumenting nested statement lists and bodies (including inside expressions). */
-  /** @param {any} node */
-  const walk = (node) => {
-    if (!node || typeof node.type !== "string") return;
-    switch (node.type) {
-      case "Program":
-        walkList(node.body);
-        return;
-      case "BlockStatement":
-        walkList(node.body);
-        return;
-      case "FunctionDeclaration":
-      case "FunctionExpression":
-      case "ArrowFunctionExpression":
-        if (node.body.type === "BlockStatement") walkList(node.body.body);
-        else walk(node.body);
-        return;
-      case "IfStatement":
-        walk(node.test);
-        bodyStatement(node.consequent, false);
-        bodyStatement(node.alternate, false);
-        return;
-      case "ForStatement":
-        walk(node.init);
-        walk(node.test);
-        walk(node.update);
-        bodyStatement(node.body, true);
-        return;
-      case "ForInStatement":
-      case "ForOfStatement":
-        walk(node.left);
-        walk(node.right);
-        bodyStatement(node.body, true);
-        return;
-      case "WhileStatement":
-        walk(node.test);
-        bodyStatement(node.body, true);
-        return;
-      case "DoWhileStatement":
-        bodyStatement(node.body, true);
-        walk(node.test);
-        return;
-      case "WithStatement":
-        walk(node.object);
-        bodyStatement(node.body, false);
-        return;
-      case "LabeledStatement":
-        bodyStatement(node.body, false);
-        return;
-      case "SwitchStatement":
-        walk(node.discriminant);
-        for (const c of node.cases) {
-          walk(c.test);
-          walkList(c.consequent);
-        }
-        return;
-      case "TryStatement":
-        walkList(node.block.body);
-        if (node.handler) walkList(node.handler.body.body);
-        if (node.finalizer) walkList(node.finalizer.body);
-        return;
-      default:
-        for (const k of Object.keys(node)) {
-          if (k === "type" || k === "start" || k === "end" || k === "loc" || k === "range") continue;
-          const v = node[k];
-          if (Array.isArray(v)) for (const x of v) walk(x);
-          else if (v && typeof v === "object" && typeof v.type === "string") walk(v);
-        }
-    }
-  };
-  walk(ast);
+  walkList(ast.body);
 
   // Scope accessor for an IIFE bundle: `(function(){...})()`, `(function(){...}())` or `!function(){...}()`.
   /** @type {string[]} */
@@ -190,15 +501,16 @@ function doInstrument(source) {
     ins(iife.body.start + 1, SCOPE_HOOK + "(function(){return {" + props + "}});", -1);
   }
 
-  edits.sort((a, b) => a.pos - b.pos || a.order - b.order);
+  edits.sort((a, b) => a.pos - b.pos || a.order - b.order || a.sub - b.sub);
   let out = "";
   let last = 0;
   for (const e of edits) {
+    if (e.pos < last) continue; // overlapping replacement (should not happen)
     out += source.substring(last, e.pos) + e.text;
-    last = e.pos;
+    last = e.pos + e.del;
   }
   out += source.substring(last);
-  return { code: out, ok: true, statements, scopeNames };
+  return { code: out, ok: true, statements, scopeNames, sites };
 }
 
 /** @param {any} ast */

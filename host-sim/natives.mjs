@@ -29,6 +29,7 @@
 // same `name` and `length`; methods are created with method syntax so, like built-ins, they have no
 // `prototype` and cannot be constructed. When the cost model is disabled nothing is installed.
 import vm from "node:vm";
+import { F } from "./instrument.mjs";
 
 /** `perStatement` of the boards (an empty loop iteration). */
 const TICK = 6900;
@@ -126,7 +127,7 @@ const FACTORY = `(function (charge, chargeJson, K) {
   wrap(AP, "push", function (orig) {
     return { push() {
       var r = callApply(orig, this, arguments);
-      if (isArray(this)) charge(K.PUSH_PER_ITEM * arguments.length);
+      if (isArray(this)) charge(K.arrayPushItem, arguments.length);
       return r;
     } }.push;
   });
@@ -134,7 +135,7 @@ const FACTORY = `(function (charge, chargeJson, K) {
     return { shift() {
       var n = isArray(this) ? this.length : -1;
       var r = callApply(orig, this, arguments);
-      if (n > 0) charge(K.SPLICE_BASE + K.WALK_PER_ELEMENT * n + K.PUSH_PER_ITEM);
+      if (n > 0) { charge(K.arraySplice, 1); charge(K.arrayWalkElement, n); charge(K.arrayPushItem, 1); }
       return r;
     } }.shift;
   });
@@ -142,7 +143,7 @@ const FACTORY = `(function (charge, chargeJson, K) {
     return { unshift() {
       var n = isArray(this) ? this.length : -1;
       var r = callApply(orig, this, arguments);
-      if (n >= 0) charge(K.SPLICE_BASE + K.WALK_PER_ELEMENT * n + K.PUSH_PER_ITEM * arguments.length);
+      if (n >= 0) { charge(K.arraySplice, 1); charge(K.arrayWalkElement, n); charge(K.arrayPushItem, arguments.length); }
       return r;
     } }.unshift;
   });
@@ -152,7 +153,7 @@ const FACTORY = `(function (charge, chargeJson, K) {
       var r = callApply(orig, this, arguments);
       if (n >= 0) {
         var moved = (isArray(r) ? r.length : 0) + (arguments.length > 2 ? arguments.length - 2 : 0);
-        charge(K.SPLICE_BASE + K.WALK_PER_ELEMENT * n + K.PUSH_PER_ITEM * moved);
+        charge(K.arraySplice, 1); charge(K.arrayWalkElement, n); charge(K.arrayPushItem, moved);
       }
       return r;
     } }.splice;
@@ -161,7 +162,7 @@ const FACTORY = `(function (charge, chargeJson, K) {
     return { indexOf() {
       var n = isArray(this) ? this.length : -1;
       var r = callApply(orig, this, arguments);
-      if (n > 0) charge(K.WALK_PER_ELEMENT * (r >= 0 ? r + 1 : n));
+      if (n > 0) charge(K.arrayWalkElement, r >= 0 ? r + 1 : n);
       return r;
     } }.indexOf;
   });
@@ -169,7 +170,7 @@ const FACTORY = `(function (charge, chargeJson, K) {
     return { join() {
       var n = isArray(this) ? this.length : -1;
       var r = callApply(orig, this, arguments);
-      if (n >= 0) charge(K.JOIN_PER_ELEMENT * n + K.COPY_PER_CHAR * r.length);
+      if (n >= 0) { charge(K.joinElement, n); charge(K.concatChar, r.length); }
       return r;
     } }.join;
   });
@@ -177,14 +178,14 @@ const FACTORY = `(function (charge, chargeJson, K) {
   wrap(NP, "toString", function (orig) {
     return { toString() {
       var r = callApply(orig, this, arguments);
-      charge(K.NUMBER_TO_STRING);
+      charge(K.numberToString, 1);
       return r;
     } }.toString;
   });
   wrap(NP, "toFixed", function (orig) {
     return { toFixed() {
       var r = callApply(orig, this, arguments);
-      charge(K.NUMBER_TO_STRING);
+      charge(K.numberToString, 1);
       return r;
     } }.toFixed;
   });
@@ -206,7 +207,7 @@ const FACTORY = `(function (charge, chargeJson, K) {
   // String: a function that shares String.prototype (as sandbox.mjs does for Number), charging String(number)
   var S = String;
   var EspString = function String(v) {
-    if (arguments.length && typeof v === "number") charge(K.NUMBER_TO_STRING);
+    if (arguments.length && typeof v === "number") charge(K.numberToString, 1);
     if (new.target) return arguments.length ? new S(v) : new S();
     return arguments.length ? S(v) : S();
   };
@@ -224,12 +225,12 @@ const FACTORY = `(function (charge, chargeJson, K) {
 
 /**
  * Wraps the charged built-ins of a device realm. Call before memory.attach() and before any device code runs.
+ * `charge(construct, count)`: construct = index into instrument.mjs FEATURES (its instructions come from the
+ * calibration table, host-sim/calibration.json).
  * @param {import("./sandbox.mjs").Realm} realm
- * @param {(instructions: number) => void} charge
+ * @param {(construct: number, count: number) => void} charge
  */
 export function installNativeCosts(realm, charge) {
   const factory = /** @type {Function} */ (vm.runInContext(FACTORY, realm.context));
-  factory(charge, (/** @type {unknown} */ v) => charge(JSON_PER_VALUE * jsonValues(v)), {
-    PUSH_PER_ITEM, SPLICE_BASE, WALK_PER_ELEMENT, JOIN_PER_ELEMENT, COPY_PER_CHAR, NUMBER_TO_STRING,
-  });
+  factory(charge, (/** @type {unknown} */ v) => charge(F.jsonValue, jsonValues(v)), F);
 }

@@ -12,6 +12,8 @@ export const INTERPRETER_DIR_ENV = "ESPRUINO_LINUX_DIR";
 /** The JsVar counts the interpreters are built with (ESP32, Espruino WiFi, the smallest profile). */
 export const JSVAR_BUILDS = [16383, 8190, 4095];
 const SHARED_GET = resolve(ROOT, "..", "shared", "espruino", "get");
+/** The interpreter's start-up banner. */
+const BANNER = /Espruino is Open Source|\(c\) \d{4} G\.Williams/;
 
 export class InterpreterMissing extends Error {}
 
@@ -78,9 +80,13 @@ export function writeStorage(dir, files) {
  * @property {Record<string, string>} [env]
  */
 
-/** One running interpreter. Stop it with stop(); stdin stays an open pipe for the whole run. */
+/**
+ * One running interpreter. Stop it with stop(); stdin stays an open pipe for the whole run. The high-water thread
+ * (ESPRUINO_HWM) runs only with `hwm: true`: it races the interpreter's start-up and quit() (a segmentation fault in
+ * about one start of five, measured), so a start that dies by a signal before the banner is retried (3 tries).
+ */
 export class Espruino {
-  /** @param {BootOptions} opts */
+  /** @param {BootOptions & {hwm?: boolean}} opts */
   constructor(opts) {
     this.dir = opts.dir;
     this.hwmFile = join(opts.dir, "hwm.txt");
@@ -88,30 +94,51 @@ export class Espruino {
     /** @type {((s: string) => void)[]} */
     this.listeners = [];
     this.exited = false;
-    this.proc = spawn(interpreterPath(opts.jsVars), opts.args ?? [], {
-      cwd: opts.dir,
-      stdio: ["pipe", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        ESPRUINO_LOOPBACK: "1",
-        ESPRUINO_HWM: this.hwmFile,
-        ESPRUINO_IDLE_US: String(opts.idleUs ?? 300),
-        ...opts.env,
-      },
-    });
-    /** @param {Buffer} b */
-    const onData = (b) => {
-      this.out += b.toString("latin1");
-      for (const l of this.listeners.slice()) l(this.out);
+    this.starts = 0;
+    /** @type {{code: number | null, signal: string | null} | undefined} */
+    this.exitStatus = undefined;
+    /** @type {(v: unknown) => void} */
+    let resolveExit = () => {};
+    this.exitPromise = new Promise((r) => (resolveExit = r));
+    const start = () => {
+      this.starts++;
+      this.out = "";
+      const proc = spawn(interpreterPath(opts.jsVars), opts.args ?? [], {
+        cwd: opts.dir,
+        stdio: ["pipe", "pipe", "pipe"],
+        env: {
+          ...process.env,
+          ESPRUINO_LOOPBACK: "1",
+          ...(opts.hwm ? { ESPRUINO_HWM: this.hwmFile } : {}),
+          ESPRUINO_IDLE_US: String(opts.idleUs ?? 300),
+          ...opts.env,
+        },
+      });
+      this.proc = proc;
+      /** @param {Buffer} b */
+      const onData = (b) => {
+        if (this.proc !== proc) return;
+        this.out += b.toString("latin1");
+        for (const l of this.listeners.slice()) l(this.out);
+      };
+      proc.stdout.on("data", onData);
+      proc.stderr.on("data", onData);
+      proc.stdin.on("error", () => {});
+      proc.on("exit", (code, signal) => {
+        if (signal && signal !== "SIGKILL" && !this.stopping && !BANNER.test(this.out) && this.starts < 3) {
+          start(); // died starting up (the high-water thread's race): once more
+          return;
+        }
+        this.exitStatus = { code, signal };
+        this.exited = true;
+        for (const l of this.listeners.slice()) l(this.out);
+        resolveExit(undefined);
+      });
     };
-    this.proc.stdout.on("data", onData);
-    this.proc.stderr.on("data", onData);
-    this.proc.stdin.on("error", () => {});
-    this.exitPromise = new Promise((r) => this.proc.on("exit", () => {
-      this.exited = true;
-      for (const l of this.listeners.slice()) l(this.out);
-      r(undefined);
-    }));
+    this.stopping = false;
+    /** @type {import("node:child_process").ChildProcessWithoutNullStreams} */
+    this.proc = /** @type {any} */ (undefined);
+    start();
   }
 
   /** Console output without the interpreter's own start-up lines ("espruino: ..."). */
@@ -129,7 +156,7 @@ export class Espruino {
       const check = (/** @type {string} */ out) => {
         const m = out.slice(from).match(re);
         if (m) done(() => resolvePromise(m));
-        else if (this.exited) done(() => reject(new Error("interpreter exited before " + re + "; console:\n" + this.console().slice(-3000))));
+        else if (this.exited) done(() => reject(new Error("interpreter exited (" + JSON.stringify(this.exitStatus) + ") before " + re + "; console:\n" + this.console().slice(-3000))));
       };
       const timer = setTimeout(() => done(() => reject(new Error("no " + re + " within " + timeoutMs + " ms; console:\n" + this.console().slice(-3000)))), timeoutMs);
       const done = (/** @type {() => void} */ f) => {
@@ -173,6 +200,7 @@ export class Espruino {
 
   /** quit() on the console, SIGKILL if it has not exited within 2 s. */
   async stop() {
+    this.stopping = true;
     if (this.exited) return;
     try {
       this.proc.stdin.write("\x10quit()\n");

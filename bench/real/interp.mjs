@@ -72,12 +72,12 @@ export function flashFiles(board, cfg) {
 
 /**
  * Writes the flash files plus the board stand-in (.boot0) into a fresh instance directory.
- * @param {string} board @param {Record<string, string>} files
+ * @param {string} board @param {Record<string, string>} files @param {{trackWrites?: boolean}} [opts]
  */
-export function provision(board, files) {
+export function provision(board, files, opts = {}) {
   const prof = loadProfile(board);
   const dir = tempDir(board);
-  writeStorage(dir, { ...files, ".boot0": standInSource({ board: prof.board, network: prof.network }) });
+  writeStorage(dir, { ...files, ".boot0": standInSource({ board: prof.board, network: prof.network, trackWrites: opts.trackWrites }) });
   return dir;
 }
 
@@ -201,6 +201,32 @@ export function inclusive(file, fns) {
     r[f] = line ? Number(line.trim().split(/\s+/)[0].replace(/,/g, "")) : 0;
   }
   return r;
+}
+
+/**
+ * Calls of C function `fn` recorded in a callgrind output file (its `calls=` lines under `cfn=` entries naming it):
+ * with --toggle-collect=jstOnRunInterruptJSEvent, the EXEC ticks that ran in the window, counted by the same tool
+ * and over the same window as their instructions.
+ * @param {string} file @param {string} fn
+ */
+export function callCount(file, fn) {
+  /** @type {Map<string, string>} */
+  const names = new Map();
+  let n = 0;
+  let target = false;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const m = /^c?fn=\((\d+)\)(?: (.*))?$/.exec(line);
+    if (m) {
+      if (m[2] !== undefined) names.set(m[1], m[2]);
+      target = line.startsWith("cfn=") && names.get(m[1]) === fn;
+      continue;
+    }
+    if (target && line.startsWith("calls=")) {
+      n += Number(line.slice(6).split(" ")[0]);
+      target = false;
+    }
+  }
+  return n;
 }
 
 /** Files of the dumps callgrind wrote so far (--dump-after): cg.out.1, cg.out.2, ... in order. @param {string} dir */

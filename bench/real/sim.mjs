@@ -3,7 +3,8 @@
 // charged native work; JsVars from host-sim/memory.mjs). No Wi-Fi secrets, as `flash --out` writes none.
 import { SimDevice } from "../../host-sim/index.mjs";
 import { provisionStorage } from "../../host-sim/provision.mjs";
-import { buildFixture, httpGet, median } from "../harness.mjs";
+import { buildFixture, httpGet } from "../harness.mjs";
+import { floorScript } from "./floor.mjs";
 
 /** GET `path` and return the body (the simulator pumps its own network). @param {number} port @param {string} path */
 async function body(port, path) {
@@ -66,29 +67,22 @@ export async function simProduct(board, cfg, seconds) {
 }
 
 /**
- * The simulator's floor: bench/fixtures/sample-path.ts "bare" (`b[i & m] = read(pin)`), instructions per sample on
- * the esp32-devkitc with `cfg`'s channels.
- * @param {object} cfg
+ * The simulator's floor: the same floor script as the real run (bench/real/floor.mjs, "floor" variant: one `timer`
+ * EXEC tick every 1000 / rate ms reading each channel into a Float64Array ring), instructions per sample over a window
+ * of virtual time on the esp32-devkitc with `cfg`'s channels. analogRead is native here (no stand-in to subtract).
+ * @param {{channels: {pin: string}[], sampleRateHz: number, schema?: number}} cfg
  */
 export async function simFloor(cfg) {
-  const b = await buildFixture("bench/fixtures/sample-path.ts");
-  const st = provisionStorage({ board: "esp32-devkitc", config: /** @type {any} */ (cfg) });
-  const d = new SimDevice({
-    bundle: b.minified,
-    board: "esp32-devkitc",
-    storage: { "board.json": st["telemetry.board.json"], "telemetry.config.json": st["telemetry.config.json"] },
-    costModel: { sampleEvery: 0, memoryAtCallbackEnd: false },
-    hostPort: 0,
-  });
+  const pins = cfg.channels.map((c) => c.pin);
+  const script = floorScript({ board: "ESP32", pins, rateHz: cfg.sampleRateHz, kind: "floor" });
+  const d = new SimDevice({ bundle: script, board: "esp32-devkitc", costModel: { sampleEvery: 0, memoryAtCallbackEnd: false }, hostPort: 0 });
   try {
     await d.boot();
-    d.evaluate('__b.setup("bare", 0)');
-    d.evaluate('__b.run("bare", 400)');
-    const per = [1, 2, 3].map(() => {
-      const c = d.cost.count(() => /** @type {number} */ (d.evaluate('__b.run("bare", 2000)')));
-      return c.instructions / c.value;
-    });
-    return median(per);
+    d.advance(1000);
+    const runs0 = d.hw.stats.runs;
+    const c = d.cost.count(() => d.advance(5000));
+    const ticks = d.hw.stats.runs - runs0;
+    return ticks > 0 ? c.instructions / (ticks * pins.length) : null;
   } finally {
     await d.stop();
   }

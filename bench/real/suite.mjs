@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { interpreterPath } from "../../tools/espruino-linux.mjs";
 import { PROFILES, defaultConfig, flashFiles, freePort, loadProfile } from "./interp.mjs";
-import { floorRun, productMemory, productSampling, renderRuns } from "./measure.mjs";
+import { floorRun, productMemory, productSampling, renderRuns, standInJsVars } from "./measure.mjs";
 import { simFloor, simProduct, simRender } from "./sim.mjs";
 import { buildFixture, progress } from "../harness.mjs";
 
@@ -19,6 +19,39 @@ function defaultRing(cfg) {
   return cfg.channels.length * Math.max(16, Math.min(4096, per));
 }
 const CG = "instructions/sample (callgrind)";
+
+/**
+ * Band of the simulator against the real interpreter: cost rows ±25 %, JsVar levels ±10 %. The scrape's peak
+ * (right after a write) is held to ±25 % for now: the model reads 0.83-0.85x of it — the write-point meter's own
+ * wrapper (≈30 JsVars per response) and per-write send-path state it does not resolve (docs/benchmarks.md).
+ */
+export const BAND = { cost: 0.25, jsVars: 0.1, peak: 0.25 };
+
+/**
+ * Rows whose simulator estimate is outside the band (cost: metric counted by callgrind; JsVars: after boot, after a
+ * scrape, the scrape's peak right after a write; not the high-water thread's peak, which misses short-lived
+ * strings). Rows without a real or simulated figure are not checked.
+ * @param {import("../harness.mjs").BenchRow[]} rows
+ */
+export function outsideBand(rows) {
+  /** @type {string[]} */
+  const bad = [];
+  for (const r of rows) {
+    const sim = /** @type {any} */ (r).sim;
+    if (typeof sim !== "number" || !Number.isFinite(sim) || !Number.isFinite(r.value) || !(r.value > 0)) continue;
+    const band = /callgrind/.test(r.metric)
+      ? BAND.cost
+      : /JsVars/.test(r.metric) && !/high-water/.test(r.case)
+        ? /peak/.test(r.case)
+          ? BAND.peak
+          : BAND.jsVars
+        : null;
+    if (band === null) continue;
+    const ratio = sim / r.value;
+    if (Math.abs(ratio - 1) > band) bad.push(r.case + " [" + r.metric + "]: sim/real " + ratio.toFixed(2) + " outside ±" + Math.round(band * 100) + "%");
+  }
+  return bad;
+}
 
 /** @param {unknown} e */
 const msg = (e) => (e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 160);
@@ -57,12 +90,14 @@ export default {
     try {
       for (const n of [16383, 8190, 4095]) interpreterPath(n);
     } catch (e) {
+      if (process.env.CI === "true") throw e; // CI measures on the real interpreter or fails
       return [missing("real interpreter", "-", "missing: " + msg(e))];
     }
     let valgrind = true;
     try {
       execFileSync("valgrind", ["--version"], { stdio: "ignore" });
     } catch {
+      if (process.env.CI === "true") throw new Error("valgrind is missing (Debian package valgrind; .ci/run installs it)");
       valgrind = false;
     }
     const seconds = quick ? 3 : 6;
@@ -85,6 +120,9 @@ export default {
     const rate = CG_RATE_HZ;
     const cgCfg = { ...dev.cfg, sampleRateHz: rate, ringCapacity: defaultRing(dev.cfg) };
     const cgFlash = flashFiles(dev.board, cgCfg);
+    // the tick run listens on a port of its own (the two product runs go side by side)
+    const tickPort = freePort();
+    const cgTickFlash = flashFiles(dev.board, { ...cgCfg, port: tickPort });
     const pins = dev.cfg.channels.map((/** @type {{pin: string}} */ c) => c.pin);
     const fixture = await buildFixture("bench/fixtures/scrape.ts");
 
@@ -98,8 +136,8 @@ export default {
       const files = cgFlash.files;
       progress("real: callgrind runs (" + seconds + " s windows; the product boots in ~15 s under valgrind)");
       const res = /** @type {({ok: true, value: any} | {ok: false, error: string})[]} */ (await pool(2, /** @type {(() => Promise<any>)[]} */ ([
-        () => productSampling({ board: dev.board, jsVars: dev.prof.jsVars, files, port: freePort(), seconds, scrapes: 0, what: "tick" }),
-        () => productSampling({ board: dev.board, jsVars: dev.prof.jsVars, files, port: dev.port, seconds, scrapes: quick ? 1 : 3, what: "callbacks" }),
+        () => productSampling({ board: dev.board, jsVars: dev.prof.jsVars, files: cgTickFlash.ok ? cgTickFlash.files : files, port: tickPort, seconds, scrapes: 0, what: "tick", channels: nch, rateHz: rate }),
+        () => productSampling({ board: dev.board, jsVars: dev.prof.jsVars, files, port: dev.port, seconds, scrapes: quick ? 1 : 3, what: "callbacks", channels: nch, rateHz: rate }),
         ...(/** @type {const} */ (["floor", "adc", "const"])).map((kind) => () => floorRun({ board: dev.board, jsVars: dev.prof.jsVars, pins, rateHz: rate, kind, seconds })),
         () => renderRuns({ bundle: fixture.minified, sizes, repeats: (n) => (n >= 200 ? 1 : quick ? 1 : 2) }),
       ])));
@@ -155,7 +193,7 @@ export default {
       for (const b of boards) {
         const ips = b.prof.cost?.instructionsPerSecond;
         const maxHz = b.prof.strategies?.timer?.maxRateHz;
-        const sb = b === dev ? simCg : sim[b.board];
+        const sb = simCg; // the real row uses the esp32-devkitc instructions for every profile: so does the estimate
         const simHz = sb && sb.perSample && sb.scrape !== null ? (ips - sb.scrape) / (sb.perSample * nch) : null;
         const hz = (ips - prodCb.scrape) / ((all - standIn) * nch);
         rows.push({
@@ -200,12 +238,14 @@ export default {
       }
       const m = await productMemory({ board: b.board, jsVars: b.prof.jsVars, files: b.flash.files, port: b.port });
       if (m.ok) {
+        const own = await standInJsVars({ board: b.board, jsVars: b.prof.jsVars, trackWrites: true });
         rows.push(
-          { suite: S, case: b.board + ": after boot, default config", metric: "JsVars (real)", value: m.afterBoot, baselineName: "jsVars", baseline: b.prof.jsVars, sim: sb?.afterBoot ?? null },
-          { suite: S, case: b.board + ": after a scrape", metric: "JsVars (real)", value: m.afterScrape, baselineName: "jsVars", baseline: b.prof.jsVars, sim: sb?.afterScrape ?? null },
-          { suite: S, case: b.board + ": peak above idle during a scrape", metric: "JsVars (real)", value: m.peakExtra, sim: sb?.peakExtra ?? null },
+          { suite: S, case: b.board + ": after boot, default config (stand-in's " + own + " subtracted)", metric: "JsVars (real)", value: m.afterBoot - own, baselineName: "jsVars", baseline: b.prof.jsVars, sim: sb?.afterBoot ?? null },
+          { suite: S, case: b.board + ": after a scrape (stand-in subtracted)", metric: "JsVars (real)", value: m.afterScrape - own, baselineName: "jsVars", baseline: b.prof.jsVars, sim: sb?.afterScrape ?? null },
+          { suite: S, case: b.board + ": peak above the level before a scrape, right after a write (median of 5)", metric: "JsVars (real)", value: m.peakExtra, sim: sb?.peakExtra ?? null },
+          { suite: S, case: b.board + ": peak above the level before a scrape, high-water thread (median of 5)", metric: "JsVars (real)", value: m.hwmPeakExtra },
         );
-        progress("real: " + b.board + " " + m.afterBoot + " JsVars after boot, +" + m.peakExtra + " peak during a scrape");
+        progress("real: " + b.board + " " + (m.afterBoot - own) + " JsVars after boot (stand-in " + own + " subtracted), +" + m.peakExtra + " peak during a scrape");
       } else {
         rows.push({ ...missing(b.board + ": default config", "JsVars after boot", m.reason), sim: sb?.afterBoot ?? null });
         progress("real: " + b.board + ": " + m.reason);
@@ -216,6 +256,14 @@ export default {
         rows.push({ suite: S, case: b.board + ": flash file " + name, metric: "bytes", value: text.length, sim: null });
       }
       rows.push({ suite: S, case: b.board + ": every file flash writes", metric: "bytes", value: total, sim: null });
+    }
+    // ---- the calibration's acceptance band (CI runs --quick): a firmware change that moves the simulator away from
+    // the real interpreter fails here, so whoever changes the firmware recalibrates (npm run calibrate)
+    const bad = outsideBand(rows);
+    for (const b of bad) progress("real: OUTSIDE THE BAND: " + b);
+    if (bad.length && quick && process.env.BENCH_REAL_NO_BAND !== "1") {
+      process.exitCode = 1;
+      progress("real: " + bad.length + " scenario(s) outside the simulator's band; recalibrate (npm run calibrate) or fix the model");
     }
     return rows;
   },

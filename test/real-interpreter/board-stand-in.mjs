@@ -19,7 +19,10 @@ export function pinNumber(pin) {
 /**
  * `.boot0` for a board (process.env.BOARD) and its network kind ("wifi": ESP32's module with getDetails;
  * "espruinowifi": the AT driver without it). `global.__standIn.reads[pin]` counts analogRead calls.
- * @param {{ board: string, network?: string }} o
+ * `trackWrites` (bench only): every HTTP response's write() records the JsVars in use right after it in
+ * `global.__standIn.writePeak` — the moment a piece is alive both as the argument and in the send buffer, which
+ * the interpreter's 0.5 ms high-water thread can miss.
+ * @param {{ board: string, network?: string, trackWrites?: boolean }} o
  */
 export function standInSource(o) {
   const esp32 = /^ESP32/.test(o.board);
@@ -39,6 +42,12 @@ export function standInSource(o) {
     "exports.setHostname=function(n,cb){if(cb)cb();};" +
     (o.network === "espruinowifi" ? "" : "exports.getDetails=function(cb){var d={status:'connected',rssi:-55};if(cb)cb(d);return d;};") +
     "});" +
+    (o.trackWrites
+      ? "var st=global.__standIn;st.writePeak=0;var H=require('http'),cs=H.createServer;" +
+        "H.createServer=function(h){return cs.call(H,function(req,res){var w=res.write;" +
+        "res.write=function(d){var r=w.call(res,d),u=process.memory(false).usage;if(u>st.writePeak)st.writePeak=u;return r;};" +
+        "h(req,res);});};"
+      : "") +
     "})();\n"
   );
 }

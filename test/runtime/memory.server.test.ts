@@ -38,6 +38,7 @@ it("peak JsVars during a scrape stay flat from 66 to 398 series", async () => {
   // pieces of at most 24 lines: identical peaks while a histogram child fits a piece (<= 21 buckets)...
   expect(rows[1].delta).toBe(rows[0].delta);
   expect(rows[2].delta).toBe(rows[0].delta);
-  // ...and a 35-line child (32 buckets) adds only its own extra lines, not the family or the body
-  expect(rows[3].delta).toBeLessThan(rows[0].delta * 1.25);
+  // ...and a 35-line child (32 buckets) adds only its own extra lines, not the family or the body (twice: the
+  // piece and its copy in the send buffer, both alive inside the drain callback as the board's high-water mark sees)
+  expect(rows[3].delta).toBeLessThan(rows[0].delta * 1.5);
 });

@@ -18,12 +18,12 @@ afterEach(async () => {
 });
 
 describe("instrumentation", () => {
-  it("splices __s(); before every statement, braces non-block bodies, keeps lines and declarations in place", () => {
+  it("splices __s(c); before every statement (c: the site's cost, 1 per statement with unit weights) and __k(c); at function entry, braces non-block bodies, keeps lines and declarations in place", () => {
     const src = "var a = 1;\nfunction f(x) {\n  if (x) return 1; else a++;\n  for (var i = 0; i < 2; i++) a++;\n  return a;\n}\n";
     const r = instrument(src);
     expect(r.ok).toBe(true);
     expect(r.code).toBe(
-      "__s();var a = 1;\n__s();function f(x) {\n  __s();if (x) {__s();return 1;} else {__s();a++;}\n  __s();for (var i = 0; i < 2; i++) {__s();__s();a++;}\n  __s();return a;\n}\n"
+      "__s(1);var a = 1;\n__s(1);function f(x) {\n  __k(0);__s(1);if (x) {__s(1);return 1;} else {__s(1);a++;}\n  __s(1);for (var i = 0; i < 2; i++) {__s(1);__s(1);a++;}\n  __s(1);return a;\n}\n"
     );
     expect(r.code.split("\n").length).toBe(src.split("\n").length);
   });
@@ -31,7 +31,7 @@ describe("instrumentation", () => {
   it("an IIFE bundle gets a scope accessor listing its top-level bindings", () => {
     const r = instrument("(function(){var s = 1; function g(){ return s; } if (s) { var t = 2; }})();");
     expect(r.scopeNames.sort()).toEqual(["g", "s", "t"]);
-    expect(r.code.startsWith('__s();(function(){__scope(function(){return {"s":s,"g":g,"t":t}});__s();var s = 1;')).toBe(true);
+    expect(r.code.startsWith('__s(1);(function(){__scope(function(){return {"s":s,"g":g,"t":t}});__k(0);__s(1);var s = 1;')).toBe(true);
   });
 
   it("statement counts are deterministic for a fixed program", async () => {
