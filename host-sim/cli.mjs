@@ -8,7 +8,7 @@
 //   --secrets FILE    JSON seeded into Storage as telemetry.secrets.json (its content is never printed)
 //   --signals FILE    analogRead sources per pin, {"D32": {"type": "sine", ...}} (host-sim/signals.mjs)
 //   --faults FILE     fault schedule, [{"at": s, "fault": name, ...}] (host-sim/faults.mjs)
-//   Prints exactly "listening on http://127.0.0.1:PORT" once bound and echoes the console as "[device] ...".
+//   Prints "listening on http://127.0.0.1:PORT (the device's port N)" once bound and echoes the console as "[device] ...".
 // Fleet (--devices N):
 //   --devices N       N devices sim-001..., each with its own realm, config (device, location), signal, port
 //   --base-port P     device i listens on P+i (default 0: ephemeral ports)
@@ -239,10 +239,11 @@ export async function runSingle(o) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   let announced = false;
-  dev.on("listening", (/** @type {{hostPort: number}} */ info) => {
+  dev.on("listening", (/** @type {{hostPort: number, devicePort: number}} */ info) => {
     if (announced) return;
     announced = true;
-    process.stdout.write("listening on http://127.0.0.1:" + info.hostPort + "\n");
+    // the device's own console says "listening on port 80": name both, so the two lines do not read as a conflict
+    process.stdout.write("listening on http://127.0.0.1:" + info.hostPort + " (the device's port " + info.devicePort + ")\n");
   });
   onSignals(() => dev.stop());
   try {

@@ -144,6 +144,28 @@ describe("Prometheus 2.42 scraping a simulated fleet", () => {
     expect(info[0].metric).toMatchObject({ location: "sim-lab/row-01", board: "esp32-devkitc", exported_device: "sim-007" });
   });
 
+  it("Prometheus scrapes itself (job prometheus): prometheus_tsdb_head_series, which the deploy README says to watch", async () => {
+    const self = await pollUntil(
+      "the prometheus job up",
+      async () => {
+        const ts = await prom.targets("prometheus");
+        return { ok: ts.length === 1 && ts[0].health === "up", value: ts, last: ts.map((t) => [t.scrapeUrl, t.health, t.lastError]) };
+      },
+      20_000
+    );
+    expect(self[0].scrapeUrl).toBe(prom.base + "/metrics");
+    const head = await pollUntil(
+      "prometheus_tsdb_head_series scraped",
+      async () => {
+        const r = await prom.query('prometheus_tsdb_head_series{job="prometheus"}');
+        return { ok: r.length === 1 && Number(r[0].value[1]) > 0, value: r };
+      },
+      20_000
+    );
+    // the head holds at least every device's series it scraped
+    expect(Number(head[0].value[1])).toBeGreaterThan(TOTAL * 30);
+  });
+
   it("raw counter deltas of espruino_adc_samples_taken_total match the sample rate within 5% over >= 10 s", async () => {
     const start = at.allUp + 0.5;
     const end = start + 12;

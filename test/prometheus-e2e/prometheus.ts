@@ -26,8 +26,9 @@ function replaceOnce(text: string, from: string, to: string): string {
  * The repo's prometheus.yml with test intervals (1s scrape and rule evaluation, 1s scrape timeout, which may not
  * exceed the interval), the repo's rule files by absolute path and file_sd reading `targetsDir/*.json`.
  */
-export function testConfig(targetsDir: string): string {
+export function testConfig(targetsDir: string, port = 9090): string {
   let y = readFileSync(join(PROM_DIR, "prometheus.yml"), "utf8");
+  y = replaceOnce(y, '      - targets: ["127.0.0.1:9090"]\n', '      - targets: ["127.0.0.1:' + port + '"]\n');
   y = replaceOnce(y, "  scrape_interval: 15s\n", "  scrape_interval: 1s\n");
   y = replaceOnce(y, "  evaluation_interval: 15s\n", "  evaluation_interval: 1s\n");
   y = replaceOnce(y, "    scrape_timeout: 5s\n", "    scrape_timeout: 1s\n");
@@ -120,9 +121,9 @@ export class PrometheusProcess {
   async start(): Promise<void> {
     const bin = requireTool("prometheus", "prometheus");
     const cfg = join(this.dir, "prometheus.yml");
-    writeFileSync(cfg, testConfig(this.targetsDir));
     for (let attempt = 1; ; attempt++) {
       this.port = await freePort();
+      writeFileSync(cfg, testConfig(this.targetsDir, this.port));
       this.log = "";
       this.spawnedAt = Date.now();
       const child = spawn(
@@ -211,8 +212,9 @@ export class PrometheusProcess {
     return d.result;
   }
 
-  async targets(): Promise<ActiveTarget[]> {
+  /** Active targets of job `job` (default: the devices; "prometheus" is Prometheus scraping itself). */
+  async targets(job = "espruino"): Promise<ActiveTarget[]> {
     const d = await this.api<{ activeTargets: ActiveTarget[] }>("targets", { state: "active" });
-    return d.activeTargets;
+    return d.activeTargets.filter((t) => t.labels.job === job);
   }
 }

@@ -25,7 +25,7 @@ function start(args: string[]): { child: ChildProcess; out: () => string; err: (
 function listeningPort(child: ChildProcess, out: () => string): Promise<number> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      const m = /^listening on http:\/\/127\.0\.0\.1:(\d+)$/m.exec(out());
+      const m = /^listening on http:\/\/127\.0\.0\.1:(\d+) \(the device's port \d+\)$/m.exec(out());
       if (m) {
         child.stdout?.off("data", check);
         resolve(Number(m[1]));
@@ -73,6 +73,7 @@ describe("host-sim/cli.mjs", () => {
     const p = start(["--port", "0", "--config", cfg]);
     await listeningPort(p.child, p.out);
     expect(p.out()).toMatch(/listening on port 9200/);
+    expect(p.out()).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+ \(the device's port 9200\)$/m);
     p.child.kill("SIGINT");
     expect(await p.exited).toBe(0);
   });

@@ -92,7 +92,7 @@ describe("CLI --signals / --faults for one device", () => {
     const ok = run(["--signals", join(dir, "sig.json"), "--faults", join(dir, "faults.json")]);
     for (let i = 0; i < 100 && ok.out().split("listening on port 80").length < 3; i++) await sleep(50);
     expect(ok.out().match(/^\[device\] espruino-telemetry .* listening on port 80$/gm)).toHaveLength(2); // booted twice
-    expect(ok.out().match(/^listening on http:\/\/127\.0\.0\.1:\d+$/gm)).toHaveLength(1);
+    expect(ok.out().match(/^listening on http:\/\/127\.0\.0\.1:\d+ \(the device's port \d+\)$/gm)).toHaveLength(1);
     ok.c.kill("SIGTERM");
     expect((await ok.exited).code).toBe(0);
   });
