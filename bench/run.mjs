@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [-- --only SUITE]: runs every suite, prints one table, writes bench/results.json
 // (bench/results.quick.json with --quick). Progress goes to stderr, the table to stdout.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { formatTable } from "./harness.mjs";
 import { renderFigures, withFigures } from "./figures.mjs";
-import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import bundleSize from "./bundle-size.mjs";
 import samplePath from "./sample-path.mjs";
@@ -46,8 +45,10 @@ const out = {
   only: only ?? null,
   rows,
 };
-// a partial run (--only) never replaces the complete report
-const file = only ? undefined : quick ? "bench/results.quick.json" : "bench/results.json";
+// a partial run (--only) never replaces the complete report, nor does one without real-interpreter figures
+const realMeasured = rows.some((r) => r.suite === "real" && /callgrind/.test(r.metric) && Number.isFinite(r.value) && !r.status);
+if (!only && !realMeasured) console.log("no real-interpreter figures (see the real rows): no results file written");
+const file = only || !realMeasured ? undefined : quick ? "bench/results.quick.json" : "bench/results.json";
 if (file) {
   writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
   console.log("wrote " + file);
@@ -55,4 +56,4 @@ if (file) {
     writeFileSync("README.md", withFigures(readFileSync("README.md", "utf8"), renderFigures(out)));
     console.log("updated README.md's benchmark block (npm run figures)");
   }
-} else console.log("--only: no results file written");
+} else if (only) console.log("--only: no results file written");

@@ -1,23 +1,20 @@
-// Per-device cost model: the statement hook `__s()` spliced into the bundle by instrument.mjs, and the
-// JS-execution bookkeeping around it (see host-sim/MEMORY.md "Cost model" for the rules).
+// Per-device cost model: the hooks instrument.mjs splices into the bundle (`__s(c)` per statement site, `__k(c)`
+// for skipped code and function entry, `__c`/`__a`/`__cm` for string building) and the JS-execution bookkeeping
+// around them (host-sim/MEMORY.md "Calibration" for the rules and the unit).
 //
-// Every executed statement (plus one tick per loop iteration):
-//  - counts in `stats.statements`;
-//  - charges `board.cost.perStatementUs` of device time to the virtual clock (realtime clock: only counted;
-//    time passes by itself there, so a long handler delays timers by however long the host takes);
+// Every charge is in instructions of the calibration table (host-sim/calibration.json, callgrind's unit: x86
+// instructions of the Linux build of Espruino 2v29) and, on the virtual clock, advances device time by
+// instructions / `board.cost.instructionsPerSecond` (the board taken to run that instruction stream at that rate;
+// a profile with only `perStatementUs` keeps a fixed time per statement). At each statement boundary it also:
 //  - lets the hardware utility timer catch up to the new time (Waveform samples, EXEC triggers) and runs one
-//    due EXEC task at this statement boundary (require("timer") "EXEC": the running JS "will be paused at the
-//    next statement and the JS will be executed right away", jswrap_timer.c);
+//    due EXEC task (require("timer") "EXEC": the running JS "will be paused at the next statement and the JS will
+//    be executed right away", jswrap_timer.c);
 //  - every `sampleEvery` statements measures memory; over budget = out of memory: the running callback is
 //    aborted by a sentinel that every later statement re-throws, so device try/catch cannot swallow it
-//    (Espruino: "out of memory and too much recursion cannot be caught", espruino-dialect.md section 2).
-//
-// Native work (host-sim/natives.mjs): built-ins that are expensive on Espruino (plain-Array push/shift/unshift/
-// splice/indexOf/join, String(number), Number#toString/toFixed, JSON.stringify/parse) are wrapped in the device
-// realm and call `native(instructions)`; so does the socket layer for its copy of an unsent remainder. These
-// count in `stats.nativeInstructions` and charge instructions / `board.cost.instructionsPerSecond` of device
-// time on the virtual clock. Total work in instructions = statements x `board.cost.perStatement` +
-// nativeInstructions (`instructions()`). Nothing is wrapped when the cost model is disabled.
+//    (Espruino: out of memory and too much recursion cannot be caught).
+// Native work (natives.mjs: plain-Array push/shift/unshift/splice/indexOf/join, String(number),
+// Number#toString/toFixed, JSON) and the socket layer's copy of an unsent remainder are charged through
+// `native()` / `construct()`. `instructions()` is the total. Nothing is wrapped when the cost model is disabled.
 import { readFileSync } from "node:fs";
 import { instrument, HOOK, SCOPE_HOOK, CHARGE_HOOK, CONCAT_HOOK, APPEND_HOOK, APPEND_MEMBER_HOOK, FEATURES, F, SITES } from "./instrument.mjs";
 import { installNativeCosts } from "./natives.mjs";
@@ -256,7 +253,6 @@ export class CostModel {
     const scope = function (/** @type {() => Record<string, unknown>} */ acc) {
       if (typeof acc === "function") self.scopes.push(acc);
     };
-    void W;
     return { [HOOK]: hook, [SCOPE_HOOK]: scope, [CHARGE_HOOK]: charge, [CONCAT_HOOK]: concat, [APPEND_HOOK]: append, [APPEND_MEMBER_HOOK]: appendMember };
   }
 

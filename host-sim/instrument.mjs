@@ -13,7 +13,7 @@
 // Loop bodies get one extra tick per iteration (`loopIteration` plus the tokens of the test and update).
 // An `if` without `else` gets `else{__k(c);}`: the tokens of the branch Espruino skips over.
 // Function bodies start with `__k(c);` (`functionEntry`: the call of a JavaScript function).
-// Dynamic constructs call the cost model at run time: `a + b` -> `__c(a,b)` and `x += v` -> `x=__c(x,v)` /
+// Dynamic constructs call the cost model at run time: `a + b` -> `__c(a,b)` and `x += v` -> `x=__a(x,v)` /
 // `__cm(o,k,v)`, `x += v` -> `x=__a(x,v)` (string concatenation and append by result length, number-to-string).
 // In "features" mode (calibration) the hooks get a site id instead of a cost and the model sums per-construct
 // counts (bench/real/constructs.mjs fits the table from them).
@@ -258,7 +258,7 @@ function doInstrument(source, weights) {
     ins(node.end, ")", -2, -wrapDepth);
     return true;
   };
-  /** `x += v` -> `x=__c(x,v)`; `o.p += v` -> `__cm(o,"p",v)`; `o[k] += v` -> `__cm(o,k,v)` @param {any} node */
+  /** `x += v` -> `x=__a(x,v)`; `o.p += v` -> `__cm(o,"p",v)`; `o[k] += v` -> `__cm(o,k,v)` @param {any} node */
   const wrapAppend = (node) => {
     const l = node.left;
     if (l.type === "Identifier") {

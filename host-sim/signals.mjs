@@ -310,12 +310,13 @@ export function fromSpecFile(json, opts) {
 /**
  * Pins of a signal spec file that are not ADC pins of `profile` (adc.pinNames; "32" stands for the profile's
  * prefixed name, e.g. D32): an error message naming the first one, or "" when every pin is one.
- * @param {unknown} json @param {{name: string, adc: {pinNames?: string[]}, pins?: {prefix: string}}} profile @param {string} name
+ * @param {unknown} json @param {{name: string, adc: {pinNames?: string[], pins?: number[]}, pins?: {prefix: string}}} profile @param {string} name
  */
 export function signalPinError(json, profile, name) {
-  const adc = profile.adc.pinNames ?? [];
+  const prefix = profile.pins?.prefix ?? "D";
+  const adc = profile.adc.pinNames ?? (profile.adc.pins ?? []).map((n) => prefix + n);
   for (const pin of Object.keys(/** @type {object} */ (json ?? {}))) {
-    const full = /^\d+$/.test(pin) ? (profile.pins?.prefix ?? "D") + pin : pin;
+    const full = /^\d+$/.test(pin) ? prefix + pin : pin.toUpperCase();
     if (!adc.includes(full)) return name + ": pin " + pin + " is not an ADC pin of " + profile.name + " (ADC pins: " + adc.join(", ") + ")";
   }
   return "";

@@ -192,10 +192,17 @@ export class Espruino {
     return { peak: t[0] ?? NaN, current: t[1] ?? NaN, scans: t[2] ?? NaN };
   }
 
-  /** Resets the high-water mark (SIGUSR1) and waits until the file shows the reset. */
+  /** Resets the high-water mark (SIGUSR1) and waits until the file was written after it (scans moved on twice). */
   async resetPeak() {
+    let last = this.memory().scans;
+    let changes = 0;
     this.proc.kill("SIGUSR1");
-    await new Promise((r) => setTimeout(r, 120));
+    for (let i = 0; i < 100 && changes < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const now = this.memory().scans;
+      if (now !== last) changes++;
+      last = now;
+    }
   }
 
   /** quit() on the console, SIGKILL if it has not exited within 2 s. */

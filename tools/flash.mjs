@@ -246,8 +246,11 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, FILES.board), profileText);
     writeFileSync(join(dir, FILES.config), configText);
-    if (secrets) writeFileSync(join(dir, FILES.secrets), secretsText, { mode: 0o600 });
-    else rmSync(join(dir, FILES.secrets), { force: true });
+    if (secrets) {
+      // 0600 also when the file was there before (writeFileSync's mode applies only to a new file)
+      rmSync(join(dir, FILES.secrets), { force: true });
+      writeFileSync(join(dir, FILES.secrets), secretsText, { mode: 0o600 });
+    } else rmSync(join(dir, FILES.secrets), { force: true });
     writeFileSync(join(dir, FILES.code), bundle, "latin1");
     log("out:        " + dir + ": " + [FILES.board, FILES.config, ...(secrets ? [FILES.secrets] : []), FILES.code].join(", ") + " (no device touched)");
     return 0;

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Espruino, interpreterPath, writeStorage } from "../../tools/espruino-linux.mjs";
+import { envWithoutSecrets } from "../../tools/flash/plan.mjs";
 import { standInSource } from "../../test/real-interpreter/board-stand-in.mjs";
 
 /** Board profiles the bench measures, in table order. */
@@ -55,7 +56,8 @@ export function flashFiles(board, cfg) {
     writeFileSync(cfgFile, JSON.stringify(cfg));
     const out = join(dir, "out");
     try {
-      execFileSync(process.execPath, ["tools/flash.mjs", "--board", board, "--config", cfgFile, "--out", out], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60000 });
+      // no TELEMETRY_* secrets of the caller's environment in the measured files
+      execFileSync(process.execPath, ["tools/flash.mjs", "--board", board, "--config", cfgFile, "--out", out], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60000, env: envWithoutSecrets(process.env) });
     } catch (e) {
       const err = /** @type {{stderr?: string, stdout?: string, status?: number}} */ (e);
       const msg = ((err.stderr ?? "") + (err.stdout ?? "")).trim().split("\n").filter(Boolean);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Espruino, writeStorage } from "../../tools/espruino-linux.mjs";
 import { standInSource } from "./board-stand-in.mjs";
+import { envWithoutSecrets } from "../../tools/flash/plan.mjs";
 import { ROOT } from "../sim/helpers.js";
 
 export interface Profile {
@@ -42,7 +43,7 @@ export function flashOut(board: string, config: unknown, secrets?: Record<string
       writeFileSync(join(dir, "secrets.json"), JSON.stringify(secrets), { mode: 0o600 });
       args.push("--secrets", join(dir, "secrets.json"));
     }
-    execFileSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TELEMETRY_WIFI_SSID: "", TELEMETRY_WIFI_PASSWORD: "", TELEMETRY_BEARER_TOKEN: "", TELEMETRY_PUSH_TOKEN: "" } });
+    execFileSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: envWithoutSecrets(process.env) });
     const files: Record<string, string> = {};
     for (const f of readdirSync(join(dir, "out"))) files[f] = readFileSync(join(dir, "out", f), "latin1");
     return files;

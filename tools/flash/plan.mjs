@@ -20,6 +20,13 @@ export const SECRET_ENV = {
   TELEMETRY_PUSH_TOKEN: "pushToken",
 };
 
+/** `env` without the TELEMETRY_* secret variables: for running the flash tool where no secrets may leak in (tests, bench). @param {NodeJS.ProcessEnv} env */
+export function envWithoutSecrets(env) {
+  const e = { ...env };
+  for (const k of Object.keys(SECRET_ENV)) delete e[k];
+  return e;
+}
+
 export class UsageError extends Error {
   /** @param {string} m */
   constructor(m) {

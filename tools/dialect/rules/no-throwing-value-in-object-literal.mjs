@@ -1,7 +1,9 @@
-// Layer 2 (bundles): inside a `try` block, a call as the value of an object literal property that is not the last
-// one, e.g. `try { return {v: JSON.parse(t), ok: true} } catch (e) {}`. Espruino 2v29 does not catch an exception
-// thrown there: after it, the parser trips on the properties that follow and the error escapes as "Uncaught"
-// (measured on the real interpreter; `{ok: true, v: JSON.parse(t)}` or a `var` first is caught).
+// Layer 2 (bundles): inside a `try` block, a call or a property read as the value of an object literal property
+// that is not the last one, e.g. `try { return {v: JSON.parse(t), ok: true} } catch (e) {}` or `{v: u.z, w: 2}`
+// with `u` undefined. Espruino 2v29 does not catch an exception thrown there: after it, the parser trips on the
+// properties that follow and the error escapes as "Uncaught" (measured on the real interpreter; the same value as
+// the last property, in an array element or a function argument, or computed into a `var` first, is caught).
+// Reads of `this.x` are not flagged (`this` is always an object).
 
 /** @param {any} node */
 function hasCall(node) {
@@ -9,7 +11,7 @@ function hasCall(node) {
   /** @param {any} n */
   const visit = (n) => {
     if (found || !n || typeof n.type !== "string") return;
-    if (n.type === "CallExpression" || n.type === "NewExpression") {
+    if (n.type === "CallExpression" || n.type === "NewExpression" || (n.type === "MemberExpression" && n.object.type !== "ThisExpression")) {
       found = true;
       return;
     }
@@ -36,7 +38,7 @@ function insideTryBlock(node) {
 
 /** @type {import("eslint").Rule.RuleModule} */
 const rule = {
-  meta: { type: "problem", docs: { description: "call as a non-last object literal property value inside try" }, schema: [] },
+  meta: { type: "problem", docs: { description: "call or property read as a non-last object literal property value inside try" }, schema: [] },
   create(context) {
     return {
       /** @param {any} node */
@@ -47,7 +49,7 @@ const rule = {
           context.report({
             node: props[i].value,
             message:
-              "a call as an object literal property value followed by more properties, inside try: Espruino does not catch " +
+              "a call or property read as an object literal property value followed by more properties, inside try: Espruino does not catch " +
               "what it throws (\"Uncaught\"); compute it into a var first or make it the last property",
           });
         }
