@@ -2,7 +2,7 @@
 // an empty Storage, `bundle: null`), over TCP and over a socat pty. Each flash/CLI run has a hard timeout; every
 // process is killed and every device stopped in afterEach. Timings are printed, never asserted.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import net from "node:net";
@@ -13,9 +13,10 @@ import { crc32 } from "../../host-sim/console/boot.mjs";
 import { PtyBridge, writeUdevadmShim } from "../../host-sim/console/pty-bridge.mjs";
 import { requireTool } from "../support/system-tools.js";
 import { ensureBuilt } from "../sim/helpers.js";
+import { freePort } from "../prometheus-e2e/prometheus.js";
+import { runFlash, type FlashRun } from "./run-flash.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const FLASH = join(ROOT, "tools", "flash.mjs");
 const RUN_TIMEOUT_MS = 150_000;
 const TEST_TIMEOUT = 200_000;
 
@@ -27,41 +28,12 @@ let dir: string;
 const children: ChildProcess[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  out: string;
-  err: string;
-  ms: number;
-}
+type Run = FlashRun;
 
 function flash(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const t0 = Date.now();
-  const clean = { ...process.env };
-  for (const k of Object.keys(clean)) if (k.startsWith("TELEMETRY_")) delete clean[k];
-  const child = spawn(process.execPath, [FLASH, ...args], { cwd: dir, env: { ...clean, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (b) => (out += b));
-  child.stderr?.on("data", (b) => (err += b));
-  return new Promise((r) => {
-    const hard = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
-    child.on("close", (code, signal) => {
-      clearTimeout(hard);
-      r({ code, signal, out, err, ms: Date.now() - t0 });
-    });
-  });
+  return runFlash(args, { cwd: dir, env, timeoutMs: RUN_TIMEOUT_MS, children });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => r(p));
-    });
-  });
-}
 
 interface Sim {
   dev: SimDevice;

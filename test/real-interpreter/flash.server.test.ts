@@ -5,7 +5,7 @@
 // (boots from Storage as a board does) and serves /metrics. One interpreter at a time owns port 2323: the tests run
 // in order, every interpreter is stopped (quit(), SIGKILL after 2 s) and every flash run killed after afterEach.
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join, resolve } from "node:path";
@@ -13,10 +13,11 @@ import { Espruino, writeStorage } from "../../tools/espruino-linux.mjs";
 import { standInSource } from "./board-stand-in.mjs";
 import { requireInterpreter } from "./interpreter.js";
 import { tempDir } from "../support/temp-dir.js";
+import { freePort } from "../prometheus-e2e/prometheus.js";
+import { runFlash, type FlashRun } from "../flash/run-flash.js";
 import { ensureBuilt, builtVersion } from "../sim/helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const FLASH = join(ROOT, "tools", "flash.mjs");
 const TELNET = "tcp://127.0.0.1:2323";
 const RUN_TIMEOUT_MS = 150_000;
 const TEST_TIMEOUT = 240_000;
@@ -26,41 +27,13 @@ const available = requireInterpreter([16383, 8190, 4095]);
 const interpreters: Espruino[] = [];
 const children: ChildProcess[] = [];
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-  ms: number;
-}
+type Run = FlashRun;
 
 /** node tools/flash.mjs ARGS, no TELEMETRY_* secrets from this environment, killed after RUN_TIMEOUT_MS. */
 function flash(args: string[]): Promise<Run> {
-  const t0 = Date.now();
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith("TELEMETRY_")) delete env[k];
-  const child = spawn(process.execPath, [FLASH, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (b) => (out += b));
-  child.stderr?.on("data", (b) => (err += b));
-  return new Promise((r) => {
-    const hard = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
-    child.on("close", (code) => {
-      clearTimeout(hard);
-      r({ code, out, err, ms: Date.now() - t0 });
-    });
-  });
+  return runFlash(args, { timeoutMs: RUN_TIMEOUT_MS, children });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => r(p));
-    });
-  });
-}
 
 /** Whether something accepts connections on 127.0.0.1:`port` (connects and closes at once). */
 function answers(port: number): Promise<boolean> {
