@@ -199,7 +199,7 @@ export default {
         rows.push({
           suite: S,
           case:
-            b.board + ": highest sustainable rate, " + nch + " ch, 1 Hz scrape, " + Math.round(ips / 1e6) + " M instr/s" +
+            b.board + ": highest sustainable rate (derived from the rows above), " + nch + " ch, 1 Hz scrape, " + Math.round(ips / 1e6) + " M instr/s" +
             (b === dev ? "" : " (instructions measured on " + dev.board + ")") +
             (hz < 0 ? ": the scrape alone exceeds 1 s" : ""),
           metric: "samples/s per channel",
