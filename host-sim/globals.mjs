@@ -156,7 +156,9 @@ export function createGlobals(dev) {
     STORAGE: board.storageBytes,
     SERIAL: "simulated",
     CONSOLE: "Telnet",
-    MODULES: "Flash,Storage,hexdump,heatshrink,net,dgram,http,NetworkJS,Wifi,ESP32,TelnetServer,crypto,neopixel",
+    // every module require() can load without an upload: the stock CLI skips these (it printed "Module timer not
+    // found" on every flash while `timer`, built in since 2v19 and listed first by the real 2v29, was missing here)
+    MODULES: "timer,Flash,Storage,hexdump,heatshrink,net,dgram,http,NetworkJS,Wifi,ESP32,TelnetServer,crypto,neopixel",
     EXPTR: 0,
   });
   proc.version = board.version;

@@ -29,7 +29,8 @@ export function standInSource(o) {
   return (
     "(function(){" +
     // process.env is rebuilt on every read; an own property shadows it (the board reports its own name)
-    "var env=process.env;env.BOARD=" + JSON.stringify(o.board) + ";process.env=env;" +
+    // and lists Wifi among its built-in modules, as the board's firmware does (the stock CLI then does not look for it)
+    "var env=process.env;env.BOARD=" + JSON.stringify(o.board) + ";env.MODULES+=',Wifi" + (esp32 ? ",ESP32" : "") + "';process.env=env;" +
     // a few statements per read (its cost is subtracted in the bench): the pin's offset is computed once
     "var reads={},off={};global.__standIn={reads:reads};" +
     "global.analogRead=function(pin){var k=reads[pin]|0,o=off[pin];reads[pin]=k+1;" +

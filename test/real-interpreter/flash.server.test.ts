@@ -123,6 +123,8 @@ async function flashAndBoot(o: { profile: string; jsVars: number; board: string;
   expect(run.code).toBe(0);
   const boot = new RegExp("^boot: +espruino-telemetry " + version.replace(/[.+]/g, "\\$&") + " boot \\d+, config valid, sampling \\w+, listening on port " + port, "m");
   expect(run.out).toMatch(boot);
+  // the stock CLI found every required module built in (process.env.MODULES), as on the board
+  expect(run.out).not.toMatch(/Module \S+ not found/);
   expect(run.out).toMatch(/verify: +\.bootcde \d+ B, CRC32 ok/);
   expect(run.out).toMatch(/^done: +flash in \d+ ms/m);
   await esp.stop();
