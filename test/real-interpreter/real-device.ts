@@ -60,7 +60,8 @@ export interface RealDevice {
   stop(): Promise<void>;
 }
 
-export const BOOT_LINE = /espruino-telemetry \S+ boot \d+, [^\n]*(listening on port \d+|not listening yet)/;
+// the line must be whole: a console chunk can end inside "listening on port 8|0"
+export const BOOT_LINE = /espruino-telemetry \S+ boot \d+, [^\n]*(listening on port \d+|not listening yet)(?=\r?\n)/;
 
 /**
  * Boots `files` (Storage name -> content) plus the stand-in on the profile's build; resolves after the boot line.
