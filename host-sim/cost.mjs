@@ -106,6 +106,8 @@ export class CostModel {
     this.scopes = [];
     /** true while an out-of-memory abort unwinds device code */
     this.aborting = false;
+    /** @type {import("./instrument.mjs").FrameTable | undefined} the running bundle's functions (live frames) */
+    this.frames = undefined;
     /** nesting of device code being run (0 = idle loop) */
     this.depth = 0;
     this.sinceSample = 0;
@@ -118,6 +120,7 @@ export class CostModel {
   prepare(code) {
     if (!this.enabled) return code;
     const r = instrument(code, this.featureMode ? { weights: null } : { weights: this.weights, key: this.weights === DEFAULT_WEIGHTS ? "cal" : undefined });
+    this.frames = r.frames;
     return r.code;
   }
 

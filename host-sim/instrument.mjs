@@ -56,6 +56,7 @@ export const SITES = /** @type {Float64Array[]} */ ([]);
  * @property {number} statements  statement sites instrumented
  * @property {string[]} scopeNames top-level IIFE bindings exposed through the scope accessor
  * @property {Float64Array[]} sites feature vectors of the hook sites (features mode: the hook's argument indexes it)
+ * @property {FrameTable} [frames] functions by position in `code`, with the JsVars of one call's frame
  * @property {string} [error]
  */
 
@@ -157,6 +158,9 @@ function doInstrument(source, weights) {
   // closing braces and inserted `else` (0, inner first), ticks (1), opening wraps (2, outer first)
   /** @param {number} pos @param {string} text @param {number} order @param {number} [sub] @param {number} [del] */
   const ins = (pos, text, order, sub = 0, del = 0) => edits.push({ pos, text, order, sub, del });
+  /** every function's source range and the JsVars of one call's frame (live frames, MEMORY.md) */
+  /** @type {{start: number, end: number, vars: number}[]} */
+  const fnFrames = [];
   let wrapDepth = 0;
   /** nesting of braced non-block bodies (orders closing braces and inserted `else` at one position) */
   let stDepth = 0;
@@ -287,6 +291,7 @@ function doInstrument(source, weights) {
 
   /** a function's body: entry charge after the directive prologue, then its statements @param {any} fn */
   const fnBody = (fn) => {
+    fnFrames.push({ start: fn.start, end: fn.end, vars: frameJsVars(fn) });
     if (fn.body.type !== "BlockStatement") {
       const v = vec();
       expr(fn.body, v, []);
@@ -510,7 +515,122 @@ function doInstrument(source, weights) {
     last = e.pos + e.del;
   }
   out += source.substring(last);
-  return { code: out, ok: true, statements, scopeNames, sites };
+  return { code: out, ok: true, statements, scopeNames, sites, frames: frameTable(fnFrames, edits, out) };
+}
+
+/**
+ * JsVars one call of `fn` holds while it runs, measured on the real interpreter (espruino-16383, MEMORY.md
+ * "Live frames"): a frame costs FRAME_JSVARS, each parameter 1, each `var` it declares about 1.5 (name and value),
+ * a name longer than 8 characters one more per 10, an inner function declaration 4 (created at every call).
+ * @param {any} fn
+ */
+function frameJsVars(fn) {
+  const names = new Set();
+  let inner = 0;
+  if (fn.body.type === "BlockStatement") {
+    collectTopLevel(fn.body.body, names);
+    /** @param {any} node */
+    const count = (node) => {
+      if (!node || typeof node.type !== "string") return;
+      if (node.type === "FunctionDeclaration") {
+        inner++;
+        names.delete(node.id.name); // its name is in the 4
+      }
+    };
+    for (const st of fn.body.body) count(st);
+  }
+  let v = FRAME_JSVARS + inner * 4;
+  for (const n of names) v += 1.5 + (n.length > 8 ? Math.ceil((n.length - 8) / 10) : 0);
+  for (const p of fn.params) v += 1 + (p.type === "Identifier" && p.name.length > 8 ? Math.ceil((p.name.length - 8) / 10) : 0);
+  return v;
+}
+
+/** JsVars of a called function's frame without locals (scope, return value, call bookkeeping). */
+export const FRAME_JSVARS = 3;
+
+/**
+ * @typedef {object} FrameTable  functions by their position in the instrumented text, for live-frame counting
+ * @property {number[]} lineStarts  offset of each line of the instrumented text
+ * @property {number[]} start       function start offsets (instrumented text), ascending
+ * @property {number[]} end
+ * @property {number[]} vars        frame JsVars of each
+ */
+
+/**
+ * @param {{start: number, end: number, vars: number}[]} fns original positions
+ * @param {{pos: number, text: string, del: number}[]} edits sorted as applied
+ * @param {string} out instrumented text
+ * @returns {FrameTable}
+ */
+function frameTable(fns, edits, out) {
+  // output offset of an original position: the position plus what the edits before it added
+  const pos = edits.map((e) => e.pos);
+  /** @type {number[]} */
+  const shift = [];
+  let acc = 0;
+  for (const e of edits) {
+    acc += e.text.length - e.del;
+    shift.push(acc);
+  }
+  /** @param {number} p @param {boolean} after p is an end (text inserted at p follows it) rather than a start (text inserted at p precedes it) */
+  const map = (p, after) => {
+    let lo = 0, hi = pos.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (after ? pos[m] < p : pos[m] <= p) lo = m + 1;
+      else hi = m;
+    }
+    return p + (lo ? shift[lo - 1] : 0);
+  };
+  const sorted = fns.slice().sort((a, b) => a.start - b.start);
+  const lineStarts = [0];
+  for (let i = out.indexOf("\n"); i >= 0; i = out.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  return {
+    lineStarts,
+    start: sorted.map((f) => map(f.start, false)),
+    end: sorted.map((f) => map(f.end, true)),
+    vars: sorted.map((f) => f.vars),
+  };
+}
+
+/**
+ * JsVars of the frames of `table`'s code on a V8 stack trace (`at f (FILE:L:C)` lines of `file`): the innermost
+ * function containing each position.
+ * @param {FrameTable} table @param {string} stack @param {string} file
+ */
+export function liveFrameJsVars(table, stack, file) {
+  let n = 0;
+  const needle = file + ":";
+  for (const line of stack.split("\n")) {
+    const at = line.lastIndexOf(needle);
+    if (at < 0) continue;
+    const m = /^(\d+):(\d+)/.exec(line.slice(at + needle.length));
+    if (!m) continue;
+    const ln = Number(m[1]) - 1;
+    if (ln >= table.lineStarts.length) continue;
+    const off = table.lineStarts[ln] + Number(m[2]) - 1;
+    let best = -1;
+    // innermost: the last start <= off whose range contains it
+    for (let i = upperBound(table.start, off) - 1; i >= 0; i--) {
+      if (table.end[i] > off) {
+        best = i;
+        break;
+      }
+    }
+    if (best >= 0) n += table.vars[best];
+  }
+  return Math.round(n);
+}
+
+/** @param {number[]} a ascending @param {number} x first index with a[i] > x */
+function upperBound(a, x) {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (a[m] <= x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
 }
 
 /** @param {any} ast */

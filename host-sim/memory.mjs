@@ -3,6 +3,7 @@
 // documented in host-sim/MEMORY.md; keep the two in step.
 import vm from "node:vm";
 import { BUILTIN } from "./events.mjs";
+import { liveFrameJsVars } from "./instrument.mjs";
 
 /** @typedef {import("./device.mjs").SimDevice} SimDevice */
 
@@ -123,7 +124,7 @@ export class MemoryModel {
     if (!dev) return this.usage;
     const w = new Walker(this, dev);
     /** @type {Record<string, number>} */
-    const b = { base: this.base, reserved: this.reserved ?? 0, globals: 0, scope: 0, timers: 0, hwtimers: 0, sockets: 0 };
+    const b = { base: this.base, reserved: this.reserved ?? 0, globals: 0, scope: 0, frames: this.liveFrames(), timers: 0, hwtimers: 0, sockets: 0 };
     // globals the device defined or replaced
     const g = /** @type {Record<string, unknown>} */ (this.global);
     for (const k of Object.getOwnPropertyNames(g)) {
@@ -178,6 +179,23 @@ export class MemoryModel {
     if (usage > this.peak) this.peak = usage;
     this.samples++;
     return usage;
+  }
+
+  /**
+   * JsVars of the bundle's function calls running right now (a measurement from inside device code: process.memory(),
+   * res.write(), a periodic sample): each frame on the host stack that is the bundle's code, by the instrumenter's
+   * frame table. 0 from host code and without the cost model.
+   */
+  liveFrames() {
+    const dev = this.dev;
+    const table = dev?.cost?.frames;
+    if (!table || !dev.bundleFile) return 0;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 64;
+    const holder = /** @type {{stack?: string}} */ ({});
+    Error.captureStackTrace(holder);
+    Error.stackTraceLimit = limit;
+    return liveFrameJsVars(table, holder.stack ?? "", dev.bundleFile);
   }
 
   /**

@@ -147,3 +147,28 @@ describe("function code: in flash when run from memory-mapped Storage, text in R
     expect(await fnCost(d, "f")).toBeGreaterThan(30);
   });
 });
+
+describe("live frames: the JsVars a running call holds (host-sim/MEMORY.md 'Live frames')", () => {
+  // measured on the real interpreter (espruino-16383): process.memory().usage read inside F[k](1, 2), minus the same
+  // reader called from the top level; each of these functions is called with two numbers
+  const real: [string, string, number][] = [
+    ["two parameters", "function(a,b){return m();}", 5],
+    ["two parameters, two locals", "function(a,b){var c=1,d=2;return m();}", 8],
+    ["long names", "function(alphabetical,b){var cccccccccccccccc=1,d=2;return m();}", 11],
+    ["an inner function declaration", "function(a,b){function inner(){} return m();}", 9],
+    ["three frames deep", "function(a,b){return F.h1();}", 11],
+  ];
+  it("match the real interpreter within 1 JsVar, and cost nothing measured from the host", async () => {
+    let src = "(function(){var F={},b0=0,v=0;global.OUT=[];function m(){return process.memory(false).usage;}\n";
+    src += "F.g0=function(){return m();};F.h1=function(){return F.g0();};\n";
+    real.forEach(([, f], i) => (src += "F.f" + i + "=" + f + ";\n"));
+    src += "global.RUN=function(){";
+    real.forEach((_, i) => (src += "b0=m();v=F.f" + i + "(1,2);OUT.push(v-b0);"));
+    src += "};})();";
+    const d = await boot(src);
+    d.evaluate("RUN()");
+    const got = d.evaluate("OUT.join()") as string;
+    got.split(",").forEach((v, i) => expect(Math.abs(Number(v) - real[i][2]), real[i][0] + ": " + v).toBeLessThanOrEqual(1));
+    expect(d.memory.liveFrames()).toBe(0);
+  });
+});
