@@ -24,8 +24,8 @@
 // Waveform samples are 16-bit left-aligned (jshPinAnalogFast: 0..65535, ESP32: code << 4): code =
 // (v + 8) >> 4 (rounding also recovers codes from a `analog * 65535` scaling), clamped to 4095.
 //
-// Missed ticks (TickClock, espruino_sampler_ticks_missed_total; committed at the first on-time tick after a
-// gap, see tick-clock.ts) are ticks, not samples: for timer/interval
+// Missed ticks (TickClock, espruino_sampler_ticks_missed_total; committed when the clock watch confirms the wall
+// clock, see tick-clock.ts and clock-watch.ts) are ticks, not samples: for timer/interval
 // a missed tick took no sample, so it is not part of taken (the invariant is unaffected); it is counted on
 // its own. For Waveform a missed tick is a lost buffer: the hardware did sample it, so its bufLen samples
 // are also counted as taken and dropped (ring.lose) on that channel.
@@ -84,7 +84,8 @@ export function versionAtLeast(have: string, want: string): boolean {
 function tickBody(s: SamplerCore): void {
   var time = s.time;
   var t = time();
-  s.clocks[0].tick(t);
+  var st = s.clocks[0].tick(t);
+  if (st) s.steps += st;
   s.last[0] = t;
   var read = s.read;
   var pins = s.pins;
@@ -123,14 +124,11 @@ function tickFactory(s: SamplerCore): () => void {
 function bufferBody(s: SamplerCore, ch: number, buf: Uint16Array): void {
   var time = s.time;
   var t = time();
-  var clk = s.clocks[ch];
-  var before = clk.missed;
-  clk.tick(t);
-  var missed = clk.missed - before; // buffers now known lost (also when a clock step settled them)
+  var st = s.clocks[ch].tick(t); // lost buffers are counted when the clock watch commits them (commitClocks)
+  if (st && ch === 0) s.steps += st;
   s.last[ch] = t;
   var ring = s.ring;
   var n = buf.length;
-  if (missed > 0) ring.lose(ch, missed * n);
   for (var i = 0; i < n; i++) {
     var c = (buf[i] + 8) >> 4;
     if (c > 4095) c = 4095;
@@ -166,6 +164,8 @@ export class SamplerCore {
   bufLen: number;
   /** Samples a missed tick of the current clocks stands for: bufLen for Waveform (a lost buffer), else 0. */
   clkLoss: number;
+  /** clock steps the ticks themselves proved (the wall clock went back; see TickClock.tick) */
+  steps: number;
   /** Tick accounting: one clock (timer/interval) or one per channel (waveform: a buffer per channel). */
   clocks: TickClock[];
   /** getTime() of the last tick per clock. */
@@ -193,6 +193,7 @@ export class SamplerCore {
     this.period = spt / rate;
     this.bufLen = 1;
     this.clkLoss = 0;
+    this.steps = 0;
     this.clocks = [];
     this.last = new Float64Array(pins.length);
     this.invalid = new Float64Array(pins.length);
@@ -233,18 +234,15 @@ function setClocks(s: SamplerCore, nclk: number, period: number, loss: number): 
     // A strategy change (first arm or fallback): fresh clocks, totals carried over.
     var missed = 0;
     var late = 0;
-    var steps = 0;
     for (var i = 0; i < s.clocks.length; i++) {
       settleClock(s, i);
       missed += s.clocks[i].missed;
       late += s.clocks[i].late;
-      if (i === 0) steps = s.clocks[i].steps;
     }
     s.clocks = [];
     for (var j = 0; j < nclk; j++) s.clocks.push(new TickClock(period));
     s.clocks[0].missed = missed;
     s.clocks[0].late = late;
-    s.clocks[0].steps = steps;
   }
   s.period = period;
   s.clkLoss = loss;
@@ -388,7 +386,16 @@ export function lateTicks(s: SamplerCore): number {
   return n;
 }
 
-/** Clock steps (seen by the first clock only, so a step is counted once). */
-export function clockSteps(s: SamplerCore): number {
-  return s.clocks.length ? s.clocks[0].steps : 0;
+/** The clock watch says the wall clock agrees with the timers: every clock's skipped ticks become missed. */
+export function commitClocks(s: SamplerCore): void {
+  for (var c = 0; c < s.clocks.length; c++) {
+    var n = s.clocks[c].commit();
+    if (n > 0 && s.clkLoss > 0) s.ring.lose(c, n * s.clkLoss);
+  }
+}
+
+/** A confirmed forward clock step of `stepS` seconds: the ticks it explains were not skipped. */
+export function forgiveClocks(s: SamplerCore, stepS: number): void {
+  var n = Math.floor((2 * stepS + s.period) / (2 * s.period)); // round(stepS / period)
+  for (var c = 0; c < s.clocks.length; c++) s.clocks[c].forgive(n);
 }

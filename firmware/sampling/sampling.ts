@@ -15,14 +15,13 @@
 // espruino_adc_min_volts / _max_volts = min/max of the last CLOSED window [k*W, (k+1)*W) (NaN until the
 // first window closes, and for a window without samples). The first window is partial (from start).
 //
-// Liveness (stall rule): tick period T (timer/interval: samplesPerTick / rate; waveform: a buffer, bufLen /
-// rate); stall limit L = max(3 T, 2 s). Checked at every scrape and by the housekeeping timer (at least
-// once a second). If the main loop itself did not run a check for more than B = (L - T + 1 s) / 2 (a
-// blocked loop, a long render, a clock step), the check judges nothing (the sampler is late for the same
-// reason, and catch-up follows). Otherwise no tick for more than L means stalled: espruino_sampler_stalled
-// = 1, espruino_sampler_restarts_total + 1 and the strategy is re-armed (at most once per L); the ticks
-// lost in the gap are added to espruino_sampler_ticks_missed_total (floor(gap / T)), so there is no
-// silent gap. Espruino removes an interval whose callback ran out of memory; this is how it comes back.
+// Liveness and missed ticks run on the clock watch (clock-watch.ts: a 1 s setInterval, the monotonic
+// reference), never on getTime() alone: at each settled run the skipped ticks of the sampler's clocks are
+// committed as missed, and a sampler whose tick count has not moved for more than L = max(3 T, 2 s) of watch
+// runs (T: tick period) is stalled: espruino_sampler_stalled = 1, restarts + 1, the strategy re-armed (at
+// most once per L), the ticks lost in the gap counted as missed. Espruino removes an interval whose callback
+// ran out of memory; this is how the sampler comes back (and housekeeping brings the watch back).
+// docs/design.md "Missed ticks and clock steps".
 //
 // Totals survive a re-run of startSampling (same registry): stop() disarms, drains and publishes a final
 // time, and the next start adds its counts to the published totals (counters never go down).
@@ -32,9 +31,10 @@ import type { DeviceConfig } from "../config/device-config.js";
 import type { BoardProfile } from "../config/board-profile.js";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "./ring-buffer.js";
 import { Aggregator, Snapshot, codeToVolts, codeSumToVolts } from "./aggregator.js";
-import { SamplerCore, arm, disarm, release, missedTicks, lateTicks, clockSteps, settleClock } from "./samplers.js";
+import { SamplerCore, arm, disarm, release, missedTicks, lateTicks, settleClock, commitClocks, forgiveClocks } from "./samplers.js";
+import { ClockWatch, WATCH_PERIOD_S } from "./clock-watch.js";
 import type { ArmLimits } from "./samplers.js";
-import { setAdcAttenuation, samplerTimeout, clearSamplerTimer, timeReader } from "../platform.js";
+import { setAdcAttenuation, samplerTimeout, samplerInterval, clearSamplerTimer, timeReader } from "../platform.js";
 
 /** Shortest stall limit, seconds. */
 export var MIN_STALL_S = 2;
@@ -113,8 +113,22 @@ function housekeep(h: SamplingHandle): void {
   // Drain on every run (at least once a second), not only at window boundaries: the ring holds ~2 s of
   // samples by default, so without a scrape a boundary-only drain would overwrite samples in between.
   agg.drain(h.core.ring, now);
-  h.check(now);
+  // the clock watch is an interval too: if Espruino removed it, start a new one (3 housekeeping runs without it)
+  if (h.watch.runs !== h.watchSeen) {
+    h.watchSeen = h.watch.runs;
+    h.watchIdle = 0;
+  } else if (++h.watchIdle > 3) h.startWatch(now);
   h.schedule(now);
+}
+
+function watchFactory(h: SamplingHandle): () => void {
+  return function () {
+    try {
+      h.watchRun();
+    } catch (e) {
+      h.core.errors++;
+    }
+  };
 }
 
 function housekeepingFactory(h: SamplingHandle): () => void {
@@ -151,13 +165,27 @@ export class SamplingHandle {
   scratch: Float64Array;
   base0: Float64Array;
   lim: ArmLimits;
-  /** Stall limit L, blocked-loop limit B, seconds. */
+  /** Stall limit L, seconds. */
   limit: number;
-  blocked: number;
-  /** getTime() of the last liveness check, of the last re-arm; stalled flag of the last judged check. */
-  lastCheck: number;
+  /** getTime() of the last re-arm; stalled flag of the last judged check. */
   lastRearm: number;
   isStalled: boolean;
+  /** the monotonic reference (clock-watch.ts), its interval, housekeeping's view of it */
+  watch: ClockWatch;
+  watchId: number;
+  watchFn: () => void;
+  watchSeen: number;
+  watchIdle: number;
+  /** clock steps the watch confirmed and counted */
+  wsteps: number;
+  /** the sampler's proven steps at the previous watch run (a step both see is counted once) */
+  tickSteps: number;
+  /** tick counts per clock at the previous settled run; settled runs without a tick; watch run of the last
+   *  re-arm and of the last confirmed step */
+  seen: Float64Array;
+  quietRuns: number;
+  rearmRun: number;
+  stepRun: number;
   nRestarts: number;
   hkId: number;
   hkFn: () => void;
@@ -248,20 +276,60 @@ export class SamplingHandle {
     this.strategy = arm(this.core, this.lim);
     this.core.last.fill(now); // "no tick since start" counts from now
     this.limit = 0;
-    this.blocked = 0;
     this.setLimits();
-    this.lastCheck = now;
     this.lastRearm = now;
     this.isStalled = false;
     this.agg.drain(ring, now); // opens the first window now
     this.hkId = -1;
     this.hkFn = housekeepingFactory(this);
+    this.wsteps = 0;
+    this.tickSteps = 0;
+    this.seen = new Float64Array(nch);
+    this.quietRuns = 0;
+    this.rearmRun = 0;
+    this.stepRun = -1;
+    this.watchId = -1;
+    this.watchFn = watchFactory(this);
+    this.watch = new ClockWatch(now);
+    this.watchSeen = 0;
+    this.watchIdle = 0;
+    this.startWatch(now);
   }
 
   setLimits(): void {
     var T = this.core.period;
     this.limit = 3 * T > MIN_STALL_S ? 3 * T : MIN_STALL_S;
-    this.blocked = (this.limit - T + HOUSEKEEPING_S) / 2;
+  }
+
+  /** (Re)starts the clock watch's interval with a fresh reference; counted steps are kept. */
+  startWatch(now: number): void {
+    if (this.watchId >= 0) clearSamplerTimer(this.watchId);
+    this.watch = new ClockWatch(now);
+    this.watchSeen = 0;
+    this.watchIdle = 0;
+    this.rearmRun = 0;
+    this.stepRun = -1;
+    this.quietRuns = 0;
+    this.watchId = samplerInterval(this.watchFn, WATCH_PERIOD_S * 1000);
+  }
+
+  /** One run of the clock watch: steps, then (when getTime() agrees with the timers) missed ticks and liveness. */
+  watchRun(): void {
+    if (!this.running) return;
+    var now = this.time();
+    var s = this.core;
+    var w = this.watch;
+    var step = w.run(now);
+    if (step !== 0) {
+      this.stepRun = w.runs;
+      // a backward step the ticks already proved since the previous run is counted there, not again
+      if (step > 0 || s.steps === this.tickSteps) this.wsteps++;
+      if (step > 0) forgiveClocks(s, step);
+    }
+    this.tickSteps = s.steps;
+    if (!w.settled) return;
+    commitClocks(s);
+    this.check(now);
   }
 
   /** Schedules the housekeeping timer: at the next window boundary (+1 ms) or in HOUSEKEEPING_S, whichever is first. */
@@ -274,25 +342,34 @@ export class SamplingHandle {
     this.hkId = samplerTimeout(this.hkFn, Math.ceil(next * 1000) + 1);
   }
 
-  /** Liveness check (see the header); `now` = getTime(). Re-arms a stalled sampler. */
+  /** Liveness check at a settled watch run (see the header); `now` = getTime(). Re-arms a stalled sampler. */
   check(now: number): void {
-    var gap = now - this.lastCheck;
-    this.lastCheck = now;
-    if (!this.running) return;
-    if (gap > this.blocked || gap < 0) return; // the loop itself was late (or the clock stepped): judge next time
     var s = this.core;
-    var oldest = s.last[0];
-    var n = s.strategy === "waveform" ? s.nch : 1;
-    for (var i = 1; i < n; i++) if (s.last[i] < oldest) oldest = s.last[i];
-    var quiet = now - oldest;
-    this.isStalled = quiet > this.limit;
-    if (!this.isStalled || now - this.lastRearm <= this.limit) return;
-    // stalled: count the ticks lost so far, then re-arm
-    // (from the last tick, or from the previous re-arm when nothing ticked since: never counted twice)
+    var n = s.clocks.length;
+    var quiet = false;
+    for (var i = 0; i < n; i++) {
+      if (s.clocks[i].ticks === this.seen[i]) quiet = true;
+      this.seen[i] = s.clocks[i].ticks;
+    }
+    this.quietRuns = quiet ? this.quietRuns + 1 : 0;
+    var runs = this.watch.runs;
+    // how long nothing ticked: on getTime() unless a step was confirmed since, else on the watch's runs
+    var wall = this.stepRun < 0 || runs - this.stepRun > this.quietRuns + 1;
+    var quietS = this.quietRuns * WATCH_PERIOD_S;
+    if (quiet && wall) {
+      var oldest = s.last[0];
+      for (var j = 1; j < n; j++) if (s.last[j] < oldest) oldest = s.last[j];
+      quietS = now - oldest;
+    }
+    this.isStalled = quiet && quietS > this.limit;
+    if (!this.isStalled || (runs - this.rearmRun) * WATCH_PERIOD_S <= this.limit) return;
+    // stalled: count the ticks lost so far, then re-arm (from the last tick, or from the previous re-arm when
+    // nothing ticked since: never counted twice)
     var T = s.period;
+    var since = runs - this.rearmRun < this.quietRuns ? runs - this.rearmRun : this.quietRuns;
     for (var c = 0; c < n; c++) {
       var from = s.last[c] > this.lastRearm ? s.last[c] : this.lastRearm;
-      var q = now - from;
+      var q = wall ? now - from : since * WATCH_PERIOD_S;
       if (q > 0) {
         settleClock(s, c);
         s.clocks[c].missed += Math.floor(q / T);
@@ -303,13 +380,13 @@ export class SamplingHandle {
     this.strategy = arm(s, this.lim);
     this.setLimits();
     this.lastRearm = now;
+    this.rearmRun = runs;
     this.nRestarts++;
   }
 
   /** The scrape-time collector body: check, drain, snapshot, set every family from the snapshot. */
   collect(): void {
     var now = this.time();
-    this.check(now);
     var agg = this.agg;
     var ring = this.core.ring;
     agg.drain(ring, now);
@@ -350,7 +427,7 @@ export class SamplingHandle {
       }
     }
     this.missed.setTotal(this.base0[0] + missedTicks(s));
-    this.steps.setTotal(this.base0[1] + clockSteps(s));
+    this.steps.setTotal(this.base0[1] + this.wsteps + s.steps);
     this.errors.setTotal(this.base0[2] + s.errors);
     this.restarts.setTotal(this.base0[3] + this.nRestarts);
     this.late.setTotal(this.base0[4] + lateTicks(s));
@@ -411,6 +488,8 @@ export class SamplingHandle {
     this.running = false;
     if (this.hkId >= 0) clearSamplerTimer(this.hkId);
     this.hkId = -1;
+    if (this.watchId >= 0) clearSamplerTimer(this.watchId);
+    this.watchId = -1;
     this.reg.removeCollector("sampler");
     var now = this.time();
     this.agg.drain(this.core.ring, now);

@@ -22,7 +22,10 @@ export function pinNumber(pin) {
  * `trackWrites` (bench only): every HTTP response's write() records the JsVars in use right after it in
  * `global.__standIn.writePeak` — the moment a piece is alive both as the argument and in the send buffer, which
  * the interpreter's 0.5 ms high-water thread can miss.
- * @param {{ board: string, network?: string, trackWrites?: boolean }} o
+ * `steppableClock`: setTime() steps getTime() and leaves the timers alone, as on a board. The Linux build cannot
+ * do that (measured on 2v29: its jshSetSystemTime is empty, so getTime() does not move, and setTime() resets the
+ * idle loop's reference time, pushing every JavaScript timer back by the step); the stand-in keeps an offset.
+ * @param {{ board: string, network?: string, trackWrites?: boolean, steppableClock?: boolean }} o
  */
 export function standInSource(o) {
   const esp32 = /^ESP32/.test(o.board);
@@ -43,6 +46,7 @@ export function standInSource(o) {
     "exports.setHostname=function(n,cb){if(cb)cb();};" +
     (o.network === "espruinowifi" ? "" : "exports.getDetails=function(cb){var d={status:'connected',rssi:-55};if(cb)cb(d);return d;};") +
     "});" +
+    (o.steppableClock ? "var clk=getTime,off=0;global.getTime=function(){return clk()+off;};global.setTime=function(t){off=t-clk();};" : "") +
     (o.trackWrites
       ? "var st=global.__standIn;st.writePeak=0;var H=require('http'),cs=H.createServer;" +
         "H.createServer=function(h){return cs.call(H,function(req,res){var w=res.write;" +

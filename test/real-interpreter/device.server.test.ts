@@ -3,7 +3,7 @@
 // OpenMetrics) promtool-clean, the same families, HELP, TYPE and label sets as the simulator running the same
 // config, conservation exact, and counts/sums/buckets equal to values computed from the stand-in's signal; JsVars
 // locked at today's level. Then the cases where the board matters: auth, bad requests, a missing or corrupt config,
-// a throwing collector, push to a real Pushgateway.
+// setTime() clock steps, a throwing collector, push to a real Pushgateway.
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SimDevice } from "../../host-sim/index.mjs";
@@ -32,8 +32,8 @@ afterEach(async () => {
   while (running.length) await (running.pop() as RealDevice).stop();
 });
 
-async function boot(p: Profile, files: Record<string, string>, replace: Record<string, string | null> = {}): Promise<RealDevice> {
-  const d = await bootReal(p, files, replace);
+async function boot(p: Profile, files: Record<string, string>, replace: Record<string, string | null> = {}, standIn: { steppableClock?: boolean } = {}): Promise<RealDevice> {
+  const d = await bootReal(p, files, replace, standIn);
   running.push(d);
   return d;
 }
@@ -235,6 +235,35 @@ describe.skipIf(!available)("real interpreter: requests, configs and faults (esp
       expect((await get(port, "/healthz")).status).toBe(503);
     });
   }
+
+  it("setTime() steps (+1.7e9 s as SNTP's first sync, +2 s, -3600 s): no missed tick, no restart, /healthz 200, each step counted once", async () => {
+    const port = await freePort();
+    // the stand-in's setTime() steps getTime() and not the timers, as on a board (the Linux build's cannot)
+    const d = await boot(p, flashOut(p.name, exampleConfig(p, port)), {}, { steppableClock: true });
+    await sleep(2500);
+    const problems: string[] = [];
+    let steps = 0;
+    for (const step of [1.7e9, 2, -3600]) {
+      await d.esp.eval("(setTime(getTime()+" + step + "),1)");
+      steps++;
+      for (const wait of [0, 400, 1500, 3500]) {
+        await sleep(wait);
+        const m = await get(port, "/metrics");
+        const s = samples(m.body);
+        const where = "step " + step + " s, " + wait + " ms later: ";
+        if (s.get("espruino_sampler_ticks_missed_total") !== 0) problems.push(where + "missed " + s.get("espruino_sampler_ticks_missed_total"));
+        if (s.get("espruino_sampler_restarts_total") !== 0) problems.push(where + "restarts " + s.get("espruino_sampler_restarts_total"));
+        if (s.get("espruino_sampler_stalled") !== 0) problems.push(where + "stalled");
+        const u = unaccounted(m.body);
+        if (u.supply !== 0 || u.battery !== 0) problems.push(where + "unaccounted " + JSON.stringify(u));
+        const h = await get(port, "/healthz");
+        if (h.status !== 200) problems.push(where + "/healthz " + h.status);
+      }
+      const s = samples((await get(port, "/metrics")).body);
+      if (s.get("espruino_clock_steps_total") !== steps) problems.push("after step " + step + " s: clock_steps_total " + s.get("espruino_clock_steps_total") + ", want " + steps);
+    }
+    expect(problems).toEqual([]);
+  });
 
   it("a throwing collector is counted and the scrape is still served whole", async () => {
     const port = await freePort();

@@ -65,11 +65,12 @@ export const BOOT_LINE = /espruino-telemetry \S+ boot \d+, [^\n]*(listening on p
 
 /**
  * Boots `files` (Storage name -> content) plus the stand-in on the profile's build; resolves after the boot line.
- * `replace` edits Storage after flash --out (a corrupt config, a missing file: value null).
+ * `replace` edits Storage after flash --out (a corrupt config, a missing file: value null); `standIn` options of
+ * the board stand-in (board-stand-in.mjs).
  */
-export async function bootReal(p: Profile, files: Record<string, string>, replace: Record<string, string | null> = {}): Promise<RealDevice> {
+export async function bootReal(p: Profile, files: Record<string, string>, replace: Record<string, string | null> = {}, standIn: { steppableClock?: boolean } = {}): Promise<RealDevice> {
   const dir = mkdtempSync(join(tmpdir(), "real-" + p.name + "-"));
-  const storage: Record<string, string> = { ...files, ".boot0": standInSource({ board: p.board, network: p.network }) };
+  const storage: Record<string, string> = { ...files, ".boot0": standInSource({ board: p.board, network: p.network, ...standIn }) };
   for (const [k, v] of Object.entries(replace)) {
     if (v === null) delete storage[k];
     else storage[k] = v;

@@ -1,14 +1,16 @@
-// Missed-, late-tick and clock-step accounting from getTime() readings.
+// Missed- and late-tick accounting from getTime() readings (TickClock), and the clock watch that tells a clock step
+// from a stall on the timers' monotonic pace (ClockWatch). docs/design.md "Missed ticks and clock steps".
 import { describe, expect, it } from "vitest";
-import { TickClock, DEFAULT_MAX_STALL_S } from "../../firmware/sampling/tick-clock.js";
+import { TickClock, STEP_SLACK_TICKS } from "../../firmware/sampling/tick-clock.js";
+import { ClockWatch, STEP_TOLERANCE_S, WATCH_PERIOD_S } from "../../firmware/sampling/clock-watch.js";
 
-/** [ticks, missed, late, owed, steps] */
+/** [ticks, missed, late, owed, pending] */
 function counts(c: TickClock): number[] {
-  return [c.ticks, c.missed, c.late, c.owed, c.steps];
+  return [c.ticks, c.missed, c.late, c.owed, c.pending];
 }
 
 describe("TickClock", () => {
-  it("on-time ticks (with jitter below half an interval) miss nothing and are not late", () => {
+  it("on-time ticks (with jitter below half an interval) skip nothing and are not late", () => {
     const c = new TickClock(0.01);
     let t = 1000;
     for (let i = 0; i < 1000; i++) {
@@ -18,116 +20,160 @@ describe("TickClock", () => {
     expect(counts(c)).toEqual([1000, 0, 0, 0, 0]);
   });
 
-  it("a gap owes the skipped ticks; the next on-time tick commits them as missed (EXEC drops, lost buffers)", () => {
+  it("a gap owes the skipped ticks; the next on-time tick makes them pending; commit() makes them missed", () => {
     const c = new TickClock(0.01);
     c.tick(5);
-    expect(c.tick(5.02)).toBe(0); // 2 intervals: 1 tick owed
+    c.tick(5.02); // 2 intervals: 1 tick owed
     expect(counts(c)).toEqual([2, 0, 0, 1, 0]);
-    expect(c.tick(5.05)).toBe(1); // not early: the owed tick was skipped; 3 intervals: 2 more owed
-    expect(c.tick(5.0649)).toBe(2); // 1.49 intervals: on time, commits 2
-    expect(c.tick(5.0801)).toBe(0); // 1.52 intervals: rounds to 2, owes 1
-    expect(c.tick(5.09)).toBe(1);
+    c.tick(5.05); // not early: the owed tick was skipped; 3 intervals: 2 more owed
+    expect(counts(c)).toEqual([3, 0, 0, 2, 1]);
+    c.tick(5.0649); // 1.49 intervals: on time
+    c.tick(5.0801); // 1.52 intervals: rounds to 2, owes 1
+    c.tick(5.09);
+    expect(counts(c)).toEqual([6, 0, 0, 0, 4]);
+    expect(c.commit()).toBe(4);
     expect(counts(c)).toEqual([6, 4, 0, 0, 0]);
   });
 
-  it("a 2 s stall at 100 Hz followed by setInterval's catch-up burst: 199 late ticks, none missed", () => {
+  it("a 2 s stall at 100 Hz followed by setInterval's catch-up burst: 199 late ticks, none skipped", () => {
     const c = new TickClock(0.01);
     c.tick(100);
-    expect(c.tick(102)).toBe(0);
+    c.tick(102);
     expect(c.owed).toBe(199);
-    for (let i = 0; i < 199; i++) expect(c.tick(102.0001 + i * 0.00001)).toBe(0);
-    expect(counts(c)).toEqual([201, 0, 199, 0, 0]);
-    // the burst is over: the next on-time tick commits nothing
-    expect(c.tick(102.01)).toBe(0);
+    for (let i = 0; i < 199; i++) c.tick(102.0001 + i * 0.00001);
+    c.tick(102.01);
     expect(counts(c)).toEqual([202, 0, 199, 0, 0]);
   });
 
-  it("a burst that stops short: the ticks it did not run are missed, the ones it ran are late", () => {
+  it("a burst that stops short: the ticks it did not run are skipped, the ones it ran are late", () => {
     const c = new TickClock(0.01);
     c.tick(100);
     c.tick(101); // 99 owed
     for (let i = 0; i < 40; i++) c.tick(101.001 + i * 0.0001);
-    // the last burst tick was at 101.0049; the next one comes a whole interval later: the burst is over
-    expect(c.tick(101.0149)).toBe(59);
-    expect(counts(c)).toEqual([43, 59, 40, 0, 0]);
-    // early ticks without a debt are jitter, not late
-    c.tick(101.016);
+    c.tick(101.0149); // a whole interval after the last burst tick: the burst is over
+    expect(counts(c)).toEqual([43, 0, 40, 0, 59]);
+    c.tick(101.016); // early without a debt: jitter, not late
     expect(c.late).toBe(40);
   });
 
-  it("a burst spaced out by other work (ticks 60 ms apart at T = 100 ms) is still a catch-up: late, not missed", () => {
+  it("a burst spaced out by other work (ticks 60 ms apart at T = 100 ms) is still a catch-up: late", () => {
     const c = new TickClock(0.1);
     c.tick(0);
     c.tick(1); // 9 owed
-    for (let i = 1; i <= 9; i++) expect(c.tick(1 + i * 0.06)).toBe(0);
+    for (let i = 1; i <= 9; i++) c.tick(1 + i * 0.06);
     expect(counts(c)).toEqual([11, 0, 9, 0, 0]);
   });
 
-  it("after dropped triggers the ticks come at the normal pace: the owed ticks are missed at the next tick", () => {
+  it("forgive(): a confirmed step takes the open gap, else the pending ticks (within the slack), else waits as credit", () => {
     const c = new TickClock(0.1);
     c.tick(0);
-    c.tick(1); // slots 1..9 dropped (EXEC), this is slot 10
-    expect(c.tick(1.1)).toBe(9);
-    expect(c.tick(1.2)).toBe(0);
-    expect(counts(c)).toEqual([4, 9, 0, 0, 0]);
-    // 3/4 of an interval is the normal pace, not a catch-up
-    c.tick(2.2); // 9 owed
-    expect(c.tick(2.28)).toBe(9);
-    expect(c.late).toBe(0);
+    c.tick(2.1); // a +2 s step: 20 owed
+    c.forgive(19); // the watch measured 1.9x s: within the slack
+    expect(counts(c)).toEqual([2, 0, 0, 0, 0]);
+    c.tick(2.2);
+    c.tick(4.3); // 20 owed
+    c.tick(4.4); // pending 20
+    c.forgive(20);
+    expect(c.pending).toBe(0);
+    // a genuine stall of 30 ticks and a step of 20 in the same gap: 30 - 20 - slack stay
+    c.tick(9.5);
+    c.tick(9.6);
+    expect(c.pending).toBe(50);
+    c.forgive(20);
+    expect(c.pending).toBe(30 - STEP_SLACK_TICKS);
+    expect(c.commit()).toBe(30 - STEP_SLACK_TICKS);
+    // a step confirmed before the gap shows (slow rates): the next gap absorbs it
+    const d = new TickClock(5);
+    d.tick(0);
+    d.forgive(1);
+    expect(d.credit).toBe(1);
+    d.tick(10); // +5 s step: 1 owed, absorbed
+    expect(counts(d)).toEqual([2, 0, 0, 0, 0]);
   });
 
-  it("a negative step is a clock step, and ticking resumes from the new time", () => {
+  it("the wall clock going back proves a step (1); right after an unconfirmed gap of the same size, a step there and back (2)", () => {
     const c = new TickClock(0.5);
     c.tick(1700000000);
-    expect(c.tick(1700000000.5)).toBe(0);
-    expect(c.tick(3.2)).toBe(-1); // SNTP stepped the clock back
+    c.tick(1700000000.5);
+    expect(c.tick(3.2)).toBe(1); // SNTP stepped the clock back
     expect(c.tick(3.7)).toBe(0);
-    expect(counts(c)).toEqual([4, 0, 0, 0, 1]);
+    expect(counts(c)).toEqual([4, 0, 0, 0, 0]);
+    const d = new TickClock(0.01);
+    d.tick(10);
+    d.tick(3610.01); // +3600 s: 360000 owed
+    d.tick(3610.02);
+    expect(d.pending).toBe(360000);
+    expect(d.tick(10.03)).toBe(2); // and back: nothing was skipped
+    expect(counts(d)).toEqual([4, 0, 0, 0, 0]);
   });
 
-  it("a clock step settles what was owed: it cannot be paid back any more", () => {
-    const c = new TickClock(0.1);
-    c.tick(10);
-    c.tick(10.5); // 4 owed
-    expect(c.tick(5000)).toBe(-1);
-    expect(counts(c)).toEqual([3, 4, 0, 0, 1]);
-  });
-
-  it("a forward jump beyond 2x the longest expected gap is a clock step, not a billion missed ticks", () => {
-    const c = new TickClock(0.001);
-    expect(c.stepLimit).toBe(2 * DEFAULT_MAX_STALL_S);
-    c.tick(10);
-    expect(c.tick(10 + 1.7e9)).toBe(-1); // boot clock -> epoch after SNTP
-    expect(c.tick(1.7e9 + 10.001)).toBe(0);
-    expect(c.tick(1.7e9 + 14.0011)).toBe(-1); // just above 4 s
-    expect(c.tick(1.7e9 + 17.9)).toBe(0); // 3.8989 s, below the limit: a stall of 3899 intervals, 3898 owed
-    expect(c.owed).toBe(3898);
-    expect(c.tick(1.7e9 + 17.901)).toBe(3898);
-    expect(c.steps).toBe(2);
-  });
-
-  it("the step limit is 2x the interval when the interval exceeds the stall budget", () => {
-    const c = new TickClock(10, 1);
-    expect(c.stepLimit).toBe(20);
-    c.tick(0);
-    c.tick(19.9);
-    expect(c.owed).toBe(1);
-    expect(c.tick(40)).toBe(-1);
-    expect(c.missed).toBe(1);
-    const d = new TickClock(1, 0);
-    d.tick(0);
-    d.tick(2);
-    expect(d.owed).toBe(1);
-    expect(d.tick(4.5)).toBe(-1);
-    expect(d.missed).toBe(1);
-  });
-
-  it("resync forgets the previous tick, commits what was owed and keeps the counters", () => {
+  it("settle() commits the open gap too; resync forgets the previous tick", () => {
     const c = new TickClock(0.1);
     c.tick(1);
-    c.tick(1.3);
+    c.tick(1.3); // 2 owed
     c.resync();
-    expect(c.tick(50)).toBe(0);
+    c.tick(50);
     expect(counts(c)).toEqual([3, 2, 0, 0, 0]);
+  });
+});
+
+/** Runs `w` at monotonic times start + k (k = 1..n) with getTime() = monotonic + offset(k). */
+function runs(w: ClockWatch, start: number, from: number, to: number, offset: (k: number) => number): number[] {
+  const out: number[] = [];
+  for (let k = from; k <= to; k++) out.push(w.run(start + k * WATCH_PERIOD_S + offset(k)));
+  return out;
+}
+
+describe("ClockWatch", () => {
+  it("on-time runs with latency below the tolerance: no step, always settled", () => {
+    const w = new ClockWatch(100);
+    for (let k = 1; k <= 50; k++) {
+      expect(w.run(100 + k + (k % 3) * 0.01)).toBe(0);
+      expect(w.settled).toBe(true);
+    }
+  });
+
+  it("a forward step is confirmed at the second run that sees it, unsettled in between", () => {
+    const w = new ClockWatch(0);
+    runs(w, 0, 1, 3, () => 0);
+    expect(w.run(4 + 2)).toBe(0);
+    expect(w.settled).toBe(false);
+    expect(w.run(5 + 2.001)).toBeCloseTo(2, 2);
+    expect(w.settled).toBe(false);
+    expect(w.run(6 + 2)).toBe(0);
+    expect(w.settled).toBe(true);
+  });
+
+  it("a backward step is confirmed at once (a run is never early)", () => {
+    const w = new ClockWatch(1.7e9);
+    runs(w, 1.7e9, 1, 3, () => 0);
+    expect(w.run(1.7e9 + 4 - 1)).toBeCloseTo(-1, 6);
+    expect(w.run(1.7e9 + 5 - 1)).toBe(0);
+    expect(w.settled).toBe(true);
+  });
+
+  it("a stall of the main loop and the catch-up burst after it are not steps", () => {
+    const w = new ClockWatch(0);
+    runs(w, 0, 1, 3, () => 0);
+    // runs 4..9 were due during a 6.7 s stall: they fire back to back at t = 9.7, then run 10 on time
+    const burst = [4, 5, 6, 7, 8, 9].map((k) => w.run(9.7 + k * 1e-4));
+    expect(burst).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(w.settled).toBe(false);
+    expect(w.run(10)).toBe(0);
+    expect(w.settled).toBe(true);
+  });
+
+  it("one late run (a long render) is not a step", () => {
+    const w = new ClockWatch(0);
+    runs(w, 0, 1, 3, () => 0);
+    expect(w.run(4 + 0.9)).toBe(0);
+    expect(w.run(5)).toBe(0);
+    expect(w.run(6)).toBe(0);
+    expect(w.settled).toBe(true);
+  });
+
+  it("steps smaller than the tolerance are not seen (the documented limit)", () => {
+    const w = new ClockWatch(0);
+    expect(runs(w, 0, 1, 10, (k) => (k > 4 ? STEP_TOLERANCE_S * 0.9 : 0))).toEqual(new Array(10).fill(0));
   });
 });
