@@ -113,3 +113,9 @@ interface EspTimerModule {
   remove(id: number): void;
 }
 declare function require(name: "timer"): EspTimerModule;
+/** require("TelnetServer") (ESP32 and Linux builds): the console on the network; mode "on" | "off". */
+interface EspTelnetServer {
+  setOptions(options: { mode: string }): void;
+}
+/** A module looked up by a name built at run time (platform.ts setTelnetConsole). */
+declare function require(name: string): EspTelnetServer;

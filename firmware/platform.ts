@@ -114,6 +114,28 @@ export function wifiModule(): EspWifi | undefined {
   }
 }
 
+/**
+ * The board's Telnet console (ESP32 builds open it on port 23 at every boot): on or off. Boards without the
+ * TelnetServer module are left alone; the name is built at run time because the stock CLI looks up every literal
+ * require() it finds and this module is not on every board. Returns true when the board has the module.
+ */
+export function setTelnetConsole(on: boolean): boolean {
+  var name = "Telnet" + "Server";
+  var mods = process.env.MODULES;
+  if (typeof mods !== "string") return false;
+  // compared name by name: Espruino's indexOf matches a needle that runs past the end (docs/real-interpreter.md)
+  var list = mods.split(",");
+  var i = 0;
+  while (i < list.length && list[i] !== name) i++;
+  if (i === list.length) return false;
+  try {
+    require(name).setOptions({ mode: on ? "on" : "off" });
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
 // ---- sampling accessors (firmware/sampling/*) ----
 
 /** Espruino's analogRead itself (called per sample without a wrapper call): `read("D32")` -> raw/4096, NaN on a non-ADC pin. */

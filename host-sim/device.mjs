@@ -97,6 +97,8 @@ export class SimDevice extends EventEmitter {
     /** boots so far (power cycles included); jobs of an older boot are stale */
     this.bootCount = 0;
     this.wifi = new SimWifi(this, opts.wifi);
+    /** @type {string | undefined} the Telnet console's mode ("on" at every boot, "off") on boards that have one */
+    this.telnetMode = undefined;
     this.faults = new FaultInjector(this);
     /** @type {{timeoutMs: number, auto: boolean, lastKick: number} | undefined} E.enableWatchdog state */
     this.watchdog = undefined;

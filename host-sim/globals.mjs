@@ -158,7 +158,9 @@ export function createGlobals(dev) {
     CONSOLE: "Telnet",
     // every module require() can load without an upload: the stock CLI skips these (it printed "Module timer not
     // found" on every flash while `timer`, built in since 2v19 and listed first by the real 2v29, was missing here)
-    MODULES: "timer,Flash,Storage,hexdump,heatshrink,net,dgram,http,NetworkJS,Wifi,ESP32,TelnetServer,crypto,neopixel",
+    // (the ESP32 module on ESP32 builds; the Telnet console only where upstream boards/*.py build TELNET: the
+    // classic ESP32, not the ESP32-C3 nor the Espruino WiFi)
+    MODULES: "timer,Flash,Storage,hexdump,heatshrink,net,dgram,http,NetworkJS,Wifi," + (/^ESP32/.test(board.board) ? "ESP32," : "") + (board.board === "ESP32" ? "TelnetServer," : "") + "crypto,neopixel",
     EXPTR: 0,
   });
   proc.version = board.version;
@@ -182,6 +184,23 @@ export function createGlobals(dev) {
     },
     timer: () => dev.hw.createModule(), // require("timer") 2v29+, host-sim/hwtimer.mjs
   };
+  // the Telnet console (libs/network/telnet/jswrap_telnet.c): on at every boot on the ESP32; setOptions({mode})
+  // switches it. The simulator's own console (host-sim/console) is a serial line and stays as it is; the mode is
+  // kept in dev.telnetMode for tests.
+  if (board.board === "ESP32") {
+    dev.telnetMode = "on";
+    modules.TelnetServer = () => {
+      const t = realm.obj();
+      t.setOptions = function (/** @type {any} */ o) {
+        if (!o || typeof o !== "object") throw realm.error("Expecting Object, got " + typeof o);
+        if (typeof o.mode === "string") {
+          if (o.mode !== "on" && o.mode !== "off") throw realm.error("Unknown mode value");
+          dev.telnetMode = o.mode;
+        }
+      };
+      return t;
+    };
+  }
   /** @type {Record<string, unknown>} */
   const loaded = {};
   g.require = function (/** @type {string} */ name) {

@@ -81,6 +81,23 @@ export function createRealm(opts) {
        for (var n = 0; n < keep.length; n++) if (keep[n] in N) EspNumber[keep[n]] = N[keep[n]];
        globalThis.Number = EspNumber;
        globalThis.global = globalThis; // Espruino's root scope is "global"
+       // String indexOf/includes as Espruino 2v29 does them (measured on the real interpreter, docs/real-interpreter.md
+       // "What it found that the simulator and the dialect gate did not"): a needle that runs past the end of the string matches when the string's tail
+       // begins it ("abc".indexOf("cd") is 2, ",a,b,".indexOf(",c,") is 4); lastIndexOf is exact.
+       var SP = String.prototype;
+       function espIndexOf(s, from) {
+         var h = String(this), n = String(s), p = from === undefined ? 0 : Math.floor(+from) || 0;
+         if (p < 0) p = 0;
+         if (n.length === 0) return p < h.length ? p : h.length;
+         for (; p < h.length; p++) {
+           var k = 0;
+           while (k < n.length && p + k < h.length && h.charCodeAt(p + k) === n.charCodeAt(k)) k++;
+           if (k === n.length || (k > 0 && p + k === h.length)) return p;
+         }
+         return -1;
+       }
+       Object.defineProperty(SP, "indexOf", { value: espIndexOf, writable: true, configurable: true, enumerable: false });
+       Object.defineProperty(SP, "includes", { value: function (s, from) { return espIndexOf.call(this, s, from) >= 0; }, writable: true, configurable: true, enumerable: false });
      })`,
     context
   );

@@ -29,7 +29,7 @@ import {
   versionValue, minimumVersion, storageCost, SECRET_ENV, flashCodeJsVars,
 } from "./flash/plan.mjs";
 import { codeRunsFromFlash } from "../host-sim/boards.mjs";
-import { openLink, query, isTcpPort, LinkError } from "./flash/link.mjs";
+import { openLink, query, isTcpPort, isTelnetPort, LinkError } from "./flash/link.mjs";
 import { runEspruinoCli } from "./flash/espruino-cli.mjs";
 import { checkBoot, lastLines } from "./flash/boot-check.mjs";
 import { crc32 } from "../host-sim/console/boot.mjs";
@@ -168,6 +168,7 @@ async function main() {
   /** @type {string | undefined} */
   let sampler;
   let samplingJsVars = 0;
+  let telnet = false;
   if (mode === "flash") {
     configIn = args.config ? readJson(args.config, "config") : { schema: 1, channels: [{ name: "ch0", pin: profile.adc.pinNames[0] }] };
     const cr = v.validateDeviceConfig(configIn, profile);
@@ -175,6 +176,15 @@ async function main() {
     sampler = cr.config.sampler;
     samplingJsVars = cr.jsVars;
     configText = JSON.stringify(configIn);
+    telnet = cr.config.telnet === true;
+    // upstream builds the Telnet console only into the classic ESP32 (boards/ESP32.py: TELNET)
+    if (!telnet && profile.board === "ESP32" && args.port && isTelnetPort(args.port)) {
+      throw new UsageError(
+        "over the board's Telnet console (" + args.port + ') the config needs "telnet": true: the firmware turns the console ' +
+          "off at boot otherwise, so this flash could not check that it started and no later flash could reach the board " +
+          'over the network (docs/storage.md "Telnet console"); or flash over serial'
+      );
+    }
   } else if (args.config) throw new UsageError("--config is only used by a full flash");
 
   const secrets = mode === "erase" ? undefined : loadSecrets(args.secrets, process.env, log);
@@ -234,6 +244,11 @@ async function main() {
     }
   }
   if (mode !== "erase") log("  secrets:  " + mask(maskedSecrets(secrets)) + (secrets ? " -> " + FILES.secrets : ""));
+  if (telnet) {
+    log('  WARNING:  "telnet": true keeps the board\'s JavaScript console open on the network (port 23) after boot: anyone');
+    log("            who can reach the board can read its files, the Wi-Fi password and bearer token included. Use it only");
+    log('            on a network you trust, to flash over Wi-Fi; set "telnet": false (the default) to close it.');
+  }
   if (mode === "erase") log("  erase:    " + ERASE_FILES.join(", "));
   if (args.out === undefined) log("  cli:      espruino " + mask(cliArgs(tmpShown).join(" ")));
   if (args.address) log("  check:    http://" + args.address + "/healthz, /metrics");

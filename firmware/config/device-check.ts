@@ -244,6 +244,9 @@ export function checkConfig(input: unknown, profile: BoardProfile): ConfigResult
   var auth = c.auth;
   if (auth === undefined) auth = false;
   else if (typeof auth !== "boolean") need(e, "auth", auth, "true|false");
+  var telnet = c.telnet;
+  if (telnet === undefined) telnet = false;
+  else if (typeof telnet !== "boolean") need(e, "telnet", telnet, "true|false");
   var exposition = pick(e, c, "exposition", EXPOSITION_CHOICES, "auto");
   var push = checkPush(e, c.push, device);
 
@@ -264,6 +267,7 @@ export function checkConfig(input: unknown, profile: BoardProfile): ConfigResult
       device: device,
       location: location,
       auth: auth as boolean,
+      telnet: telnet as boolean,
       exposition: exposition,
       push: push
     },

@@ -21,6 +21,8 @@
 //   device          profile.name   label text: 1-64 printable ASCII, no " or \
 //   location        ""         label text, 0-64
 //   auth            false
+//   telnet          false      true keeps the board's Telnet console (port 23: a JavaScript prompt for anyone on the
+//                              network) on after boot, for flashing over Wi-Fi; false turns it off (boards that have one)
 //   exposition      "auto"     "auto" | "text"
 //   push            absent (off)  { url: "http://host[:port][/path]" (required), intervalSeconds = 60 (integer 5-86400),
 //                              job = "espruino" (1-64 of A-Z a-z 0-9 _ . -) }: PUT the text exposition to a Pushgateway at
@@ -32,7 +34,7 @@ import { show, showUrl, isObject, isNumber, isIntIn, isIdent, isWord, isLabelTex
 
 export var CONFIG_FIELDS = [
   "schema", "channels", "sampleRateHz", "strategy", "samplesPerTick", "ringCapacity", "overflow",
-  "windowSeconds", "buckets", "port", "device", "location", "auth", "exposition", "push"
+  "windowSeconds", "buckets", "port", "device", "location", "auth", "telnet", "exposition", "push"
 ];
 export var PUSH_FIELDS = ["url", "intervalSeconds", "job"];
 export var PUSH_MIN_SECONDS = 5;
@@ -72,6 +74,8 @@ export interface DeviceConfig {
   device: string;
   location: string;
   auth: boolean;
+  /** keep the board's Telnet console on after boot (default false: off) */
+  telnet: boolean;
   exposition: string;
   /** null: push mode off */
   push: PushConfig | null;
@@ -380,6 +384,11 @@ export function validateDeviceConfig(input: unknown, profile: BoardProfile): Con
     if (typeof c.auth !== "boolean") errors.push("auth: must be true or false, got " + show(c.auth));
     else auth = c.auth;
   }
+  var telnet = false;
+  if (c.telnet !== undefined) {
+    if (typeof c.telnet !== "boolean") errors.push("telnet: must be true or false, got " + show(c.telnet));
+    else telnet = c.telnet;
+  }
   var exposition = "auto";
   if (c.exposition !== undefined) {
     if (typeof c.exposition !== "string" || indexOfString(EXPOSITION_CHOICES, c.exposition) < 0) {
@@ -430,6 +439,7 @@ export function validateDeviceConfig(input: unknown, profile: BoardProfile): Con
       device: device,
       location: location,
       auth: auth,
+      telnet: telnet,
       exposition: exposition,
       push: push
     },

@@ -5,7 +5,7 @@
 //   4. sampling (startSampling), only with a valid config
 //   5. network (Wi-Fi, never blocking), watchdog and main loop, push mode (first push one interval later)
 //   6. listen (the configured port if readable, else 80), also with an invalid config
-import { boardName, globalObject, log, now, after, cancelTimer } from "../platform.js";
+import { boardName, globalObject, log, now, after, cancelTimer, setTelnetConsole } from "../platform.js";
 import { Registry } from "../metrics/registry.js";
 import { BUILD_VERSION } from "../build-info.js";
 import { countBoot, loadStorage } from "./storage-contract.js";
@@ -128,6 +128,8 @@ export function boot(): Runtime {
   g[GLOBAL_NAME] = rt;
   for (var i = 0; i < rt.errors.length; i++) log("config error: " + rt.errors[i]);
 
+  // the board's JavaScript console on the network reads every file, secrets included: off unless asked for
+  if (setTelnetConsole(!!cfg && cfg.telnet) && cfg && cfg.telnet) log("telnet: the JavaScript console stays open on the network (config telnet: true): anyone who can reach the board can read its files, secrets included");
   if (cfg) rt.sampling = trySampling(rt);
   m.configValid.set(cfg ? 1 : 0);
 

@@ -32,8 +32,11 @@ export function standInSource(o) {
   return (
     "(function(){" +
     // process.env is rebuilt on every read; an own property shadows it (the board reports its own name)
-    // and lists Wifi among its built-in modules, as the board's firmware does (the stock CLI then does not look for it)
-    "var env=process.env;env.BOARD=" + JSON.stringify(o.board) + ";env.MODULES+=',Wifi" + (esp32 ? ",ESP32" : "") + "';process.env=env;" +
+    // and lists its built-in modules as the board's firmware does (the stock CLI then does not look for them)
+    "var env=process.env;env.BOARD=" + JSON.stringify(o.board) + ";env.MODULES+=',Wifi" + (esp32 ? ",ESP32" : "") + "';" +
+    // only the ESP32 builds have the Telnet console among the profiles (upstream boards/*.py: TELNET)
+    (esp32 ? "" : "env.MODULES=env.MODULES.replace(',TelnetServer','');") +
+    "process.env=env;" +
     // a few statements per read (its cost is subtracted in the bench): the pin's offset is computed once
     "var reads={},off={};global.__standIn={reads:reads};" +
     "global.analogRead=function(pin){var k=reads[pin]|0,o=off[pin];reads[pin]=k+1;" +

@@ -15,6 +15,7 @@ import { requireInterpreter } from "./interpreter.js";
 import { tempDir } from "../support/temp-dir.js";
 import { freePort } from "../prometheus-e2e/prometheus.js";
 import { runFlash, type FlashRun } from "../flash/run-flash.js";
+import { flashOut as flashOutFiles } from "./real-device.js";
 import { ensureBuilt, builtVersion } from "../sim/helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -140,7 +141,43 @@ async function flashAndBoot(o: { profile: string; jsVars: number; board: string;
 describe.skipIf(!available)("flash onto the real interpreter over its Telnet console", () => {
   it("esp32-devkitc (espruino-16383): flashed, boot line seen, reboots from Storage into /metrics", async () => {
     const example = JSON.parse(readFileSync(join(ROOT, "docs", "device.example.json"), "utf8"));
-    await flashAndBoot({ profile: "esp32-devkitc", jsVars: 16383, board: "ESP32", network: "wifi", config: example });
+    // flashing over the network needs the console kept on (below: refused otherwise)
+    await flashAndBoot({ profile: "esp32-devkitc", jsVars: 16383, board: "ESP32", network: "wifi", config: { ...example, telnet: true } });
+  }, TEST_TIMEOUT);
+
+  it('esp32-devkitc over its Telnet console without "telnet": true: refused before touching the device', async () => {
+    const { esp, dir } = await startBoard(16383, "ESP32", "wifi");
+    const from = esp.out.length;
+    const cfgFile = join(dir, "device.json");
+    writeFileSync(cfgFile, readFileSync(join(ROOT, "docs", "device.example.json"), "utf8"));
+    const run = await flash(["--board", "esp32-devkitc", "--port", TELNET, "--config", cfgFile]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^flash: over the board's Telnet console \(tcp:\/\/127\.0\.0\.1:2323\) the config needs "telnet": true: /);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(esp.out.slice(from)).not.toContain("-> Telnet");
+  }, TEST_TIMEOUT);
+
+  it("the firmware closes the board's Telnet console at boot unless the config keeps it (telnet: true)", async () => {
+    for (const telnet of [false, true]) {
+      for (let i = 0; await answers(2323); i++) {
+        if (i >= 60) throw new Error("port 2323 is still in use after 60 s");
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const port = await freePort();
+      const example = JSON.parse(readFileSync(join(ROOT, "docs", "device.example.json"), "utf8"));
+      const files = flashOutFiles("esp32-devkitc", { ...example, port, telnet });
+      const dir = tempDir("telnet-policy-");
+      writeStorage(dir, { ...files, ".boot0": standInSource({ board: "ESP32", network: "wifi" }) });
+      // started as an ESP32 starts: the console on the network (Linux: --telnet, port 2323), then the firmware boots
+      const esp = new Espruino({ jsVars: 16383, dir, args: ["--telnet"] });
+      interpreters.push(esp);
+      await esp.waitFor(/espruino-telemetry \S+ boot \d+, [^\n]*listening on port \d+/, 30_000);
+      await new Promise((r) => setTimeout(r, 500)); // the console server follows the mode at the next idle
+      expect(await answers(2323), "telnet: " + telnet).toBe(telnet);
+      expect((await getMetrics(port)).status).toBe(200);
+      if (telnet) expect(esp.console()).toContain("telnet: the JavaScript console stays open on the network");
+      await esp.stop();
+    }
   }, TEST_TIMEOUT);
 
   it("espruino-wifi (espruino-8190): flashed, boot line seen, reboots from Storage into /metrics", async () => {
@@ -155,7 +192,9 @@ describe.skipIf(!available)("flash onto the real interpreter over its Telnet con
     // Espruino 2v29 cannot parse a bare `return` before `}` (the bug the build now avoids)
     const bad = join(dir, "bad.js");
     writeFileSync(bad, "function f(a){if(a)return 1;return}f(0);\n");
-    const run = await flash(["--board", "esp32-devkitc", "--port", TELNET, "--bundle", bad]);
+    const cfgFile = join(dir, "device.json");
+    writeFileSync(cfgFile, JSON.stringify({ schema: 1, channels: [{ name: "a", pin: "D32" }], telnet: true }));
+    const run = await flash(["--board", "esp32-devkitc", "--port", TELNET, "--bundle", bad, "--config", cfgFile]);
     report("bundle failing at load", run);
     expect(run.code).toBe(1);
     expect(run.err).toBe("flash: the firmware did not start: Uncaught SyntaxError: Unexpected end of Input\n");

@@ -4,8 +4,10 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SimDevice } from "../../host-sim/index.mjs";
 import { openMetricsParse, promtoolCheckMetrics } from "../support/system-tools.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
-  config, ensureBuilt, get, makeDevice, PASSWORD, raw, samples, settle, SSID, TOKEN, typeCounts, unaccounted,
+  config, ensureBuilt, get, makeDevice, MIN_BUNDLE, PASSWORD, raw, ROOT, samples, settle, SSID, TOKEN, typeCounts, unaccounted,
 } from "./helpers.js";
 import type { Opts } from "./helpers.js";
 
@@ -405,5 +407,36 @@ describe("boot", () => {
     expect(samples(r.body).get("espruino_boots_total")).toBe(4);
     for (const v of Object.values(unaccounted(r.body))) expect(v).toBe(0);
     expect(d.errors).toEqual([]);
+  });
+});
+
+describe("the board's Telnet console (a JavaScript prompt on the network)", () => {
+  it("is turned off at boot unless the config says telnet: true; then the console warns; an invalid config turns it off", async () => {
+    const off = await boot();
+    expect(off.d.telnetMode).toBe("off");
+    expect(off.d.console.some((l) => /telnet/i.test(l))).toBe(false);
+    const on = await boot({ config: config({ telnet: true }) });
+    expect(on.d.telnetMode).toBe("on");
+    expect(on.d.console).toContain(
+      "telnet: the JavaScript console stays open on the network (config telnet: true): anyone who can reach the board can read its files, secrets included",
+    );
+    const bad = await boot({ config: config({ telnet: "yes" }) });
+    expect(bad.d.console).toContain('config error: telemetry.config.json: telnet: "yes", need true|false');
+    expect(bad.d.telnetMode).toBe("off");
+  });
+
+  it("boards without a Telnet console are left alone (espruino-wifi)", async () => {
+    const { SimDevice } = await import("../../host-sim/index.mjs");
+    const wifiProfile = JSON.parse(readFileSync(join(ROOT, "boards", "espruino-wifi.json"), "utf8"));
+    const d = new SimDevice({
+      bundle: MIN_BUNDLE,
+      board: "espruino-wifi",
+      storage: { "telemetry.board.json": wifiProfile, "telemetry.config.json": config({ channels: [{ name: "a", pin: "A0" }], telnet: true }) },
+    });
+    devices.push(d);
+    await d.boot();
+    d.advance(500);
+    expect(d.telnetMode).toBeUndefined();
+    expect(d.console.some((l) => /telnet/i.test(l))).toBe(false);
   });
 });

@@ -173,6 +173,7 @@ describe("device config", () => {
       device: "esp32-devkitc",
       location: "",
       auth: false,
+      telnet: false,
       exposition: "auto",
       push: null,
     });
@@ -197,6 +198,7 @@ describe("device config", () => {
       device: "greenhouse-1",
       location: "Shed 2, north wall",
       auth: true,
+      telnet: true,
       exposition: "text",
     };
     const r = validateDeviceConfig(full, esp32);
@@ -281,6 +283,7 @@ describe("device config", () => {
     ["control character in location", esp32, { schema: 1, channels: one, location: "a\nb" },
       ['location: "a\nb" must be 0-64 printable ASCII characters without " or \\']],
     ["auth as a string", esp32, { schema: 1, channels: one, auth: "yes" }, ['auth: must be true or false, got "yes"']],
+    ["telnet as a number", esp32, { schema: 1, channels: one, telnet: 1 }, ["telnet: must be true or false, got 1"]],
     ["exposition", esp32, { schema: 1, channels: one, exposition: "openmetrics" }, ['exposition: "openmetrics" is not one of auto, text']],
     ["all errors, not just the first", esp32, { schema: 3, channels: [{ name: "x", pin: "D2" }], port: 0, overflow: 1, windowSeconds: 1.5 }, [
       "schema: must be 1, got 3",

@@ -186,3 +186,27 @@ describe("analogRead", () => {
     expect(d.evaluate("String(D32)")).toBe("D32");
   });
 });
+
+describe("String indexOf/includes as Espruino 2v29 does them (docs/real-interpreter.md)", () => {
+  // each figure read on the real interpreter (espruino-16383): a needle that runs past the end matches
+  const measured: Array<[string, unknown]> = [
+    ['",a,b,".indexOf(",c,")', 4],
+    ['"abc".indexOf("cd")', 2],
+    ['"abc".indexOf("x")', -1],
+    ['"abc".indexOf("bcd")', 1],
+    ['"abcd".indexOf("cx")', -1],
+    ['"ab,".indexOf(",z")', 2],
+    ['"abc".indexOf("cd", 1)', 2],
+    ['"abc".indexOf("", 1)', 1],
+    ['"abc".indexOf("")', 0],
+    ['"abc".indexOf("c", 3)', -1],
+    ['"abc".includes("cd")', true],
+    ['"abc".lastIndexOf("cd")', -1],
+    ['"abc".startsWith("abcd")', false],
+  ];
+  for (const [expr, want] of measured) {
+    it(expr + " is " + JSON.stringify(want), () => {
+      expect(dev().evaluate(expr)).toBe(want);
+    });
+  }
+});

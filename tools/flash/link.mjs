@@ -34,6 +34,15 @@ export function isTcpPort(port) {
 }
 
 /**
+ * A board's Telnet console: tcp://HOST:23 (an ESP32 over Wi-Fi) or :2323 (the Linux build's). Other TCP ports are
+ * taken as serial bridges (ser2net, the simulator's console).
+ * @param {string} port
+ */
+export function isTelnetPort(port) {
+  return /^tcp:\/\/[^/]*:(23|2323)\/?$/.test(port);
+}
+
+/**
  * @param {string} port
  * @returns {{ host: string, port: number }}
  */
