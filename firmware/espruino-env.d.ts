@@ -37,6 +37,21 @@ interface EspHttpResponse {
   on(event: string, fn: () => void): void;
   removeAllListeners(event?: string): void;
 }
+/** A require("net") connection (Espruino Socket). Events: "data" (string), "drain", "close". `c`: ours. */
+interface EspSocket {
+  write(data: string): boolean;
+  end(data?: string): void;
+  on(event: string, fn: (data: string) => void): void;
+  c?: unknown;
+}
+interface EspNetServer {
+  listen(port: number): EspNetServer;
+  close(): void;
+}
+interface EspNetModule {
+  createServer(fn: (socket: EspSocket) => void): EspNetServer;
+}
+declare function require(name: "net"): EspNetModule;
 interface EspHttpServer {
   listen(port: number): EspHttpServer;
   close(): void;

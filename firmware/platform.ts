@@ -24,6 +24,13 @@ export function listenHttp(port: number, handler: (req: EspHttpRequest, res: Esp
   return server;
 }
 
+/** Starts a TCP server on `port` with Espruino's net module; `onConnection(socket)` per client. */
+export function listenNet(port: number, onConnection: (socket: EspSocket) => void): EspNetServer {
+  var server = require("net").createServer(onConnection);
+  server.listen(port);
+  return server;
+}
+
 /** require("http").request(options, cb): an HTTP client request (connects on the first write()). */
 export function httpRequest(options: EspHttpClientOptions, cb: (res: EspHttpClientResponse) => void): EspHttpClientRequest {
   return require("http").request(options, cb);

@@ -173,6 +173,7 @@ export function createGlobals(dev) {
   /** @type {Record<string, () => unknown>} */
   const modules = {
     http: () => dev.net.createModule(),
+    net: () => dev.net.createNetModule(),
     Storage: () => createStorageModule(dev.storage, realm),
     // ESP32: the native Wifi module. Espruino WiFi board (profile network "espruinowifi"): since 1v96 its firmware
     // has the ESP8266 AT-command driver built in as require("Wifi") (boards/ESPRUINOWIFI.py JSMODULESOURCES

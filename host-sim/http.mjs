@@ -1,4 +1,5 @@
-// require("http") for the device, on node:net, with Espruino's framing and socket loop.
+// require("http") and the server side of require("net") for the device, on node:net, with Espruino's framing and
+// socket loop.
 //
 // Matched against Espruino's libs/network/socketserver.c (current upstream; read via the code search) and the
 // http library docs (libs/network/jswrap_net.c / jswrap_http):
@@ -101,6 +102,7 @@ import { builtin } from "./events.mjs";
  * @property {HostConn[]} backlog            accepted by the host, not yet by the device
  * @property {boolean} closed
  * @property {Promise<void>} ready
+ * @property {boolean} [raw]                 require("net"): raw sockets, no HTTP parsing
  */
 
 /**
@@ -128,6 +130,7 @@ import { builtin } from "./events.mjs";
  * @property {Record<string, string>} implicitHeaders
  * @property {boolean} chunkedOut
  * @property {boolean} wantClose           end() called ("cls")
+ * @property {boolean} [raw]                 a require("net") socket (req and res are the Socket)
  */
 
 /**
@@ -264,8 +267,20 @@ export class SimNetwork {
     return mod;
   }
 
-  /** @param {Function} handler */
-  createServer(handler) {
+  /** The require("net") module object: a server of raw TCP sockets (the client side is not emulated). */
+  createNetModule() {
+    const { realm } = this.host;
+    const mod = realm.obj();
+    const self = this;
+    mod.createServer = function (/** @type {Function} */ handler) {
+      if (typeof handler !== "function") throw realm.error("Expecting Callback Function but got " + typeof handler);
+      return self.createServer(handler, true);
+    };
+    return mod;
+  }
+
+  /** @param {Function} handler @param {boolean} [raw] require("net"): the handler gets one Socket per connection */
+  createServer(handler, raw) {
     const { realm, events } = this.host;
     const server = events.install(realm.obj());
     const self = this;
@@ -274,6 +289,7 @@ export class SimNetwork {
     server.listen = function (/** @type {number} */ port) {
       if (listener && !listener.closed) throw realm.error("Server is already listening", "InternalError");
       listener = self.listen(server, handler, port | 0);
+      listener.raw = !!raw;
       return server;
     };
     server.close = function () {
@@ -416,10 +432,53 @@ export class SimNetwork {
     for (const c of [...this.clients]) this.clientPass(c);
   }
 
+  /**
+   * A require("net") connection (socketserver.c, ST_NORMAL): the Socket gets every recv as 'data' (a string), or
+   * keeps it for read() without a listener; write() appends to the send buffer (false), end() closes once it is
+   * sent; 'drain' when the buffer empties (not after end()); 'close' (hadError) once, also when the peer leaves.
+   * @param {Listener} l @param {HostConn} c
+   */
+  acceptRaw(l, c) {
+    const { realm, events } = this.host;
+    const sock = events.install(realm.obj());
+    /** @type {DevConn} */
+    const d = {
+      listener: l, req: sock, res: sock, recv: "", hadHeaders: true, toReceive: 0, chunkedIn: false, ended: true,
+      sendData: "", implicitHeaders: realm.obj(), chunkedOut: false, wantClose: false, raw: true,
+    };
+    c.dev = d;
+    const self = this;
+    sock.write = builtin(function (/** @type {unknown} */ data) {
+      if (d.wantClose) throw realm.error("This socket is closed.");
+      if (data !== undefined) {
+        d.sendData += toByteString(String(data));
+        if (self.host.transient && typeof data === "string") self.host.transient(data.length);
+        self.host.kick();
+      }
+      return false;
+    });
+    sock.end = builtin(function (/** @type {unknown} */ data) {
+      if (data !== undefined && !d.wantClose) d.sendData += toByteString(String(data));
+      d.wantClose = true;
+      self.host.kick();
+    });
+    sock.read = builtin(function (/** @type {number=} */ chars) {
+      return events.read(sock, chars);
+    });
+    sock.available = builtin(function () {
+      return events.available(sock);
+    });
+    this.host.queue(() => this.host.invoke(l.handler, l.server, [sock]));
+  }
+
   /** @param {Listener} l @param {HostConn} c */
   accept(l, c) {
     const { realm, events } = this.host;
     this.stats.accepted++;
+    if (l.raw) {
+      this.acceptRaw(l, c);
+      return;
+    }
     const req = events.install(realm.obj());
     const res = events.install(realm.obj());
     /** @type {DevConn} */
@@ -513,6 +572,7 @@ export class SimNetwork {
     const got = this.recv(c);
     const num = got === -1 ? -1 : got.length;
     if (got === -1) closeNow = true;
+    else if (got.length && d.raw) events.pushData(d.req, got);
     else if (got.length) {
       d.recv += got;
       if (!d.hadHeaders) {
@@ -555,6 +615,12 @@ export class SimNetwork {
         }
         closeNow = really;
       }
+    }
+    if (closeNow && d.raw) {
+      d.wantClose = true;
+      events.queueEmit(d.res, "close", [c.errored]);
+      this.kill(c);
+      return;
     }
     if (closeNow) {
       if (d.hadHeaders && d.recv) this.pushBody(d);

@@ -111,6 +111,7 @@ export function boot(): Runtime {
     textOnly: !!cfg && cfg.exposition === "text",
     port: cfg ? cfg.port : L.port,
     srv: null,
+    sockets: prof ? prof.sockets : 10,
     sampling: null,
     wifi: null,
     streams: 0,

@@ -1,7 +1,9 @@
 // The HTTP server: GET /metrics (streamed, one family per 'drain', chunked), GET /healthz, GET / (status).
 // Every path ends its response. Per-request state lives on `res`; the listeners are the module-level
 // functions onDrain/onClose using `this` (no closure per request, so no garbage per scrape).
-import { listenHttp, now } from "../platform.js";
+import { now } from "../platform.js";
+import { listen, Conn } from "./http-conn.js";
+import type { Req } from "./http-conn.js";
 import { Cursor } from "../exposition/cursor.js";
 import { contentType, negotiate, TEXT } from "../exposition/format.js";
 import { fmtValue } from "../exposition/number.js";
@@ -16,7 +18,7 @@ var TEXT_PLAIN = "text/plain; charset=utf-8";
 var current: Runtime | null = null;
 
 /** A response and the state of its request. */
-interface Res extends EspHttpResponse {
+interface Res extends Conn {
   rt?: Runtime;
   /** request arrival, seconds */
   t0?: number;
@@ -28,11 +30,9 @@ interface Res extends EspHttpResponse {
   fin?: boolean;
 }
 
-/** Header value by case-insensitive name (Espruino keeps the client's spelling). */
-function header(req: EspHttpRequest, name: string): string | undefined {
-  var h = req.headers;
-  for (var k in h) if (k.toLowerCase() === name) return h[k];
-  return undefined;
+/** Header value by lower-case name (http-conn.ts keeps the ones the server reads). */
+function header(req: Req, name: string): string | undefined {
+  return req.headers[name];
 }
 
 function count(rt: Runtime, code: number): void {
@@ -115,7 +115,7 @@ function validLine(method: string, url: string): boolean {
   return true;
 }
 
-function serveMetrics(rt: Runtime, req: EspHttpRequest, res: Res): void {
+function serveMetrics(rt: Runtime, req: Req, res: Res): void {
   if (rt.streams >= rt.maxStreams) {
     reply(rt, res, 503, "busy: " + rt.maxStreams + " scrapes in progress\n", "Retry-After", "1");
     return;
@@ -176,10 +176,15 @@ export function statusText(rt: Runtime): string {
   return t;
 }
 
-function onRequest(req: EspHttpRequest, res: Res): void {
+function onRequest(req: Req | null, res: Res): void {
   var rt = current as Runtime;
   res.rt = rt;
   res.t0 = now();
+  if (!req) {
+    if (res.bad === 431) reply(rt, res, 431, "request head too large\n");
+    else reply(rt, res, 400, "bad request\n");
+    return;
+  }
   var method = req.method;
   var path = req.url;
   if (!validLine(method, path)) {
@@ -215,7 +220,7 @@ function onRequest(req: EspHttpRequest, res: Res): void {
 }
 
 /** Listens on rt.port; throws when the socket cannot be created. */
-export function serve(rt: Runtime): EspHttpServer {
+export function serve(rt: Runtime): EspNetServer {
   current = rt;
-  return listenHttp(rt.port, onRequest);
+  return listen(rt.port, rt.sockets, onRequest as (req: Req | null, res: Conn) => void);
 }

@@ -31,7 +31,9 @@ export interface Runtime {
   /** true: always the text format (config exposition "text") */
   textOnly: boolean;
   port: number;
-  srv: EspHttpServer | null;
+  srv: EspNetServer | null;
+  /** the board's socket budget, the listener included (profile.sockets) */
+  sockets: number;
   sampling: SamplingHandle | null;
   wifi: WifiCtl | null;
   /** /metrics responses being streamed, and the cap */

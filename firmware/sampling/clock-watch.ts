@@ -10,13 +10,15 @@ export var STEP_TOLERANCE_S = 1 / 2;
 
 export class ClockWatch {
   runs: number;
-  /** getTime() minus monotonic time, as last confirmed */
+  /** getTime() minus monotonic time: the current level, and the level when the last step was counted */
   ref: number;
+  base: number;
   /** a new difference seen above the tolerance (a forward step, or a late run), the runs that agreed with it */
   cand: number;
   candRuns: number;
-  /** getTime() of the previous run */
+  /** getTime() of the previous run; the run that counted the last backward step */
   prevWall: number;
+  stepRun: number;
   /** false while a difference above the tolerance is not explained yet (a step in progress, a late run) */
   settled: boolean;
 
@@ -24,9 +26,11 @@ export class ClockWatch {
   constructor(now: number) {
     this.runs = 0;
     this.ref = now;
+    this.base = now;
     this.cand = 0;
     this.candRuns = 0;
     this.prevWall = now;
+    this.stepRun = -9;
     this.settled = true;
   }
 
@@ -53,10 +57,25 @@ export class ClockWatch {
       }
     } else {
       this.candRuns = 0;
-      // follow slow drift of getTime() (slewing): down at once (a run is never early), up slowly (late runs)
-      if (spread) this.ref = d < this.ref ? d : this.ref + (d - this.ref) / 16;
+      // follow slow drift of getTime(): down at once (a run is never early), up slowly (late runs); descents that
+      // add up past the tolerance are a backward step too (one seen through a late run comes in pieces)
+      if (d < this.ref) this.ref = d;
+      else if (spread) this.ref += (d - this.ref) / 16;
+      if (this.ref > this.base) this.base = this.ref;
+      else if (this.base - this.ref > tol) {
+        step = this.ref - this.base;
+        this.ref = this.base; // added back below
+      }
     }
-    if (step !== 0) this.ref += step;
+    if (step !== 0) {
+      this.ref += step;
+      this.base = this.ref;
+      // a backward step seen through a late run shows the rest of its size at the next runs: the same step
+      if (step < 0) {
+        if (this.runs - this.stepRun <= 2) step = 0;
+        else this.stepRun = this.runs;
+      }
+    }
     this.settled = this.candRuns === 0 && step === 0;
     return step;
   }

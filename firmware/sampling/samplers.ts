@@ -84,8 +84,7 @@ export function versionAtLeast(have: string, want: string): boolean {
 function tickBody(s: SamplerCore): void {
   var time = s.time;
   var t = time();
-  var st = s.clocks[0].tick(t);
-  if (st) s.steps += st;
+  if (s.clocks[0].tick(t) === 2) s.steps += 2; // a step there and back: the clock watch cannot see it
   s.last[0] = t;
   var read = s.read;
   var pins = s.pins;
@@ -124,8 +123,8 @@ function tickFactory(s: SamplerCore): () => void {
 function bufferBody(s: SamplerCore, ch: number, buf: Uint16Array): void {
   var time = s.time;
   var t = time();
-  var st = s.clocks[ch].tick(t); // lost buffers are counted when the clock watch commits them (commitClocks)
-  if (st && ch === 0) s.steps += st;
+  // lost buffers are counted when the clock watch commits them (commitClocks)
+  if (s.clocks[ch].tick(t) === 2 && ch === 0) s.steps += 2;
   s.last[ch] = t;
   var ring = s.ring;
   var n = buf.length;
@@ -164,7 +163,7 @@ export class SamplerCore {
   bufLen: number;
   /** Samples a missed tick of the current clocks stands for: bufLen for Waveform (a lost buffer), else 0. */
   clkLoss: number;
-  /** clock steps the ticks themselves proved (the wall clock went back; see TickClock.tick) */
+  /** clock steps only the ticks can prove: forward and back before the clock watch confirmed it (TickClock.tick) */
   steps: number;
   /** Tick accounting: one clock (timer/interval) or one per channel (waveform: a buffer per channel). */
   clocks: TickClock[];

@@ -176,10 +176,8 @@ export class SamplingHandle {
   watchFn: () => void;
   watchSeen: number;
   watchIdle: number;
-  /** clock steps the watch confirmed and counted */
+  /** clock steps the watch confirmed (the ticks count only a step there and back, which it cannot see) */
   wsteps: number;
-  /** the sampler's proven steps at the previous watch run (a step both see is counted once) */
-  tickSteps: number;
   /** tick counts per clock at the previous settled run; settled runs without a tick; watch run of the last
    *  re-arm and of the last confirmed step */
   seen: Float64Array;
@@ -283,7 +281,6 @@ export class SamplingHandle {
     this.hkId = -1;
     this.hkFn = housekeepingFactory(this);
     this.wsteps = 0;
-    this.tickSteps = 0;
     this.seen = new Float64Array(nch);
     this.quietRuns = 0;
     this.rearmRun = 0;
@@ -322,11 +319,9 @@ export class SamplingHandle {
     var step = w.run(now);
     if (step !== 0) {
       this.stepRun = w.runs;
-      // a backward step the ticks already proved since the previous run is counted there, not again
-      if (step > 0 || s.steps === this.tickSteps) this.wsteps++;
+      this.wsteps++;
       if (step > 0) forgiveClocks(s, step);
     }
-    this.tickSteps = s.steps;
     if (!w.settled) return;
     commitClocks(s);
     this.check(now);

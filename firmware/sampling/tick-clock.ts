@@ -39,8 +39,9 @@ export class TickClock {
   }
 
   /**
-   * Accounts one tick at getTime() `now`. Returns the clock steps this tick proves (0 mostly): the wall clock went
-   * back (1), right after a forward gap of the same size that was not confirmed yet, a step there and back (2).
+   * Accounts one tick at getTime() `now`. Returns 0 mostly; 1 when the wall clock went back (the clock watch counts
+   * that step); 2 when it went back right after a forward gap of the same size that the watch had not confirmed: a
+   * step there and back, which only the ticks see.
    */
   tick(now: number): number {
     var prev = this.prev;

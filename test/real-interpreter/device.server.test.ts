@@ -24,8 +24,10 @@ const TOKEN = "tok-0123456789abcdef-XYZ";
  * JsVars in use after boot and one scrape (process.memory, stand-in included; the stand-in alone is subtracted in
  * the bench), measured here on 2026-12-07 with the readable-name minified bundle. A change that needs more fails
  * here: lower the figure when the firmware gets lighter, never raise it without saying why.
+ * Raised on 2026-12-07 from 5800/5860 (measured 5690/5770): the clock watch (issue 19 item 1), the Telnet policy
+ * (item 6) and the HTTP server over require("net") with its caps and deadlines (items 2-4) measured 5914/5981.
  */
-const JSVARS_AFTER_SCRAPE: Record<string, number> = { "esp32-devkitc": 5800, "espruino-wifi": 5860 };
+const JSVARS_AFTER_SCRAPE: Record<string, number> = { "esp32-devkitc": 5950, "espruino-wifi": 6020 };
 
 const running: RealDevice[] = [];
 afterEach(async () => {

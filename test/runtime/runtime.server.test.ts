@@ -43,7 +43,7 @@ describe("GET /metrics", () => {
     expect(s.get("espruino_boots_total")).toBe(1);
     expect(s.get("espruino_wifi_connected")).toBe(1);
     expect(s.get('espruino_device_info{device="dev-1",location="lab"}')).toBe(1);
-    for (const code of ["200", "400", "401", "404", "405", "503"]) expect(s.has('espruino_http_requests_total{code="' + code + '"}')).toBe(true);
+    for (const code of ["200", "400", "401", "404", "405", "431", "503"]) expect(s.has('espruino_http_requests_total{code="' + code + '"}')).toBe(true);
     for (const st of ["free", "used", "total"]) expect(s.get('espruino_memory_jsvars{state="' + st + '"}')).toBeGreaterThan(0);
     expect(s.get('espruino_error_flags{flag="LOW_MEMORY"}')).toBe(0);
     const un = unaccounted(t.body);
@@ -72,7 +72,7 @@ describe("GET /metrics", () => {
 });
 
 describe("routes and status codes", () => {
-  it("400 / 404 / 405 / healthz / status page / 8 KB headers, each counted by code", async () => {
+  it("400 / 404 / 405 / healthz / status page / 431 for 8 KB of headers, each counted by code", async () => {
     const { d, port } = await boot();
     expect((await raw(port, "GARBAGE\r\n\r\n")).status).toBe(400);
     expect((await raw(port, "GET metrics HTTP/1.1\r\n\r\n")).status).toBe(400);
@@ -86,7 +86,7 @@ describe("routes and status codes", () => {
     const hz = await get(port, "/healthz");
     expect([hz.status, hz.body]).toEqual([200, "ok\n"]);
     const big = await get(port, "/metrics?x=1", { "X-Big": "a".repeat(8192) });
-    expect(big.status).toBe(200);
+    expect(big.status).toBe(431);
     const st = await get(port, "/");
     expect(st.status).toBe(200);
     expect(st.body).toContain("config: valid");
@@ -98,7 +98,8 @@ describe("routes and status codes", () => {
     expect(s.get('espruino_http_requests_total{code="400"}')).toBe(3);
     expect(s.get('espruino_http_requests_total{code="404"}')).toBe(1);
     expect(s.get('espruino_http_requests_total{code="405"}')).toBe(2);
-    expect(s.get('espruino_http_requests_total{code="200"}')).toBe(4); // healthz, big, status, this one
+    expect(s.get('espruino_http_requests_total{code="431"}')).toBe(1);
+    expect(s.get('espruino_http_requests_total{code="200"}')).toBe(3); // healthz, status, this one
     await settle();
     expect(openSockets(d)).toBe(1);
     expect(d.errors).toEqual([]);

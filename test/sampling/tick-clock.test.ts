@@ -152,6 +152,21 @@ describe("ClockWatch", () => {
     expect(w.settled).toBe(true);
   });
 
+  it("a backward step seen through a late run is one step, whatever its first run showed", () => {
+    const w = new ClockWatch(0);
+    runs(w, 0, 1, 3, () => 0);
+    expect(w.run(4 - 3600 + 0.5)).toBeCloseTo(-3599.5, 6); // late by 0.5 s
+    expect(w.run(5 - 3600)).toBe(0); // the other 0.5 s: the same step
+    expect(w.run(6 - 3600)).toBe(0);
+    expect(w.settled).toBe(true);
+    // -1 s seen through runs late by 0.45 and 0.3 s: it arrives in pieces below the tolerance, counted once
+    const v = new ClockWatch(0);
+    runs(v, 0, 1, 3, () => 0);
+    const got = [v.run(4 - 1 + 0.45), v.run(5 - 1 + 0.3), v.run(6 - 1), v.run(7 - 1)];
+    expect(got.filter((x) => x !== 0)).toHaveLength(1);
+    expect(got.reduce((a, b) => a + b, 0)).toBeLessThan(-STEP_TOLERANCE_S);
+  });
+
   it("a stall of the main loop and the catch-up burst after it are not steps", () => {
     const w = new ClockWatch(0);
     runs(w, 0, 1, 3, () => 0);
