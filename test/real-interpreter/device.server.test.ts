@@ -3,7 +3,7 @@
 // OpenMetrics) promtool-clean, the same families, HELP, TYPE and label sets as the simulator running the same
 // config, conservation exact, and counts/sums/buckets equal to values computed from the stand-in's signal; JsVars
 // locked at today's level. Then the cases where the board matters: auth, bad requests, a missing or corrupt config,
-// setTime() clock steps, a throwing collector, push to a real Pushgateway.
+// setTime() clock steps, adversarial HTTP clients, a throwing collector, push to a real Pushgateway.
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SimDevice } from "../../host-sim/index.mjs";
@@ -14,6 +14,7 @@ import { freePort, sleep } from "../prometheus-e2e/prometheus.js";
 import { requireInterpreter } from "./interpreter.js";
 import { bootReal, exampleConfig, flashOut, loadProfile, type Profile, type RealDevice } from "./real-device.js";
 import { standInCode } from "./board-stand-in.mjs";
+import { runCases } from "../support/adversarial.js";
 
 ensureBuilt();
 const available = requireInterpreter();
@@ -265,6 +266,23 @@ describe.skipIf(!available)("real interpreter: requests, configs and faults (esp
       if (s.get("espruino_clock_steps_total") !== steps) problems.push("after step " + step + " s: clock_steps_total " + s.get("espruino_clock_steps_total") + ", want " + steps);
     }
     expect(problems).toEqual([]);
+  });
+
+  it("adversarial clients (oversized head, slowloris, idle sockets, bare LF, mid-head/mid-body disconnects, 50 parallel, malformed lines): served, conserved, JsVars back to idle", async () => {
+    const port = await freePort();
+    const d = await boot(p, flashOut(p.name, exampleConfig(p, port)));
+    await sleep(500);
+    const lines = await runCases(
+      {
+        port,
+        channels: ["supply", "battery"],
+        pass: (ms) => sleep(ms),
+        jsVars: async () => (await d.esp.eval("process.memory(false).usage")) as number,
+      },
+      12,
+    );
+    process.stdout.write("adversarial (real interpreter, " + p.name + "):\n  " + lines.join("\n  ") + "\n");
+    expect(d.esp.console()).not.toMatch(/OUT OF MEMORY|Uncaught/);
   });
 
   it("a throwing collector is counted and the scrape is still served whole", async () => {
