@@ -37,7 +37,12 @@ export function outsideBand(rows) {
   const bad = [];
   for (const r of rows) {
     const sim = /** @type {any} */ (r).sim;
-    if (typeof sim !== "number" || !Number.isFinite(sim) || !Number.isFinite(r.value) || !(r.value > 0)) continue;
+    if (typeof sim !== "number" || !Number.isFinite(sim) || !Number.isFinite(r.value)) continue;
+    if (!(r.value > 0)) {
+      // a meter that reads nothing (e.g. a wrapper that no longer sees the writes) must not pass unnoticed
+      if (/JsVars|callgrind/.test(r.metric)) bad.push(r.case + " [" + r.metric + "]: real figure " + r.value + " is not positive");
+      continue;
+    }
     const band = /callgrind/.test(r.metric)
       ? BAND.cost
       : /JsVars/.test(r.metric) && !/high-water/.test(r.case)

@@ -106,14 +106,14 @@ export class Registry {
     if (o && o.clock) this.clock = o.clock;
     var dm = new Metric(COUNTER, {
       name: "espruino_series_dropped_total",
-      help: "New label sets refused by the cardinality guard (per-metric or per-registry series limit), per metric.",
+      help: "Label sets refused by a series limit.",
       labelNames: ["metric"],
     });
     dm.exempt = true;
     this.dm = this.register(dm);
     var em = new Metric(COUNTER, {
       name: "espruino_collector_errors_total",
-      help: "Scrape-time collector runs that threw; the rest of the scrape was still served.",
+      help: "Collector runs that threw.",
       labelNames: ["collector"],
     });
     em.exempt = true;

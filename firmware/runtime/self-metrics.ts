@@ -100,22 +100,22 @@ function noRssi(): number {
 /** `board`: the profile name (as on the status page and in the targets file), process.env.BOARD without one. */
 export function registerSelfMetrics(reg: Registry, device: string, location: string, board: string): SelfMetrics {
   reg
-    .gauge({ name: "espruino_build_info", help: "Firmware build and board; the value is always 1.", labelNames: ["version", "board"] })
+    .gauge({ name: "espruino_build_info", help: "Firmware build and board (always 1).", labelNames: ["version", "board"] })
     .labels([BUILD_VERSION, board])
     .set(1);
   reg
-    .gauge({ name: "espruino_device_info", help: "Device identity from the configuration; the value is always 1.", labelNames: ["device", "location"] })
+    .gauge({ name: "espruino_device_info", help: "Device identity (always 1).", labelNames: ["device", "location"] })
     .labels([device, location])
     .set(1);
   var configValid = reg.gauge({
     name: "espruino_config_valid",
-    help: "1 when the stored configuration was loaded and valid, else 0 (defaults in use).",
+    help: "1 when the stored config is valid.",
   });
-  var uptime = reg.gauge({ name: "espruino_uptime_seconds", help: "Seconds since the firmware booted." });
-  var boots = reg.counter({ name: "espruino_boots_total", help: "Boots of this device, persisted in Storage across resets." });
+  var uptime = reg.gauge({ name: "espruino_uptime_seconds", help: "Seconds since boot." });
+  var boots = reg.counter({ name: "espruino_boots_total", help: "Boots, counted across resets." });
   var mem = reg.gauge({
     name: "espruino_memory_jsvars",
-    help: "Interpreter memory in JsVars by state (free, used, total).",
+    help: "Interpreter JsVars by state.",
     labelNames: ["state"],
     preset: [["free"], ["used"], ["total"]],
   });
@@ -124,31 +124,31 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
   for (i = 0; i < ERROR_FLAGS.length; i++) flagPreset.push([ERROR_FLAGS[i]]);
   var flagFam = reg.gauge({
     name: "espruino_error_flags",
-    help: "Interpreter error flags (1 set, 0 clear), e.g. LOW_MEMORY, FIFO_FULL.",
+    help: "Interpreter error flags (1 set).",
     labelNames: ["flag"],
     preset: flagPreset,
   });
   var flags: { [flag: string]: GaugeChild } = {};
   for (i = 0; i < ERROR_FLAGS.length; i++) flags[ERROR_FLAGS[i]] = flagFam.labels([ERROR_FLAGS[i]]);
-  var scrapes = reg.counter({ name: "espruino_scrapes_total", help: "Requests for /metrics answered since boot." });
-  var scrapeSeconds = reg.gauge({ name: "espruino_scrape_duration_seconds", help: "Time spent serving the previous /metrics response." });
+  var scrapes = reg.counter({ name: "espruino_scrapes_total", help: "Requests for /metrics answered." });
+  var scrapeSeconds = reg.gauge({ name: "espruino_scrape_duration_seconds", help: "Seconds the previous /metrics took." });
   var codePreset: string[][] = [];
   for (i = 0; i < HTTP_CODES.length; i++) codePreset.push([HTTP_CODES[i]]);
   var reqFam = reg.counter({
     name: "espruino_http_requests_total",
-    help: "HTTP requests answered since boot, by status code.",
+    help: "HTTP requests answered, by code.",
     labelNames: ["code"],
     preset: codePreset,
   });
   var codes: { [code: string]: CounterChild } = {};
   for (i = 0; i < HTTP_CODES.length; i++) codes[HTTP_CODES[i]] = reqFam.labels([HTTP_CODES[i]]);
-  var wifiUp = reg.gauge({ name: "espruino_wifi_connected", help: "1 while Wi-Fi has an IP address, else 0." });
-  var wifiReconnects = reg.counter({ name: "espruino_wifi_reconnects_total", help: "Wi-Fi reconnect attempts since boot." });
-  var rssi = reg.gauge({ name: "espruino_wifi_rssi_dbm", help: "Wi-Fi received signal strength." });
+  var wifiUp = reg.gauge({ name: "espruino_wifi_connected", help: "1 while Wi-Fi has an IP address." });
+  var wifiReconnects = reg.counter({ name: "espruino_wifi_reconnects_total", help: "Wi-Fi reconnect attempts." });
+  var rssi = reg.gauge({ name: "espruino_wifi_rssi_dbm", help: "Wi-Fi signal strength." });
   rssi.set(NaN);
   var pushPreset: string[][] = [];
   for (i = 0; i < PUSH_RESULTS.length; i++) pushPreset.push([PUSH_RESULTS[i]]);
-  var pushFam = reg.counter({ name: "espruino_push_total", help: "Pushes to the Pushgateway since boot, by result.", labelNames: ["result"], preset: pushPreset });
+  var pushFam = reg.counter({ name: "espruino_push_total", help: "Pushes to the Pushgateway, by result.", labelNames: ["result"], preset: pushPreset });
   var push: CounterChild[] = [];
   for (i = 0; i < PUSH_RESULTS.length; i++) push.push(pushFam.labels([PUSH_RESULTS[i]]));
   return {
@@ -166,8 +166,8 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     rssi: rssi,
     configValid: configValid,
     push: push,
-    pushSeconds: reg.gauge({ name: "espruino_push_duration_seconds", help: "Time the previous push took (until the answer or the timeout)." }),
-    pushLast: reg.gauge({ name: "espruino_push_last_success_timestamp_seconds", help: "getTime() of the last successful push (0 before one)." }),
+    pushSeconds: reg.gauge({ name: "espruino_push_duration_seconds", help: "Seconds the previous push took." }),
+    pushLast: reg.gauge({ name: "espruino_push_last_success_timestamp_seconds", help: "getTime() of the last good push." }),
   };
 }
 

@@ -73,21 +73,21 @@ class Children {
   }
 }
 
-var HELP_TAKEN = "ADC samples read by the sampler since boot.";
-var HELP_AGG = "ADC samples folded into the exposed statistics since boot.";
-var HELP_DROPPED = "ADC samples lost because the ring buffer was full before a drain, or invalid readings.";
-var HELP_INVALID = "ADC readings that were not a number (counted as taken and dropped).";
-var HELP_BUFFERED = "ADC samples waiting in the ring buffer at scrape time.";
-var HELP_VOLTS = "Distribution of sampled ADC voltages.";
-var HELP_LAST = "Most recent ADC voltage sample.";
-var HELP_MIN = "Lowest ADC voltage in the last closed aggregation window (NaN before one closed).";
-var HELP_MAX = "Highest ADC voltage in the last closed aggregation window (NaN before one closed).";
-var HELP_MISSED = "Sampler timer ticks that were skipped (never ran).";
-var HELP_LATE = "Sampler timer ticks that ran late, in a catch-up burst after a stall.";
-var HELP_STEPS = "Wall-clock steps (e.g. by SNTP) detected by the sampler.";
-var HELP_ERRORS = "Exceptions caught in sampler callbacks (the sampler keeps running).";
-var HELP_RESTARTS = "Times a stalled or removed sampler was detected and re-armed.";
-var HELP_STALLED = "1 while the sampler has not ticked within its stall limit, else 0.";
+var HELP_TAKEN = "ADC samples read.";
+var HELP_AGG = "ADC samples folded into the statistics.";
+var HELP_DROPPED = "ADC samples lost (ring full, or invalid).";
+var HELP_INVALID = "ADC readings that were not a number.";
+var HELP_BUFFERED = "ADC samples waiting in the ring buffer.";
+var HELP_VOLTS = "Sampled ADC voltages.";
+var HELP_LAST = "Latest ADC voltage.";
+var HELP_MIN = "Lowest ADC voltage of the last window.";
+var HELP_MAX = "Highest ADC voltage of the last window.";
+var HELP_MISSED = "Sampler ticks that never ran.";
+var HELP_LATE = "Sampler ticks that ran late.";
+var HELP_STEPS = "Wall-clock steps seen (e.g. SNTP).";
+var HELP_ERRORS = "Exceptions caught in sampler callbacks.";
+var HELP_RESTARTS = "Stalled samplers re-armed.";
+var HELP_STALLED = "1 while the sampler is stalled.";
 
 /** The running instance (startSampling stops it before starting anew: re-running boot never leaks). */
 var active: SamplingHandle | null = null;

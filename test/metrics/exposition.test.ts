@@ -15,8 +15,8 @@ import {
 import { promtoolCheckMetrics } from "../support/system-tools.js";
 import { body, omParse as openMetricsParse, renderAll, textParse } from "./helpers.js";
 
-const DROPPED_HELP = "New label sets refused by the cardinality guard (per-metric or per-registry series limit), per metric.";
-const ERRORS_HELP = "Scrape-time collector runs that threw; the rest of the scrape was still served.";
+const DROPPED_HELP = "Label sets refused by a series limit.";
+const ERRORS_HELP = "Collector runs that threw.";
 
 function sample(): Registry {
   const r = new Registry({ clock: () => 1700000000.25 });

@@ -12,8 +12,8 @@ import { prng as rng } from "../support/prng.js";
 
 
 const HELP = 'Odd help: "quoted", back\\slash, new\nline.';
-const DROPPED_HELP = "New label sets refused by the cardinality guard (per-metric or per-registry series limit), per metric.";
-const ERRORS_HELP = "Scrape-time collector runs that threw; the rest of the scrape was still served.";
+const DROPPED_HELP = "Label sets refused by a series limit.";
+const ERRORS_HELP = "Collector runs that threw.";
 
 type Op = (ours: Registry, theirs: client.Registry) => void;
 

@@ -19,7 +19,8 @@ export function pinNumber(pin) {
 /**
  * `.boot0` for a board (process.env.BOARD) and its network kind ("wifi": ESP32's module with getDetails;
  * "espruinowifi": the AT driver without it). `global.__standIn.reads[pin]` counts analogRead calls.
- * `trackWrites` (bench only): every HTTP response's write() records the JsVars in use right after it in
+ * `trackWrites` (bench only): every write() on a socket of a require("net") server (the firmware's HTTP server)
+ * records the JsVars in use right after it in
  * `global.__standIn.writePeak` — the moment a piece is alive both as the argument and in the send buffer, which
  * the interpreter's 0.5 ms high-water thread can miss.
  * `steppableClock`: setTime() steps getTime() and leaves the timers alone, as on a board. The Linux build cannot
@@ -51,10 +52,10 @@ export function standInSource(o) {
     "});" +
     (o.steppableClock ? "var clk=getTime,off=0;global.getTime=function(){return clk()+off;};global.setTime=function(t){off=t-clk();};" : "") +
     (o.trackWrites
-      ? "var st=global.__standIn;st.writePeak=0;var H=require('http'),cs=H.createServer;" +
-        "H.createServer=function(h){return cs.call(H,function(req,res){var w=res.write;" +
-        "res.write=function(d){var r=w.call(res,d),u=process.memory(false).usage;if(u>st.writePeak)st.writePeak=u;return r;};" +
-        "h(req,res);});};"
+      ? "var st=global.__standIn;st.writePeak=0;var N=require('net'),cs=N.createServer;" +
+        "N.createServer=function(h){return cs.call(N,function(sock){var w=sock.write;" +
+        "sock.write=function(d){var r=w.call(sock,d),u=process.memory(false).usage;if(u>st.writePeak)st.writePeak=u;return r;};" +
+        "h(sock);});};"
       : "") +
     "})();\n"
   );
