@@ -138,6 +138,8 @@ export class Espruino {
     this.stopping = false;
     /** @type {import("node:child_process").ChildProcessWithoutNullStreams} */
     this.proc = /** @type {any} */ (undefined);
+    /** the console is being read (eval waits for it once) */
+    this.reading = false;
     start();
   }
 
@@ -174,6 +176,12 @@ export class Espruino {
    * @param {string} expr @param {number} [timeoutMs]
    */
   async eval(expr, timeoutMs = 10000) {
+    // a line written before the interpreter reads its console is lost (measured: an eval right after a boot line
+    // went unanswered on a loaded host); it says "espruino: Interactive mode." when it starts reading
+    if (!this.reading) {
+      await this.waitFor(/espruino: Interactive mode/, 5000).catch(() => {});
+      this.reading = true;
+    }
     const id = Math.random().toString(36).slice(2, 10);
     const from = this.out.length;
     this.proc.stdin.write("\x10print('<<" + id + "'+JSON.stringify(" + expr + ")+'" + id + ">>')\n");

@@ -141,7 +141,8 @@ export async function renderRuns(o) {
 export async function productMemory(o) {
   // the high-water thread can crash the interpreter (a race in the Linux build's patch): up to 3 runs
   for (let attempt = 1; ; attempt++) {
-    const r = await productMemoryOnce(o);
+    // the Linux build with the high-water thread sometimes stops answering its console under load: retried too
+    const r = await productMemoryOnce(o).catch((e) => ({ ok: /** @type {const} */ (false), reason: "the interpreter crashed or stopped answering (" + String(e?.message ?? e).split("\n")[0] + ")" }));
     if (r.ok) {
       // the meter's own share of the write-point peak (the device above has stopped: the probe reuses its port)
       r.meter = await writeMeterJsVars({ board: o.board, jsVars: o.jsVars, port: o.port });

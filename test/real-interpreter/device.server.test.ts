@@ -276,7 +276,9 @@ describe.skipIf(!available)("real interpreter: requests, configs and faults (esp
       {
         port,
         channels: ["supply", "battery"],
-        pass: (ms) => sleep(ms),
+        pass: async (ms) => {
+          await sleep(ms);
+        },
         jsVars: async () => (await d.esp.eval("process.memory(false).usage")) as number,
       },
       12,
