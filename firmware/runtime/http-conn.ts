@@ -23,6 +23,8 @@ export interface Req {
   method: string;
   url: string;
   headers: { [name: string]: string };
+  /** HTTP/1.0 */
+  v10: boolean;
 }
 
 /** One connection: the request being read, then the response (writeHead/write/end, on("drain"|"close")). */
@@ -38,6 +40,10 @@ export class Conn {
   cl: (() => void) | null;
   /** why the request cannot be served: 400 malformed, 431 head too large (0: fine) */
   bad: number;
+  /** HTTP/1.0 client: no chunked body (the body ends with the connection) */
+  v10: boolean;
+  /** counted in `open` until its close (or until we gave up on it) */
+  counted: boolean;
 
   constructor(s: EspSocket) {
     this.s = s;
@@ -48,14 +54,19 @@ export class Conn {
     this.dr = null;
     this.cl = null;
     this.bad = 0;
+    this.v10 = false;
+    this.counted = true;
   }
 
   /** `Connection: close` and `headers`; a `Transfer-Encoding: chunked` header makes every write one chunk. */
   writeHead(code: number, headers: { [name: string]: string }): void {
     var t = "HTTP/1.1 " + code + " " + reason(code) + "\r\nConnection: close\r\n";
     for (var k in headers) {
+      if (k === "Transfer-Encoding") {
+        if (this.v10) continue;
+        this.ch = true;
+      }
       t += k + ": " + headers[k] + "\r\n";
-      if (k === "Transfer-Encoding") this.ch = true;
     }
     this.s.write(t + "\r\n");
   }
@@ -77,6 +88,14 @@ export class Conn {
     if (this.ch) this.s.write("0\r\n\r\n");
     this.st = DONE;
     this.s.end();
+  }
+
+  /** No longer counted as open (closed, or given up on: a socket that closed before it had listeners never says so). */
+  uncount(): void {
+    if (this.counted) {
+      this.counted = false;
+      open--;
+    }
   }
 
   on(ev: string, fn: () => void): void {
@@ -103,14 +122,37 @@ function unread(c: Conn): void {
   }
 }
 
+/** Hands a complete head to the handler; one that throws gets its connection closed (its close listener runs). */
+function answer(req: Req | null, c: Conn): void {
+  try {
+    (handler as (req: Req | null, res: Conn) => void)(req, c);
+  } catch (e) {
+    try {
+      c.end();
+    } catch (e2) {
+      // gone
+    }
+  }
+}
+
 /** Stops reading a connection: closes it (deadline, eviction), or lets the handler answer `bad` (431). */
 function drop(c: Conn, bad: number): void {
   unread(c);
   c.st = ANSWERING;
   c.bad = bad;
-  if (bad) (handler as (req: Req | null, res: Conn) => void)(null, c);
-  else c.end();
+  if (bad) answer(null, c);
+  else {
+    c.uncount();
+    try {
+      c.end();
+    } catch (e) {
+      // the socket is already gone
+    }
+    // a socket that closed before it had listeners stays with Espruino for good: let it not keep the Conn too
+    c.s.c = null;
+  }
 }
+
 
 /** Once a second while heads are being read: connections past the deadline are closed. */
 function sweep(): void {
@@ -152,12 +194,12 @@ function parse(head: string): Req | null {
     var v = l.substring(c + 1).trim();
     if (h[k] === undefined) h[k] = v;
   }
-  return { method: p[0], url: p[1], headers: h };
+  return { method: p[0], url: p[1], headers: h, v10: p[2] === "HTTP/1.0" };
 }
 
 function onData(this: EspSocket, d: string): void {
-  var c = this.c as Conn;
-  if (c.st !== READING) return; // a body or anything after the head is not read
+  var c = this.c as Conn | null;
+  if (!c || c.st !== READING) return; // a body or anything after the head is not read
   var b = c.buf + d;
   var e = headEnd(b);
   if (e < 0 ? b.length > HEAD_CAP : e > HEAD_CAP) {
@@ -174,18 +216,20 @@ function onData(this: EspSocket, d: string): void {
   c.st = ANSWERING;
   var req = parse(b.substring(0, e));
   if (!req) c.bad = 400;
-  (handler as (req: Req | null, res: Conn) => void)(req, c);
+  else c.v10 = req.v10;
+  answer(req, c);
 }
 
 function onDrain(this: EspSocket): void {
-  var c = this.c as Conn;
-  if (c.dr && c.st === ANSWERING) c.dr.call(c);
+  var c = this.c as Conn | null;
+  if (c && c.dr && c.st === ANSWERING) c.dr.call(c);
 }
 
 function onClose(this: EspSocket): void {
-  var c = this.c as Conn;
+  var c = this.c as Conn | null;
+  if (!c) return;
   this.c = null;
-  open--;
+  c.uncount();
   unread(c);
   c.st = DONE;
   if (c.cl) c.cl.call(c);

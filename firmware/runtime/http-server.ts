@@ -120,6 +120,9 @@ function serveMetrics(rt: Runtime, req: Req, res: Res): void {
     reply(rt, res, 503, "busy: " + rt.maxStreams + " scrapes in progress\n", "Retry-After", "1");
     return;
   }
+  // listeners first: whatever throws below, the close listener frees the stream slot
+  res.on("close", onClose);
+  res.on("drain", onDrain);
   var fmt = rt.textOnly ? TEXT : negotiate(header(req, "accept"));
   var c = takeCursor();
   // another body (a scrape or a push) still streaming from the values the collectors set for it: running them
@@ -131,10 +134,8 @@ function serveMetrics(rt: Runtime, req: Req, res: Res): void {
   res.fin = false;
   rt.m.scrapes.inc();
   count(rt, 200);
-  res.writeHead(200, { "Content-Type": contentType(fmt), "Transfer-Encoding": "chunked" });
-  res.on("close", onClose);
-  res.on("drain", onDrain);
   res.cur = c;
+  res.writeHead(200, { "Content-Type": contentType(fmt), "Transfer-Encoding": "chunked" });
   step(res, c);
 }
 

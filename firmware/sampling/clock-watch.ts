@@ -43,6 +43,7 @@ export class ClockWatch {
     this.prevWall = now;
     var tol = STEP_TOLERANCE_S;
     var step = 0;
+    var vanished = false;
     if (d < this.ref - tol) {
       step = d - this.ref; // a run is never early: only a step makes the difference smaller
       this.candRuns = 0;
@@ -56,6 +57,9 @@ export class ClockWatch {
         this.candRuns = 1;
       }
     } else {
+      // a rise that did not last: a late run, or a step there and back that the ticks may still prove (they
+      // need one more run before the skipped ticks are committed)
+      if (this.candRuns > 0) vanished = true;
       this.candRuns = 0;
       // follow slow drift of getTime(): down at once (a run is never early), up slowly (late runs); descents that
       // add up past the tolerance are a backward step too (one seen through a late run comes in pieces)
@@ -76,7 +80,7 @@ export class ClockWatch {
         else this.stepRun = this.runs;
       }
     }
-    this.settled = this.candRuns === 0 && step === 0;
+    this.settled = this.candRuns === 0 && step === 0 && !vanished;
     return step;
   }
 }

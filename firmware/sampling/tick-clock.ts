@@ -72,12 +72,12 @@ export class TickClock {
     var k = Math.floor((2 * dt + T) / (2 * T));
     if (k < 1) return 0; // early without a debt: jitter
     this.finish();
-    if (k > 1) {
-      this.owed = k - 1;
-      if (this.credit > 0) {
-        this.forgive(this.credit);
-        this.credit = 0;
-      }
+    if (k > 1) this.owed = k - 1;
+    // a step confirmed before its gap showed: this is the first tick since, so this gap is the step's (or none is)
+    if (this.credit > 0) {
+      var c = this.credit;
+      this.credit = 0;
+      if (k > 1) this.forgive(c);
     }
     return 0;
   }
@@ -89,12 +89,14 @@ export class TickClock {
   }
 
   /**
-   * A confirmed forward step explains `n` skipped ticks: taken from the open gap, else the pending ones (either
-   * within STEP_SLACK_TICKS), else kept as credit for the next gap.
+   * A confirmed forward step explains `n` skipped ticks: taken from the open gap or the pending ones, whichever is
+   * larger (at most n + STEP_SLACK_TICKS), else kept as credit for the next gap.
    */
   forgive(n: number): void {
     var lim = n + STEP_SLACK_TICKS;
-    if (this.owed > 0) {
+    // the larger of the open gap and the finished ones is the step's (a small gap open beside it is not); a step
+    // measured through late watch runs comes out a little large, so up to n + slack ticks go
+    if (this.owed > 0 && this.owed >= this.pending) {
       this.owed = this.owed > lim ? this.owed - lim : 0;
       return;
     }
@@ -110,7 +112,6 @@ export class TickClock {
     var n = this.pending;
     this.missed += n;
     this.pending = 0;
-    this.credit = 0;
     return n;
   }
 

@@ -91,6 +91,33 @@ describe("TickClock", () => {
     expect(counts(d)).toEqual([2, 0, 0, 0, 0]);
   });
 
+  it("forgive() takes the gap the step made, not a small unrelated one still open; credit waits through commits", () => {
+    const c = new TickClock(0.01);
+    c.tick(20);
+    c.tick(3620.01); // a +3600 s step: 360000 owed
+    c.tick(3620.02); // pending 360000
+    c.tick(3620.05); // two ticks skipped for real: 2 owed, open
+    c.forgive(360000); // the watch confirms the step now
+    expect(c.pending).toBe(0);
+    expect(c.owed).toBe(2);
+    c.tick(3620.06);
+    expect(c.commit()).toBe(2);
+    // slow sampling: the step is confirmed before the first tick after it, and a commit comes in between
+    const d = new TickClock(3);
+    d.tick(0);
+    d.tick(3);
+    d.forgive(1200); // +3600 s confirmed, no gap seen yet
+    expect(d.commit()).toBe(0);
+    d.tick(3606); // the step's gap (1200 skipped on the wall clock)
+    d.tick(3609);
+    expect(d.commit()).toBe(0);
+    expect(d.credit).toBe(0);
+    // credit does not outlive the first tick after it
+    d.forgive(5);
+    d.tick(3612);
+    expect(d.credit).toBe(0);
+  });
+
   it("the wall clock going back proves a step (1); right after an unconfirmed gap of the same size, a step there and back (2)", () => {
     const c = new TickClock(0.5);
     c.tick(1700000000);
@@ -175,6 +202,18 @@ describe("ClockWatch", () => {
     expect(burst).toEqual([0, 0, 0, 0, 0, 0]);
     expect(w.settled).toBe(false);
     expect(w.run(10)).toBe(0);
+    expect(w.run(11)).toBe(0); // the rise did not last: one more run before it settles
+    expect(w.settled).toBe(true);
+  });
+
+  it("a rise that does not last keeps the watch unsettled one more run (a step there and back: the ticks decide)", () => {
+    const w = new ClockWatch(0);
+    runs(w, 0, 1, 3, () => 0);
+    expect(w.run(4 + 100)).toBe(0);
+    expect(w.settled).toBe(false);
+    expect(w.run(5)).toBe(0); // back before it was confirmed
+    expect(w.settled).toBe(false);
+    expect(w.run(6)).toBe(0);
     expect(w.settled).toBe(true);
   });
 

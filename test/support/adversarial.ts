@@ -74,6 +74,8 @@ async function closedWithin(d: Driver, c: Client, ms: number, step = 250): Promi
 export interface Case {
   name: string;
   run(d: Driver): Promise<void>;
+  /** JsVars are reported, not held to the idle level: Espruino keeps some of them (docs/real-interpreter.md) */
+  keepsJsVars?: boolean;
 }
 
 /** Deadline for a head (firmware/runtime/http-conn.ts HEAD_DEADLINE_S) plus one sweep and slack. */
@@ -164,6 +166,38 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: "HTTP/1.0 gets a body without chunks (it ends with the connection)",
+    async run(d) {
+      const r = await raw(d.port, "GET /metrics HTTP/1.0\r\n\r\n");
+      expect(r.status).toBe(200);
+      expect(r.headers["transfer-encoding"]).toBeUndefined();
+      const u = unaccounted(r.body);
+      for (const ch of d.channels) expect(u[ch]).toBe(0);
+    },
+  },
+  {
+    name: "port-scan probes that close at once are forgotten: a slow client is not evicted for them later",
+    // measured: upstream 2v29 (Linux) keeps ~20-27 JsVars of every connection that closes before JavaScript sees
+    // it, with require("http") as with require("net"); nothing the firmware holds
+    keepsJsVars: true,
+    async run(d) {
+      for (let i = 0; i < 12; i++) {
+        const p = new Client(d.port);
+        await p.connected();
+        p.destroy();
+      }
+      await d.pass(DEADLINE_MS);
+      const slow = new Client(d.port, "GET /metrics HTTP/1.1\r\n");
+      await slow.connected();
+      await d.pass(300);
+      await servesWhole(d);
+      expect(slow.isClosed, "the slow client was closed by another one's arrival").toBe(false);
+      slow.write("Host: d\r\n\r\n");
+      await closedWithin(d, slow, DEADLINE_MS);
+      expect(slow.status()).toBe(200);
+    },
+  },
+  {
     name: "malformed request lines get 400",
     async run(d) {
       for (const bad of ["GARBAGE\r\n\r\n", "GET metrics HTTP/1.1\r\n\r\n", "get /metrics HTTP/1.1\r\n\r\n", "GET /metrics\r\n\r\n", "GET / SPDY/3\r\n\r\n"]) {
@@ -185,12 +219,14 @@ export async function runCases(d: Driver, slack: number): Promise<string[]> {
   await d.pass(1500);
   const idle = await d.jsVars();
   const lines: string[] = [];
+  let level = idle;
   for (const c of CASES) {
     await c.run(d);
     await d.pass(1500);
     const now = await d.jsVars();
-    lines.push(c.name + ": " + (now - idle >= 0 ? "+" : "") + (now - idle) + " JsVars");
-    expect(Math.abs(now - idle), c.name + ": JsVars " + idle + " -> " + now).toBeLessThanOrEqual(slack);
+    lines.push(c.name + ": " + (now - level >= 0 ? "+" : "") + (now - level) + " JsVars" + (c.keepsJsVars ? " (not held: upstream)" : ""));
+    if (c.keepsJsVars) level = now;
+    else expect(Math.abs(now - level), c.name + ": JsVars " + level + " -> " + now).toBeLessThanOrEqual(slack);
   }
   return lines;
 }
