@@ -38,7 +38,7 @@ export class Conn {
   ch: boolean;
   dr: (() => void) | null;
   cl: (() => void) | null;
-  /** why the request cannot be served: 400 malformed, 431 head too large (0: fine) */
+  /** why the request cannot be served: 400 malformed, 431 head too large, 503 turned away (0: fine) */
   bad: number;
   /** HTTP/1.0 client: no chunked body (the body ends with the connection) */
   v10: boolean;
@@ -135,21 +135,26 @@ function answer(req: Req | null, c: Conn): void {
   }
 }
 
-/** Stops reading a connection: closes it (deadline, eviction), or lets the handler answer `bad` (431). */
+/**
+ * Stops reading a connection: 0 closes it (deadline), 503 turns it away (eviction), 431 lets the handler answer.
+ * One closed or turned away is no longer counted: a socket that closed before it had listeners never says so, and
+ * it stays with Espruino for good, so it must not keep the Conn either.
+ */
 function drop(c: Conn, bad: number): void {
   unread(c);
   c.st = ANSWERING;
   c.bad = bad;
+  if (bad !== 431) {
+    c.uncount();
+    c.s.c = null;
+  }
   if (bad) answer(null, c);
   else {
-    c.uncount();
     try {
       c.end();
     } catch (e) {
       // the socket is already gone
     }
-    // a socket that closed before it had listeners stays with Espruino for good: let it not keep the Conn too
-    c.s.c = null;
   }
 }
 
@@ -244,13 +249,14 @@ function onConnection(s: EspSocket): void {
   open++;
   reading.push(c);
   if (!sweeper) sweeper = every(1000, sweep);
-  // keep a socket free for the next client: past the limit the oldest connection still reading goes
-  if (open > maxOpen && reading.length > 1) drop(reading[0], 0);
+  // keep a socket free for the next client: past the limit the oldest connection still reading is turned away
+  if (open > maxOpen && reading.length > 1) drop(reading[0], 503);
 }
 
 /**
- * Listens on `port`; `onRequest(req, res)` gets each complete head (req null: malformed or too large, answer
- * res.bad). `sockets`: the board's socket budget (listener included). Throws when it cannot listen.
+ * Listens on `port`; `onRequest(req, res)` gets each complete head (req null: answer res.bad: 400 malformed, 431 too
+ * large, 503 turned away to keep a socket free). `sockets`: the board's socket budget (listener included). Throws
+ * when it cannot listen.
  */
 export function listen(port: number, sockets: number, onRequest: (req: Req | null, res: Conn) => void): EspNetServer {
   handler = onRequest;

@@ -183,6 +183,7 @@ function onRequest(req: Req | null, res: Res): void {
   res.t0 = now();
   if (!req) {
     if (res.bad === 431) reply(rt, res, 431, "request head too large\n");
+    else if (res.bad === 503) reply(rt, res, 503, "busy: too many connections\n", "Retry-After", "1");
     else reply(rt, res, 400, "bad request\n");
     return;
   }

@@ -123,6 +123,15 @@ export const CASES: Case[] = [
       await d.pass(100);
       for (let i = 0; i < 3; i++) await servesWhole(d);
       for (const c of idle) await closedWithin(d, c, DEADLINE_MS);
+      // those turned away to keep a socket free are told so (503, Retry-After); the others reached the deadline
+      const told = idle.filter((c) => c.text !== "");
+      expect(told.length, "idle clients turned away with an answer").toBeGreaterThanOrEqual(1);
+      for (const c of told) {
+        expect(c.status()).toBe(503);
+        expect(c.text).toContain("\r\nRetry-After: 1\r\n");
+      }
+      const s = await servesWhole(d);
+      expect(s.get('espruino_http_requests_total{code="503"}')).toBeGreaterThanOrEqual(told.length);
     },
   },
   {
@@ -156,8 +165,9 @@ export const CASES: Case[] = [
     },
   },
   {
-    name: "50 parallel scrapes: each gets 200 or 503, none is left open",
+    name: "50 parallel scrapes: each gets 200 or 503 (turned away: 503 too), none is left open",
     async run(d) {
+      // a connection reset (0) is allowed; a connection closed without an answer is not (it would read NaN)
       const replies = await Promise.all(Array.from({ length: 50 }, () => get(d.port, "/metrics").catch(() => null)));
       const codes = replies.map((r) => (r ? r.status : 0));
       expect(codes.filter((c) => c === 200).length).toBeGreaterThanOrEqual(1);
