@@ -13,7 +13,7 @@
 // and the same with samplesPerTick 32 (one tick's fixed cost shared by 32 samples);
 // the signal is a constant 1.65 V, so the naive scan stops at the 5th of 7 bounds.
 import { SimDevice } from "../host-sim/index.mjs";
-import { provisionStorage } from "../host-sim/provision.mjs";
+import { provisionStorage, boardProfileJson } from "../host-sim/provision.mjs";
 import { buildFixture, median, progress } from "./harness.mjs";
 
 const ENTRY = "bench/fixtures/sample-path.ts";
@@ -24,11 +24,12 @@ const CONFIG = { schema: 1, channels: [{ name: "ch0", pin: "D32" }] };
 
 /** @param {string} bundle @param {boolean} cost */
 async function device(bundle, cost) {
-  const st = provisionStorage({ board: "esp32-devkitc", config: CONFIG });
+  provisionStorage({ board: "esp32-devkitc", config: CONFIG }); // the host's check of the config
+  const profile = boardProfileJson("esp32-devkitc");
   const d = new SimDevice({
     bundle,
     board: "esp32-devkitc",
-    storage: { "board.json": st["telemetry.board.json"], "telemetry.config.json": st["telemetry.config.json"] },
+    storage: { "board.json": profile, "telemetry.config.json": CONFIG },
     signals: { D32: 1.65 },
     costModel: cost ? { sampleEvery: 0, memoryAtCallbackEnd: false } : false,
     hostPort: 0,

@@ -95,6 +95,8 @@ declare function require(name: "Storage"): EspStorageModule;
 declare namespace E {
   function enableWatchdog(timeout: number, isAuto?: boolean): void;
   function on(event: "init", callback: () => void): void;
+  /** CRC-32 (IEEE) of the bytes of `data`, unsigned (not in SAVE_ON_FLASH builds; every profile has it) */
+  function CRC32(data: string): number;
 }
 
 /** require("Wifi") on ESP32 and on the Espruino WiFi board (its built-in AT driver): the subset the runtime uses. Events: "connected",

@@ -54,6 +54,11 @@ export function storageRead(name: string): string | undefined {
   return s === undefined || s === null ? undefined : "" + s;
 }
 
+/** CRC-32 (IEEE) of a string's bytes, unsigned (E.CRC32). */
+export function crc32(s: string): number {
+  return E.CRC32(s);
+}
+
 /** Writes (replaces) a Storage file; false when Storage refused it. */
 export function storageWrite(name: string, data: string): boolean {
   try {

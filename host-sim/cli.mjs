@@ -17,7 +17,8 @@
 //   --quiet           do not echo device consoles
 //   Prints "started K/N devices" progress to stderr, then one line per device
 //   "sim-001 http://127.0.0.1:PORT/metrics location=..." and a summary line to stdout.
-// Exit codes: 0 after SIGINT/SIGTERM (and for --help), 2 for bad options or a busy port (one line on stderr),
+// Exit codes: 0 after SIGINT/SIGTERM (and for --help), 2 for bad options, a config the board refuses (every problem, one per
+// line) or a busy port (one line on stderr),
 // 1 otherwise (e.g. the firmware ran out of memory before it listened: it does not fit the board).
 import { parseArgs } from "node:util";
 import { readFileSync, existsSync } from "node:fs";
@@ -28,7 +29,7 @@ import { fromSpecFile, signalPinError } from "./signals.mjs";
 import { parseSchedule } from "./faults.mjs";
 import { loadBoard } from "./boards.mjs";
 import { startFleet } from "./fleet.mjs";
-import { provisionStorage, demoSignals, BOARD_FILE, CONFIG_FILE, SECRETS_FILE } from "./provision.mjs";
+import { provisionStorage, demoSignals, boardProfileJson, ConfigError, CONFIG_FILE, SECRETS_FILE } from "./provision.mjs";
 
 export { CONFIG_FILE, SECRETS_FILE };
 
@@ -217,10 +218,10 @@ export async function runSingle(o) {
   /** @type {SimDevice} */
   let dev;
   try {
-    // The three Storage files a flashed board has; without --config/--secrets a demo config on the board's
-    // first ADC pins (with matching default signals) and the simulated access point's credentials.
+    // The Storage files a flashed board has (the config validated here); without --config/--secrets a demo
+    // config on the board's first ADC pins (with matching default signals) and the simulated AP's credentials.
     const storage = provisionStorage({ board: o.board, config: o.config, secrets: o.secrets });
-    const profile = /** @type {Record<string, any>} */ (storage[BOARD_FILE]);
+    const profile = boardProfileJson(o.board);
     dev = new SimDevice({
       bundle: o.bundle,
       board: o.board,
@@ -236,6 +237,7 @@ export async function runSingle(o) {
       onConsole: (line) => process.stdout.write("[device] " + line + "\n"),
     });
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   let announced = false;
@@ -328,6 +330,11 @@ async function main() {
     if (o.devices === undefined) await runSingle(o);
     else await runFleet(o);
   } catch (e) {
+    if (e instanceof ConfigError) {
+      // every problem of the config, one per line (the flash tool prints the same list)
+      process.stderr.write("error: " + e.message + "\n");
+      process.exit(2);
+    }
     if (e instanceof UsageError) {
       process.stderr.write("error: " + e.message.split("\n")[0] + "\n");
       process.exit(2);

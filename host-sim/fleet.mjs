@@ -8,10 +8,9 @@
 //   await fleet.stop()
 //
 // Per device i (0-based): name `${namePrefix}${i+1 padded to 3}` ("sim-001"), location
-// `${locationPrefix}/row-NN` (20 devices per row), Storage (host-sim/provision.mjs): the board profile, the
-// simulated AP's secrets unless given, and `telemetry.config.json` = defaults <- the given
-// base config <- {device, location} (sampleRateHz: option > base config > 10, low enough for hundreds of
-// devices on 2 cores), `telemetry.secrets.json` if secrets are given. Signals: the given spec file content
+// `${locationPrefix}/row-NN` (20 devices per row), Storage (host-sim/provision.mjs): the device file of the board
+// profile and the config defaults <- the given base config <- {device, location} (sampleRateHz: option > base config > 10, low enough
+// for hundreds of devices on 2 cores), `telemetry.secrets.json` (the simulated AP's unless given). Signals: the given spec file content
 // for every device, where a sine without an explicit phase gets phase 2*pi*i/N; without a spec, D32 is a
 // 60 s sine (1.65 V +- 1 V) with that phase. Host ports: basePort + i, or ephemeral when basePort is 0.
 // Devices run uninstrumented (costModel: false) unless `costModel` says otherwise.

@@ -9,3 +9,4 @@ export { startFleet } from "./fleet.mjs";
 export { FAULTS, parseSchedule } from "./faults.mjs";
 export { makeAccessPoint } from "./wifi.mjs";
 export { openDeviceConsole, crc32 } from "./console/boot.mjs";
+export { provisionStorage, deviceFile, ConfigError, DEVICE_FILE, SECRETS_FILE } from "./provision.mjs";

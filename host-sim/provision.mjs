@@ -1,13 +1,37 @@
-// What a simulated device finds in Storage before its bundle boots: the same three files `npm run flash`
-// writes to a real board (docs/storage.md). Shared by the single-device CLI and fleet mode, so `npm start`
-// is a complete device (valid config, sampling, Wi-Fi joined) out of the box.
+// What a simulated device finds in Storage before its bundle boots: the files `npm run flash` writes to a real
+// board (docs/storage.md), the config validated here on the host and written as the device file. Shared by the
+// single-device CLI and fleet mode, so `npm start` is a complete device (valid config, sampling, Wi-Fi joined).
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { BOARDS_DIR, DEFAULT_BOARD } from "./boards.mjs";
+import { loadValidators } from "../config/load.mjs";
 
-export const BOARD_FILE = "telemetry.board.json";
+export const DEVICE_FILE = "telemetry.cfg";
+/** The config JSON the user edits (named in messages; the device reads DEVICE_FILE). */
 export const CONFIG_FILE = "telemetry.config.json";
 export const SECRETS_FILE = "telemetry.secrets.json";
+
+/** A config or board profile the host refused: every problem, one per line. */
+export class ConfigError extends Error {
+  /** @param {string} board @param {string[]} errors */
+  constructor(board, errors) {
+    super("the config is invalid for board " + board + ":\n  " + errors.join("\n  "));
+    this.errors = errors;
+  }
+}
+
+/**
+ * The device file for a board profile and a config (parsed JSON), validated on the host.
+ * @param {unknown} profile
+ * @param {unknown} config
+ * @returns {string}
+ * @throws {ConfigError} listing every problem ("telemetry.config.json: channels[0].pin: ...")
+ */
+export function deviceFile(profile, config) {
+  const r = loadValidators().compileDevice(profile, config);
+  if (r.text === null) throw new ConfigError(String(/** @type {any} */ (profile)?.name ?? "?"), r.errors);
+  return r.text;
+}
 
 /** The simulator's default access point (host-sim/wifi.mjs): the default secrets join it. Not a real secret. */
 export const SIM_AP_SECRETS = Object.freeze({ ssid: "sim-ap", password: "simpassword" });
@@ -83,13 +107,13 @@ export function demoSignals(profile) {
  * @param {{board?: string | Record<string, unknown>, config?: Record<string, unknown>, secrets?: unknown,
  *   overrides?: Record<string, unknown>}} o
  * @returns {Record<string, unknown>}
+ * @throws {ConfigError} when the config is invalid for the board
  */
 export function provisionStorage(o) {
   const profile = boardProfileJson(o.board);
   const config = { ...(o.config ?? demoConfig(profile)), ...(o.overrides ?? {}) };
   return {
-    [BOARD_FILE]: profile,
-    [CONFIG_FILE]: config,
+    [DEVICE_FILE]: deviceFile(profile, config),
     [SECRETS_FILE]: o.secrets === undefined ? { ...SIM_AP_SECRETS } : o.secrets,
   };
 }

@@ -3,12 +3,13 @@
 //
 // Provisions a board running Espruino with the stock `espruino` CLI, then checks the result itself (the CLI says
 // "Upload Complete" and exits 0 whatever happened). Steps:
-//  1. profile (boards/NAME.json) and config validated with the firmware's own validators (tools/flash/validator.mjs);
+//  1. profile (boards/NAME.json) and config validated on the host (config/: every error named) and written as the
+//     device file the firmware reads (config/device-file.ts);
 //     secrets from --secrets FILE or TELEMETRY_* variables; the bundle checked against the size rule
 //     (tools/flash/plan.mjs sizeRule). Any problem: exit 2, device untouched.
 //  2. pre-flight over the console (tools/flash/link.mjs): process.env.BOARD must be the profile's board and
 //     process.env.VERSION at least the minimum (minimumVersion); Storage must have room. Otherwise exit 3.
-//  3. one CLI run: `--storage` data files (board profile, config, secrets from a 0600 temp file) and
+//  3. one CLI run: `--storage` data files (the device file, secrets from a 0600 temp file) and
 //     `--storage .bootcde:- BUNDLE` (code chunks, then load(".bootcde")); --secrets-only / --erase upload a small
 //     program that writes/erases and calls load(). Output is masked before it is echoed.
 //  4. the firmware must be seen running (tools/flash/boot-check.mjs; full flash and --secrets-only): after the load
@@ -23,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join, dirname, resolve, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import http from "node:http";
-import { loadValidators } from "./flash/validator.mjs";
+import { loadValidators } from "../config/load.mjs";
 import {
   FILES, ERASE_FILES, HELP, UsageError, parseArgs, loadSecrets, secretStrings, makeMasker, maskedSecrets, sizeRule,
   versionValue, minimumVersion, storageCost, SECRET_ENV, flashCodeJsVars,
@@ -159,12 +160,12 @@ async function main() {
   const pr = v.validateBoardProfile(profileIn);
   if (pr.errors.length) throw new UsageError("board profile " + boardFile + " is invalid:\n  " + pr.errors.join("\n  "));
   const profile = pr.profile;
-  const profileText = JSON.stringify(profileIn);
 
   const mode = args.erase ? "erase" : args.secretsOnly ? "secrets-only" : "flash";
   /** @type {any} */
   let configIn;
-  let configText = "";
+  /** the device file (config/device-file.ts) */
+  let deviceText = "";
   /** @type {string | undefined} */
   let sampler;
   let samplingJsVars = 0;
@@ -175,7 +176,7 @@ async function main() {
     if (cr.errors.length) throw new UsageError("config " + (args.config ?? "(default)") + " is invalid for board " + profile.name + ":\n  " + cr.errors.join("\n  "));
     sampler = cr.config.sampler;
     samplingJsVars = cr.jsVars;
-    configText = JSON.stringify(configIn);
+    deviceText = /** @type {string} */ (v.compileDevice(profileIn, configIn).text);
     telnet = cr.config.telnet === true;
     // upstream builds the Telnet console only into the classic ESP32 (boards/ESP32.py: TELNET)
     if (!telnet && profile.board === "ESP32" && args.port && isTelnetPort(args.port)) {
@@ -189,6 +190,10 @@ async function main() {
 
   const secrets = mode === "erase" ? undefined : loadSecrets(args.secrets, process.env, log);
   if (mode === "secrets-only" && !secrets) throw new UsageError("--secrets-only needs secrets: --secrets FILE or " + Object.keys(SECRET_ENV).join("/"));
+  // the device would refuse the pair (and lock /metrics): say it here, where both files are at hand
+  if (mode === "flash" && configIn.auth === true && !secrets?.token) {
+    throw new UsageError('the config says "auth": true but the secrets have no token (--secrets FILE with "token", or TELEMETRY_BEARER_TOKEN)');
+  }
   const secretsText = secrets ? JSON.stringify(secrets) : "";
   const mask = makeMasker(secretStrings(secrets, secretsText));
 
@@ -205,7 +210,7 @@ async function main() {
       if (buildVersion && !bundle.includes(buildVersion)) buildVersion = "";
     }
     const inFlash = codeRunsFromFlash(profileIn) ? flashCodeJsVars(bundle) : undefined;
-    size = sizeRule(profile, bundle.length, [profileText.length, configText.length, secretsText.length].filter((n) => n > 0), samplingJsVars, inFlash);
+    size = sizeRule(profile, bundle.length, [deviceText.length, secretsText.length].filter((n) => n > 0), samplingJsVars, inFlash);
     if (!size.ok) {
       const overridable = size.storageOk && !size.ramOk; // only the RAM estimate failed
       if (!args.ignoreSize || !overridable) throw new UsageError(size.message + (overridable ? " (--ignore-size flashes it anyway)" : ""));
@@ -220,7 +225,7 @@ async function main() {
     const a = ["--no-ble", "--config", "BOARD_JSON_URL=" + join(dir, "boards"), "--config", "MODULE_URL=", "-p", /** @type {string} */ (args.port ?? "PORT")];
     if (!isTcpPort(args.port ?? "tcp://")) a.push("-b", String(args.baud));
     if (mode === "flash") {
-      a.push("--storage", FILES.board + ":" + join(dir, "board.json"), "--storage", FILES.config + ":" + join(dir, "config.json"));
+      a.push("--storage", FILES.device + ":" + join(dir, "device.cfg"));
       if (secrets) a.push("--storage", FILES.secrets + ":" + join(dir, "secrets.json"));
       a.push("--storage", FILES.code + ":-", bundlePath);
     } else if (mode === "secrets-only") {
@@ -235,8 +240,7 @@ async function main() {
   log("  board:    " + profile.name + " (" + profile.board + "), Espruino >= " + minVersion);
   log("  port:     " + (args.port ?? (args.out !== undefined ? "(none: --out " + args.out + ")" : "(none: dry run)")) + (args.port && !isTcpPort(args.port) ? " @ " + args.baud + " baud" : ""));
   if (mode === "flash") {
-    log("  config:   " + (args.config ?? "(default: one channel on " + profile.adc.pinNames[0] + ")") + " -> " + FILES.config + ", sampler " + sampler);
-    log("  profile:  " + boardFile + " -> " + FILES.board);
+    log("  config:   " + (args.config ?? "(default: one channel on " + profile.adc.pinNames[0] + ")") + " + " + boardFile + " -> " + FILES.device + " (" + deviceText.length + " B), sampler " + sampler);
     log("  bundle:   " + bundlePath + " (" + bundle.length + " B" + (buildVersion ? ", build " + buildVersion : "") + ") -> " + FILES.code + "; " + size?.message);
     if (size && !size.ok) {
       log("  WARNING:  flashing anyway (--ignore-size). The estimate assumes the code is held in RAM; if it is, the board");
@@ -259,15 +263,14 @@ async function main() {
   if (args.out !== undefined) {
     const dir = abs(args.out);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, FILES.board), profileText);
-    writeFileSync(join(dir, FILES.config), configText);
+    writeFileSync(join(dir, FILES.device), deviceText, "latin1");
     if (secrets) {
       // 0600 also when the file was there before (writeFileSync's mode applies only to a new file)
       rmSync(join(dir, FILES.secrets), { force: true });
       writeFileSync(join(dir, FILES.secrets), secretsText, { mode: 0o600 });
     } else rmSync(join(dir, FILES.secrets), { force: true });
     writeFileSync(join(dir, FILES.code), bundle, "latin1");
-    log("out:        " + dir + ": " + [FILES.board, FILES.config, ...(secrets ? [FILES.secrets] : []), FILES.code].join(", ") + " (no device touched)");
+    log("out:        " + dir + ": " + [FILES.device, ...(secrets ? [FILES.secrets] : []), FILES.code].join(", ") + " (no device touched)");
     return 0;
   }
   const port = /** @type {string} */ (args.port);
@@ -301,10 +304,7 @@ async function main() {
   tmp = mkdtempSync(join(tmpdir(), "espruino-flash-"));
   mkdirSync(join(tmp, "boards"));
   writeFileSync(join(tmp, "boards", profile.board + ".json"), JSON.stringify({ info: { name: profile.board, builtin_modules: ["Storage", "Wifi", "net", "http", "timer", "ESP32", "Flash", "crypto", "AT", "NetworkJS"] } }));
-  if (mode === "flash") {
-    writeFileSync(join(tmp, "board.json"), profileText);
-    writeFileSync(join(tmp, "config.json"), configText);
-  }
+  if (mode === "flash") writeFileSync(join(tmp, "device.cfg"), deviceText, "latin1");
   if (secrets) writeFileSync(join(tmp, "secrets.json"), secretsText, { mode: 0o600 });
   // programs for --secrets-only / --erase: > 512 bytes (shorter uploads never finish: a CLI bug), end in load()
   const pad = 'var flashNote="' + "written by tools/flash.mjs; RAM is cleared by the load() below. ".repeat(10) + '";\n';
@@ -354,8 +354,7 @@ async function main() {
   /** @type {Record<string, string>} */
   const expected = {};
   if (mode === "flash") {
-    expected[FILES.board] = profileText;
-    expected[FILES.config] = configText;
+    expected[FILES.device] = deviceText;
     expected[FILES.code] = bundle;
   }
   if (secrets) expected[FILES.secrets] = secretsText;

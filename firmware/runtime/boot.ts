@@ -81,11 +81,12 @@ export function boot(): Runtime {
   var boots = countBoot();
   var cfg = L.config;
   var prof = L.profile;
-  var device = cfg ? cfg.device : L.device ? L.device : prof ? prof.name : "";
+  var board = prof ? prof.name : L.name;
+  var device = cfg ? cfg.device : L.device ? L.device : board;
   var location = cfg ? cfg.location : L.location;
 
   var reg = new Registry({ clock: now });
-  var m = registerSelfMetrics(reg, device, location, prof ? prof.name : boardName());
+  var m = registerSelfMetrics(reg, device, location, board ? board : boardName());
   var t0 = now();
   var col = runtimeCollector(m, t0);
   col.rssi = wifiRssi;
@@ -100,7 +101,7 @@ export function boot(): Runtime {
     m: m,
     col: col,
     profile: prof,
-    board: prof ? prof.name : "unknown",
+    board: board ? board : "unknown",
     config: cfg,
     errors: L.errors,
     // Auth fails closed: with a valid config the token guards /metrics and / when `auth` is on; with an invalid

@@ -14,7 +14,7 @@ import { Cursor } from "../exposition/cursor.js";
 import { TEXT } from "../exposition/format.js";
 import { wifiUp } from "./wifi.js";
 import type { Runtime } from "./state.js";
-import type { PushConfig } from "../config/device-config.js";
+import type { PushConfig } from "../../config/device-config.js";
 
 export var PUSH_RETRY_MS = 5000;
 export var PUSH_TIMEOUT_MS = 10000;

@@ -2,8 +2,8 @@
 // sampling engineer in firmware/sampling/sampling.ts; sampling-port.ts re-exports it (or a stand-in until it
 // exists), so the runtime depends on this signature only.
 import type { Registry } from "../metrics/registry.js";
-import type { DeviceConfig } from "../config/device-config.js";
-import type { BoardProfile } from "../config/board-profile.js";
+import type { DeviceConfig } from "../../config/device-config.js";
+import type { DeviceProfile } from "../../config/device-file.js";
 
 export interface SamplingHandle {
   /** The strategy that runs ("timer", "interval", "waveform"). */
@@ -29,4 +29,4 @@ export interface SampleTotals {
   dropped: number;
 }
 
-export type StartSampling = (registry: Registry, config: DeviceConfig, profile: BoardProfile) => SamplingHandle;
+export type StartSampling = (registry: Registry, config: DeviceConfig, profile: DeviceProfile) => SamplingHandle;

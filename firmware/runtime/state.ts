@@ -1,8 +1,8 @@
 // The running instance: everything one boot created, kept on global.__telemetry so a re-run of the boot
 // code can stop it (timers, server, sampler, Wi-Fi handlers) before starting again.
 import type { Registry } from "../metrics/registry.js";
-import type { BoardProfile } from "../config/board-profile.js";
-import type { DeviceConfig } from "../config/device-config.js";
+import type { DeviceProfile } from "../../config/device-file.js";
+import type { DeviceConfig } from "../../config/device-config.js";
 import type { SamplingHandle } from "./sampling-api.js";
 import type { RuntimeCollector, SelfMetrics } from "./self-metrics.js";
 import type { WifiCtl } from "./wifi.js";
@@ -18,7 +18,7 @@ export interface Runtime {
   m: SelfMetrics;
   col: RuntimeCollector;
   /** the board profile while booting; null once boot is done (see boot.ts) */
-  profile: BoardProfile | null;
+  profile: DeviceProfile | null;
   /** the profile's name ("unknown" without a valid profile), for the status page */
   board: string;
   config: DeviceConfig | null;

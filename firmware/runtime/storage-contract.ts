@@ -1,17 +1,16 @@
-// The Storage contract (docs/storage.md): which files the firmware reads at boot, how each is validated,
-// and what a failure means. Every error names the file and the field; secret values are never shown.
-import { boardName, storageRead, storageWrite } from "../platform.js";
-import type { BoardProfile } from "../config/board-profile.js";
-import { checkConfig, checkProfile } from "../config/device-check.js";
-import type { DeviceConfig } from "../config/device-config.js";
-import { isIntIn, isLabelText, isObject } from "../config/check.js";
+// The Storage contract (docs/storage.md): the files the firmware reads at boot and what a failure means. The
+// config arrives validated by the host in one device file (config/device-file.ts); here it is only verified:
+// its header, format and checksum, and that it was written for this board. Secrets are checked here (they never
+// pass through the device file); their values are never shown.
+import { boardName, storageRead, storageWrite, crc32 } from "../platform.js";
+import type { DeviceProfile } from "../../config/device-file.js";
+import type { DeviceConfig } from "../../config/device-config.js";
 
-export var BOARD_FILE = "telemetry.board.json";
-export var CONFIG_FILE = "telemetry.config.json";
+export var DEVICE_FILE = "telemetry.cfg";
+/** The device-file format this firmware reads (config/device-file.ts DEVICE_FORMAT). */
+export var DEVICE_FORMAT = 1;
 export var SECRETS_FILE = "telemetry.secrets.json";
 export var BOOTS_FILE = "telemetry.boots";
-/** The config schema this firmware reads. */
-export var CONFIG_SCHEMA = 1;
 export var DEFAULT_PORT = 80;
 
 export interface Secrets {
@@ -27,17 +26,19 @@ export interface Secrets {
 }
 
 export interface Loaded {
-  profile: BoardProfile | null;
+  profile: DeviceProfile | null;
   /** null unless every file is valid */
   config: DeviceConfig | null;
   secrets: Secrets;
   /** every problem found, "file: field: problem" */
   errors: string[];
-  /** the configured port when it is readable (even in an invalid config), else 80 */
+  /** the configured port when the device file can be read (even when it is refused), else 80 */
   port: number;
-  /** `device` / `location` of the config when they are valid labels (even in an invalid config), else "" */
+  /** `device` / `location` of the config when the device file can be read, else "" */
   device: string;
   location: string;
+  /** the profile's name when the device file can be read and is for this board, else "" */
+  name: string;
   /**
    * Auth was asked for but cannot be honoured: the secrets file has a `token` that is invalid, or the config
    * says `auth: true` and there is no valid token. The runtime then refuses /metrics and / (fails closed).
@@ -60,23 +61,16 @@ function parseJson(text: string): { v: unknown; ok: boolean } {
   return { v: v, ok: true };
 }
 
-/** Reads and parses file `name`: {ok:false} when absent (err "") or unparsable (err set). */
-function readJson(name: string, errors: string[], missing: string): { v: unknown; ok: boolean } {
+/** Reads and parses the secrets file: {ok:false} when absent or unparsable (an error then). */
+function readJson(name: string, errors: string[]): { v: unknown; ok: boolean } {
   var text = storageRead(name);
-  if (text === undefined) {
-    if (missing) errors.push(name + ": missing (" + missing + ")");
-    return { v: undefined, ok: false };
-  }
+  if (text === undefined) return { v: undefined, ok: false };
   var p = parseJson(text);
   if (!p.ok || p.v === null || typeof p.v !== "object" || Array.isArray(p.v)) {
     errors.push(name + ": not a JSON object");
     return { v: undefined, ok: false };
   }
   return p;
-}
-
-function prefixAll(errors: string[], name: string, list: string[]): void {
-  for (var i = 0; i < list.length; i++) errors.push(name + ": " + list[i]);
 }
 
 /** Printable ASCII without spaces, `min`..`max` characters. */
@@ -91,7 +85,7 @@ function isTokenText(s: unknown, min: number, max: number): boolean {
 
 function loadSecrets(errors: string[]): Secrets {
   var out: Secrets = { ssid: "", password: "", token: "", pushToken: "", badToken: false };
-  var r = readJson(SECRETS_FILE, errors, "");
+  var r = readJson(SECRETS_FILE, errors);
   if (!r.ok) return out;
   var s = r.v as { [k: string]: unknown };
   var n = SECRETS_FILE + ": ";
@@ -121,63 +115,66 @@ function loadSecrets(errors: string[]): Secrets {
 }
 
 /**
- * Reads the three files, validates them against each other and returns everything found.
- * Order: board profile (needed to validate the config), config (schema first), secrets.
+ * The device file's {profile, config}, or null with the reason in `errors`. `id` gets what identity can be read
+ * from a file that is refused (port, device, location), so broken devices of a fleet do not look alike.
  */
+function readDeviceFile(errors: string[], id: { [k: string]: unknown }): { profile: DeviceProfile; config: DeviceConfig } | null {
+  var n = DEVICE_FILE + ": ";
+  var t = storageRead(DEVICE_FILE);
+  if (t === undefined) {
+    errors.push(n + "missing (npm run flash writes it)");
+    return null;
+  }
+  var nl = t.indexOf("\n");
+  var head = (nl < 0 ? t : t.substring(0, nl)).split(" ");
+  var body = nl < 0 ? "" : t.substring(nl + 1);
+  // intact as a host tool wrote it (and so validated by one), whatever its format
+  var intact = head.length === 3 && head[0] === DEVICE_FILE && parseInt(head[2], 16) === crc32(body);
+  var p = intact ? parseJson(body) : { v: null, ok: false };
+  var v = p.v as { profile?: DeviceProfile; config?: DeviceConfig } | null;
+  var ok = p.ok && v !== null && typeof v === "object" && typeof v.profile === "object" && typeof v.config === "object" && v.profile !== null && v.config !== null;
+  if (ok) {
+    var c = (v as { config: DeviceConfig }).config;
+    id.port = c.port;
+    id.device = c.device;
+    id.location = c.location;
+    var pf0 = (v as { profile: DeviceProfile }).profile;
+    if (pf0.board === boardName()) id.name = pf0.name;
+  }
+  if (head.length !== 3 || head[0] !== DEVICE_FILE) errors.push(n + "not a device file (npm run flash writes it)");
+  else if (!intact) errors.push(n + "checksum mismatch: the file is damaged, flash again");
+  else if (head[1] !== "" + DEVICE_FORMAT) errors.push(n + "format " + head[1] + ", this firmware reads format " + DEVICE_FORMAT + ": flash the config with the tools of this firmware");
+  else if (!ok) errors.push(n + "not readable, flash again");
+  else if ((v as { profile: DeviceProfile }).profile.board !== boardName()) {
+    var pf = (v as { profile: DeviceProfile }).profile;
+    errors.push(n + "written for profile " + pf.name + " (board " + pf.board + ") but this board is " + boardName());
+  } else return v as { profile: DeviceProfile; config: DeviceConfig };
+  return null;
+}
+
+/** Reads the device file and the secrets and returns everything found. */
 export function loadStorage(): Loaded {
   var errors: string[] = [];
-  var profile: BoardProfile | null = null;
-  var pr = readJson(BOARD_FILE, errors, "npm run flash");
-  if (pr.ok) {
-    var pv = checkProfile(pr.v);
-    prefixAll(errors, BOARD_FILE, pv.errors);
-    profile = pv.profile;
-    if (profile && profile.board !== boardName()) {
-      errors.push(BOARD_FILE + ": board: profile " + profile.name + " is for " + profile.board + " but this board is " + boardName());
-      profile = null;
-    }
-  }
-
-  var config: DeviceConfig | null = null;
-  var port = DEFAULT_PORT;
-  var device = "";
-  var location = "";
-  var cr = readJson(CONFIG_FILE, errors, "npm run flash");
-  if (cr.ok) {
-    var c = cr.v as { [k: string]: unknown };
-    if (isIntIn(c.port, 1, 65535)) port = c.port as number;
-    // identity stays readable while the rest is broken, so broken devices of a fleet do not look alike
-    if (typeof c.device === "string" && isLabelText(c.device, 1, 64)) device = c.device;
-    if (typeof c.location === "string" && isLabelText(c.location, 0, 64)) location = c.location;
-    var sv = c.schema;
-    if (sv === undefined) {
-      errors.push(CONFIG_FILE + ": schema: missing, need " + CONFIG_SCHEMA);
-    } else if (typeof sv !== "number" || Math.floor(sv) !== sv) {
-      errors.push(CONFIG_FILE + ": schema: " + sv + ", need " + CONFIG_SCHEMA);
-    } else if (sv < CONFIG_SCHEMA) {
-      // no older schema has been released, so there is nothing to migrate from
-      errors.push(CONFIG_FILE + ": schema: " + sv + " is older than schema " + CONFIG_SCHEMA + " and cannot be migrated; rewrite the config");
-    } else if (sv > CONFIG_SCHEMA) {
-      errors.push(CONFIG_FILE + ": schema: " + sv + " was written for newer firmware; update the firmware");
-    } else if (profile) {
-      var dv = checkConfig(c, profile);
-      prefixAll(errors, CONFIG_FILE, dv.errors);
-      config = dv.config;
-    } else {
-      errors.push(CONFIG_FILE + ": not checked (no valid board profile)");
-    }
-  }
-
+  var id: { [k: string]: unknown } = {};
+  var d = readDeviceFile(errors, id);
+  var config = d ? d.config : null;
   var secrets = loadSecrets(errors);
-  // auth as written, even when the rest of the config is invalid: anything but absent or false asks for it
-  var authField = cr.ok && isObject(cr.v) ? (cr.v as { auth?: unknown }).auth : undefined;
-  var wantAuth = authField !== undefined && authField !== false;
-  if (wantAuth && !secrets.token && !secrets.badToken) {
-    errors.push(CONFIG_FILE + ": auth: true needs a token in " + SECRETS_FILE);
-  }
+  var wantAuth = config ? config.auth : false;
+  if (wantAuth && !secrets.token && !secrets.badToken) errors.push(DEVICE_FILE + ": auth: true needs a token in " + SECRETS_FILE);
   if (errors.length > 0) config = null;
   var authBroken = !secrets.token && (secrets.badToken || wantAuth);
-  return { profile: profile, config: config, secrets: secrets, errors: errors, port: port, device: device, location: location, authBroken: authBroken };
+  var port = id.port;
+  return {
+    profile: d ? d.profile : null,
+    config: config,
+    secrets: secrets,
+    errors: errors,
+    port: typeof port === "number" && port >= 1 && port <= 65535 && Math.floor(port) === port ? port : DEFAULT_PORT,
+    device: typeof id.device === "string" ? id.device : "",
+    location: typeof id.location === "string" ? id.location : "",
+    name: typeof id.name === "string" ? id.name : "",
+    authBroken: authBroken,
+  };
 }
 
 /** Decimal digits only -> number; -1 otherwise. */

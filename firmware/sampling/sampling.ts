@@ -27,8 +27,8 @@
 // time, and the next start adds its counts to the published totals (counters never go down).
 import type { Registry } from "../metrics/registry.js";
 import type { Counter, Gauge, Histogram, CounterChild, GaugeChild, HistogramChild } from "../metrics/metric.js";
-import type { DeviceConfig } from "../config/device-config.js";
-import type { BoardProfile } from "../config/board-profile.js";
+import type { DeviceConfig } from "../../config/device-config.js";
+import type { DeviceProfile } from "../../config/device-file.js";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "./ring-buffer.js";
 import { Aggregator, Snapshot, codeToVolts, codeSumToVolts } from "./aggregator.js";
 import { SamplerCore, arm, disarm, release, missedTicks, lateTicks, settleClock, commitClocks, forgiveClocks } from "./samplers.js";
@@ -191,7 +191,7 @@ export class SamplingHandle {
   running: boolean;
   out: SampleTotals;
 
-  constructor(reg: Registry, config: DeviceConfig, profile: BoardProfile) {
+  constructor(reg: Registry, config: DeviceConfig, profile: DeviceProfile) {
     var nch = config.channels.length;
     var nb = config.buckets.length;
     var i: number;
@@ -509,7 +509,7 @@ function collectorFactory(h: SamplingHandle): { name: string; collect: (r: Regis
  * instance first; registers (get-or-create) all sampler metrics with every channel pre-initialised and
  * adds the "sampler" collector. See SamplingHandle for what the runtime can ask.
  */
-export function startSampling(registry: Registry, config: DeviceConfig, profile: BoardProfile): SamplingHandle {
+export function startSampling(registry: Registry, config: DeviceConfig, profile: DeviceProfile): SamplingHandle {
   if (active) active.stop();
   var h = new SamplingHandle(registry, config, profile);
   active = h;

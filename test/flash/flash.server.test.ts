@@ -115,8 +115,13 @@ describe("flash over the virtual console (TCP)", () => {
     // the tool compared size and E.CRC32 with the bundle it read (dist/ may be rebuilt meanwhile)
     const code = file(dev, ".bootcde") ?? "";
     expect(run.out).toContain("verify:     .bootcde " + code.length + " B, CRC32 ok (crc " + crc32(code) + ")");
-    expect(JSON.parse(file(dev, "telemetry.config.json") ?? "").location).toBe("lab-a");
-    expect(JSON.parse(file(dev, "telemetry.board.json") ?? "").name).toBe("esp32-devkitc");
+    // the device file: a checked header, then the config with its defaults and the profile's runtime facts
+    const cfg = file(dev, "telemetry.cfg") ?? "";
+    expect(cfg).toMatch(/^telemetry\.cfg 1 [0-9a-f]{8}\n\{/);
+    expect(parseInt(cfg.slice(16, 24), 16)).toBe(crc32(cfg.slice(25)));
+    const body = JSON.parse(cfg.slice(25));
+    expect([body.config.location, body.config.overflow, body.profile.name]).toEqual(["lab-a", "overwrite-oldest", "esp32-devkitc"]);
+    expect(run.out).toMatch(/verify: +telemetry\.cfg \d+ B, CRC32 ok/);
     expect(JSON.parse(file(dev, "telemetry.secrets.json") ?? "")).toEqual(SECRETS);
     expect(dev.bootCount).toBeGreaterThanOrEqual(3); // constructor, reset(), load(".bootcde")
     const m = await get("http://127.0.0.1:" + httpPort + "/metrics", SECRETS.token);
@@ -147,7 +152,7 @@ describe("flash over the virtual console (TCP)", () => {
     });
     report("re-flash with a changed config", again);
     expect(again.code).toBe(0);
-    expect(JSON.parse(file(dev, "telemetry.config.json") ?? "").location).toBe("lab-b");
+    expect(JSON.parse((file(dev, "telemetry.cfg") ?? "").slice(25)).config.location).toBe("lab-b");
     expectNoSecrets(again);
 
     const code = file(dev, ".bootcde");
@@ -170,7 +175,7 @@ describe("flash over the virtual console (TCP)", () => {
     report("--erase", er);
     expect(er.code).toBe(0);
     expect(er.out).toContain("erased");
-    for (const n of ["telemetry.board.json", "telemetry.config.json", "telemetry.secrets.json", ".bootcde"]) expect(file(dev, n)).toBeUndefined();
+    for (const n of ["telemetry.cfg", "telemetry.secrets.json", "telemetry.boots", ".bootcde"]) expect(file(dev, n)).toBeUndefined();
     expect(dev.source).toBe(""); // rebooted into a bare REPL
   }, TEST_TIMEOUT);
 });
@@ -180,7 +185,7 @@ describe("refusals (the device is left untouched)", () => {
     const run = await flash(["--board", "esp32-devkitc", "--dry-run", "--config", "device.json", "--secrets", "secrets.json"]);
     expect(run.code).toBe(0);
     expect(run.out).toContain("ssid=***, password=***, token=***");
-    expect(run.out).toMatch(/cli: +espruino --no-ble --config BOARD_JSON_URL=<tmp>\/boards --config MODULE_URL= -p PORT --storage telemetry\.board\.json:/);
+    expect(run.out).toMatch(/cli: +espruino --no-ble --config BOARD_JSON_URL=<tmp>\/boards --config MODULE_URL= -p PORT --storage telemetry\.cfg:<tmp>\/device\.cfg --storage telemetry\.secrets\.json:/);
     expect(run.out).toContain("--storage .bootcde:- ");
     expectNoSecrets(run);
   });

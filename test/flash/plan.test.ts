@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { readFileSync } from "node:fs";
-import { loadValidators } from "../../tools/flash/validator.mjs";
+import { loadValidators } from "../../config/load.mjs";
 import { codeJsVars, ERASE_FILES, flashCodeJsVars, JSVARS_PER_SOCKET, loadSecrets, parseArgs, RUNTIME_JSVARS, sizeRule, UsageError } from "../../tools/flash/plan.mjs";
 
 function usageError(argv: string[]): string {
@@ -104,8 +104,8 @@ describe("secrets sources", () => {
     expect(msg).not.toContain("short-secret");
   });
 
-  it("--erase is a factory reset: every telemetry.* file the firmware writes, the boot counter too", () => {
-    expect(ERASE_FILES).toEqual(["telemetry.board.json", "telemetry.config.json", "telemetry.secrets.json", "telemetry.boots", ".bootcde"]);
+  it("--erase is a factory reset: every telemetry.* file the firmware writes, the boot counter and earlier firmware's files too", () => {
+    expect(ERASE_FILES).toEqual(["telemetry.cfg", "telemetry.secrets.json", "telemetry.boots", ".bootcde", "telemetry.board.json", "telemetry.config.json"]);
   });
 });
 

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
-import { SimDevice } from "../../host-sim/index.mjs";
+import { SimDevice, deviceFile, DEVICE_FILE } from "../../host-sim/index.mjs";
 import { ensureBuilt, MIN_BUNDLE, ROOT } from "../sim/helpers.js";
 
 export { ensureBuilt, MIN_BUNDLE, ROOT };
@@ -18,17 +18,20 @@ export function config(extra: Record<string, unknown> = {}): Record<string, unkn
 }
 
 export interface Opts {
-  config?: Record<string, unknown> | string | null;
+  /** validated on the host into the device file (null: no device file) */
+  config?: Record<string, unknown> | null;
   secrets?: Record<string, unknown> | null;
-  profile?: Record<string, unknown> | null;
+  profile?: Record<string, unknown>;
+  /** the device file's text as given (a damaged or foreign file), instead of profile + config */
+  deviceFileText?: string;
   ap?: Record<string, unknown>;
   costModel?: boolean;
 }
 
 export function makeDevice(o: Opts = {}): SimDevice {
   const storage: Record<string, unknown> = {};
-  if (o.profile !== null) storage["telemetry.board.json"] = o.profile ?? PROFILE;
-  if (o.config !== null) storage["telemetry.config.json"] = o.config ?? config();
+  if (o.deviceFileText !== undefined) storage[DEVICE_FILE] = o.deviceFileText;
+  else if (o.config !== null) storage[DEVICE_FILE] = deviceFile(o.profile ?? PROFILE, o.config ?? config());
   if (o.secrets !== null) storage["telemetry.secrets.json"] = o.secrets ?? { ssid: SSID, password: PASSWORD };
   return new SimDevice({
     bundle: MIN_BUNDLE,

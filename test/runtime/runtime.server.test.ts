@@ -7,8 +7,9 @@ import { openMetricsParse, promtoolCheckMetrics } from "../support/system-tools.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  config, ensureBuilt, get, makeDevice, MIN_BUNDLE, PASSWORD, raw, ROOT, samples, settle, SSID, TOKEN, typeCounts, unaccounted,
+  config, ensureBuilt, get, makeDevice, MIN_BUNDLE, PASSWORD, PROFILE, raw, ROOT, samples, settle, SSID, TOKEN, typeCounts, unaccounted,
 } from "./helpers.js";
+import { crc32, deviceFile, DEVICE_FILE } from "../../host-sim/index.mjs";
 import type { Opts } from "./helpers.js";
 
 const OM_ACCEPT = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
@@ -27,6 +28,22 @@ async function boot(o: Opts = {}, port = 80): Promise<{ d: SimDevice; port: numb
 }
 
 const openSockets = (d: SimDevice) => d.net.socketsInUse();
+
+/** The device file of `cfg` with one byte of its body changed (its checksum no longer matches). */
+function damaged(cfg: Record<string, unknown> = config()): string {
+  const t = deviceFile(PROFILE, cfg);
+  const i = t.indexOf('"sampleRateHz":') + 15;
+  return t.slice(0, i) + (t[i] === "9" ? "8" : "9") + t.slice(i + 1);
+}
+
+/** The device file of `cfg` rewritten: its header's format, or its JSON body changed, with a checksum that matches. */
+function rewritten(cfg: Record<string, unknown>, format: string, edit: (body: any) => void = () => {}): string {
+  const t = deviceFile(PROFILE, cfg);
+  const body = JSON.parse(t.slice(t.indexOf("\n") + 1));
+  edit(body);
+  const b = JSON.stringify(body);
+  return DEVICE_FILE + " " + format + " " + crc32(b).toString(16).padStart(8, "0") + "\n" + b;
+}
 const rt = (d: SimDevice, expr: string) => d.evaluate("__telemetry." + expr);
 
 describe("GET /metrics", () => {
@@ -167,8 +184,8 @@ describe("auth", () => {
     expect((await get(port, "/healthz")).status).toBe(200);
   });
 
-  it("fails closed: with an invalid config a token in the secrets file still guards /metrics and /", async () => {
-    const { port } = await boot({ config: config({ auth: true, sampleRate: 5 }), secrets: { ssid: SSID, password: PASSWORD, token: TOKEN } });
+  it("fails closed: with a damaged device file a token in the secrets file still guards /metrics and /", async () => {
+    const { port } = await boot({ deviceFileText: damaged(config({ auth: true })), secrets: { ssid: SSID, password: PASSWORD, token: TOKEN } });
     expect((await get(port, "/metrics")).status).toBe(401);
     expect((await get(port, "/")).status).toBe(401);
     expect((await get(port, "/healthz")).status).toBe(503);
@@ -195,8 +212,9 @@ describe("auth", () => {
 
   it("an invalid token in the secrets file locks /metrics and / whatever the config says; the token is never echoed", async () => {
     const bad = "short tok";
-    for (const cfg of [config({ auth: true }), config({ auth: false }), "{not json"]) {
-      const { d, port } = await boot({ config: cfg as never, secrets: { ssid: SSID, password: PASSWORD, token: bad } });
+    for (const cfg of [config({ auth: true }), config({ auth: false }), null]) {
+      const file = cfg ? { config: cfg } : { deviceFileText: damaged() };
+      const { d, port } = await boot({ ...file, secrets: { ssid: SSID, password: PASSWORD, token: bad } });
       for (const auth of [undefined, "Bearer " + bad, "Bearer short", "Bearer " + TOKEN]) {
         const h = auth ? { Authorization: auth } : undefined;
         expect((await get(port, "/metrics", h)).status, JSON.stringify([cfg, auth])).toBe(401);
@@ -208,16 +226,12 @@ describe("auth", () => {
     }
   });
 
-  it("auth written as anything but false (\"true\", 1) without a token also locks /metrics and /", async () => {
-    for (const auth of ["true", 1]) {
-      const { port } = await boot({ config: config({ auth }) });
-      expect((await get(port, "/metrics")).status, JSON.stringify(auth)).toBe(401);
-      expect((await get(port, "/")).status).toBe(401);
-    }
+  it("auth written as anything but true or false (\"true\", 1) is refused on the host: nothing reaches the device", () => {
+    for (const auth of ["true", 1]) expect(() => deviceFile(PROFILE, config({ auth }))).toThrow("telemetry.config.json: auth: must be true or false, got " + JSON.stringify(auth));
   });
 
-  it("an invalid config without auth and without a token stays readable (the error page helps)", async () => {
-    const { port } = await boot({ config: config({ sampleRate: 5 }) });
+  it("a damaged device file without a token stays readable (the error page helps)", async () => {
+    const { port } = await boot({ deviceFileText: damaged() });
     const st = await get(port, "/");
     expect(st.status).toBe(200);
     expect(st.body).toContain("config: INVALID");
@@ -225,34 +239,52 @@ describe("auth", () => {
 });
 
 describe("config errors keep the device reachable", () => {
-  it("invalid config: error page, healthz 503, config_valid 0, self-metrics valid, configured port", async () => {
-    const { d, port } = await boot({ config: config({ port: 9300, channels: [{ name: "a", pin: "D5" }], sampleRateHz: 0 }) }, 9300);
+  it("a config is checked on the host: every error named, nothing written", () => {
+    expect(() => deviceFile(PROFILE, config({ port: 9300, channels: [{ name: "a", pin: "D5" }], sampleRateHz: 0 }))).toThrow(
+      "the config is invalid for board esp32-devkitc:\n" +
+        "  telemetry.config.json: channels[0].pin: D5 is not an ADC1 pin on esp32-devkitc (GPIO32-39 only; ADC2 is unusable while Wi-Fi is on)\n" +
+        "  telemetry.config.json: sampleRateHz: must be an integer from 1 to 100000, got 0",
+    );
+    expect(() => deviceFile(PROFILE, { ...config(), schema: 2 })).toThrow("telemetry.config.json: schema: must be 1, got 2");
+  });
+
+  it("a device file of another format: error page, healthz 503, config_valid 0, self-metrics valid, configured port and identity", async () => {
+    const { d, port } = await boot({ deviceFileText: rewritten(config({ port: 9300 }), "2") }, 9300);
     expect(port).toBeGreaterThan(0);
     const st = await get(port, "/");
     expect(st.body).toContain("config: INVALID");
-    expect(st.body).toContain("telemetry.config.json: channels[0].pin: D5 is not an ADC1 pin");
-    expect(st.body).toContain("telemetry.config.json: sampleRateHz: 0, need integer 1-100000");
+    expect(st.body).toContain("  error: telemetry.cfg: format 2, this firmware reads format 1: flash the config with the tools of this firmware\n");
     const hz = await get(port, "/healthz");
     expect([hz.status, hz.body]).toEqual([503, "config invalid\n"]);
     const m = await get(port, "/metrics");
     expect(m.status).toBe(200);
     expect(samples(m.body).get("espruino_config_valid")).toBe(0);
-    // identity stays readable while the config is broken (a fleet's broken devices must not look alike)
+    // identity stays readable while the config is refused (a fleet's broken devices must not look alike)
     expect(samples(m.body).get('espruino_device_info{device="dev-1",location="lab"}')).toBe(1);
     expect(m.body).toMatch(/^espruino_build_info\{version="[^"]+",board="esp32-devkitc"\} 1$/m);
     expect(promtoolCheckMetrics(m.body).status).toBe(0);
-    expect(d.console.some((l) => l.startsWith("config error: telemetry.config.json: channels[0].pin"))).toBe(true);
+    expect(d.console).toContain("config error: telemetry.cfg: format 2, this firmware reads format 1: flash the config with the tools of this firmware");
   });
 
-  it("no Storage files at all: port 80, every missing file named; schema of another version is refused clearly", async () => {
-    const { port } = await boot({ profile: null, config: null, secrets: null });
-    const st = await get(port, "/");
-    expect(st.body).toContain("telemetry.board.json: missing");
-    expect(st.body).toContain("telemetry.config.json: missing");
-    const old = await boot({ config: { ...config(), schema: 0, port: 9301 } }, 9301);
-    expect((await get(old.port, "/")).body).toContain("schema: 0 is older than schema 1 and cannot be migrated");
-    const newer = await boot({ config: { ...config(), schema: 2, port: 9302 } }, 9302);
-    expect((await get(newer.port, "/")).body).toContain("schema: 2 was written for newer firmware");
+  it("no Storage files: port 80, the file named; a damaged file, a foreign file and another board's file are refused clearly", async () => {
+    const none = await boot({ config: null, secrets: null });
+    expect((await get(none.port, "/")).body).toContain("  error: telemetry.cfg: missing (npm run flash writes it)\n");
+    const cases: [string, string][] = [
+      [damaged(config({ port: 9301 })), "telemetry.cfg: checksum mismatch: the file is damaged, flash again"],
+      ['{"schema":1,"channels":[]}', "telemetry.cfg: not a device file (npm run flash writes it)"],
+      [rewritten(config(), "1", (b) => (b.profile = { ...b.profile, name: "espruino-wifi", board: "ESPRUINOWIFI" })),
+        "telemetry.cfg: written for profile espruino-wifi (board ESPRUINOWIFI) but this board is ESP32"],
+      [rewritten(config(), "1", (b) => delete b.config), "telemetry.cfg: not readable, flash again"],
+    ];
+    for (const [text, error] of cases) {
+      const { d, port } = await boot({ deviceFileText: text });
+      const page = (await get(port, "/")).body;
+      expect(page).toContain("config: INVALID");
+      expect(page).toContain("  error: " + error + "\n");
+      expect(d.console).toContain("config error: " + error);
+      // nothing of a damaged file is trusted: the default port
+      expect(d.hostPort(9301)).toBeUndefined();
+    }
   });
 });
 
@@ -377,9 +409,9 @@ describe("boot", () => {
   it("a watchdog enabled by an earlier run stays fed after a re-run whose profile has no watchdogSeconds", async () => {
     const { d } = await boot();
     expect(d.console).toContain("watchdog: 10 s, kicked every 1 s");
-    const profile = JSON.parse(d.storage.readFile("telemetry.board.json") as string);
+    const profile = { ...PROFILE };
     delete profile.watchdogSeconds;
-    d.storage.writeFile("telemetry.board.json", JSON.stringify(profile));
+    d.storage.writeFile(DEVICE_FILE, deviceFile(profile, config()));
     d.evaluate(d.source); // load() in the same power-up: the hardware watchdog cannot be disabled
     await d.whenListening(80);
     d.advance(30_000);
@@ -412,7 +444,7 @@ describe("boot", () => {
 });
 
 describe("the board's Telnet console (a JavaScript prompt on the network)", () => {
-  it("is turned off at boot unless the config says telnet: true; then the console warns; an invalid config turns it off", async () => {
+  it("is turned off at boot unless the config says telnet: true; then the console warns; a refused device file turns it off", async () => {
     const off = await boot();
     expect(off.d.telnetMode).toBe("off");
     expect(off.d.console.some((l) => /telnet/i.test(l))).toBe(false);
@@ -421,8 +453,9 @@ describe("the board's Telnet console (a JavaScript prompt on the network)", () =
     expect(on.d.console).toContain(
       "telnet: the JavaScript console stays open on the network (config telnet: true): anyone who can reach the board can read its files, secrets included",
     );
-    const bad = await boot({ config: config({ telnet: "yes" }) });
-    expect(bad.d.console).toContain('config error: telemetry.config.json: telnet: "yes", need true|false');
+    expect(() => deviceFile(PROFILE, config({ telnet: "yes" }))).toThrow('telemetry.config.json: telnet: must be true or false, got "yes"');
+    const bad = await boot({ deviceFileText: damaged(config({ telnet: true })) });
+    expect(bad.d.console).toContain("config error: telemetry.cfg: checksum mismatch: the file is damaged, flash again");
     expect(bad.d.telnetMode).toBe("off");
   });
 
@@ -432,7 +465,7 @@ describe("the board's Telnet console (a JavaScript prompt on the network)", () =
     const d = new SimDevice({
       bundle: MIN_BUNDLE,
       board: "espruino-wifi",
-      storage: { "telemetry.board.json": wifiProfile, "telemetry.config.json": config({ channels: [{ name: "a", pin: "A0" }], telnet: true }) },
+      storage: { [DEVICE_FILE]: deviceFile(wifiProfile, config({ channels: [{ name: "a", pin: "A0" }], telnet: true })) },
     });
     devices.push(d);
     await d.boot();

@@ -3,9 +3,10 @@
 // its exact error text.
 import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
-import { validateBoardProfile, type BoardProfile } from "../../firmware/config/board-profile.js";
-import { validateDeviceConfig, estimateSamplingJsVars } from "../../firmware/config/device-config.js";
-import { checkConfig, checkProfile } from "../../firmware/config/device-check.js";
+import { validateBoardProfile, type BoardProfile } from "../../config/board-profile.js";
+import { validateDeviceConfig, estimateSamplingJsVars } from "../../config/device-config.js";
+import { loadValidators } from "../../config/load.mjs";
+import zlib from "node:zlib";
 
 const BOARDS = ["esp32-devkitc", "esp32-c3", "espruino-wifi"];
 const readJson = (f: string) => JSON.parse(readFileSync(f, "utf8"));
@@ -300,119 +301,93 @@ describe("device config", () => {
       expect(r.config).toBeNull();
     });
   }
-  // The firmware bundle carries the compact validator (device-check.ts); the detailed one above runs on the host
-  // (flash tool). Same verdict, same fields named, same resulting config.
-  const field = (e: string) => e.slice(0, e.indexOf(": "));
-  for (const [label, profile, input, errors] of bad) {
-    it("compact check on the device: " + label, () => {
-      const r = checkConfig(input, profile);
-      expect(r.config).toBeNull();
-      expect(r.errors.map(field)).toEqual(errors.map(field));
-      for (const e of r.errors) expect(e.length).toBeLessThanOrEqual(100);
+  // The device reads the validated config from one checksummed device file written on the host
+  it("device file: a header with format and CRC-32, the profile's runtime facts and the config with defaults", () => {
+    const v = loadValidators();
+    const input = { schema: 1, channels: one, device: "d-1" };
+    const r = v.compileDevice(esp32, input);
+    expect(r.errors).toEqual([]);
+    const text = r.text as string;
+    const nl = text.indexOf("\n");
+    const [name, format, crc] = text.slice(0, nl).split(" ");
+    expect([name, format]).toEqual(["telemetry.cfg", "1"]);
+    expect(parseInt(crc, 16)).toBe(zlib.crc32(Buffer.from(text.slice(nl + 1), "latin1")));
+    const body = JSON.parse(text.slice(nl + 1));
+    expect(body.config).toEqual(validateDeviceConfig(input, esp32).config);
+    expect(body.profile).toEqual({
+      name: "esp32-devkitc", board: "ESP32", sockets: 10, network: "wifi", adc: { attenuation: true },
+      strategies: esp32.strategies, watchdogSeconds: 10, maxMetricsStreams: 2,
     });
-  }
-  it("compact check on the device: same config as the detailed validator for good configs", () => {
-    const goods: [BoardProfile, unknown][] = [
-      [esp32, { schema: 1, channels: one }],
-      [esp32, { schema: 1, channels: [...one, { name: "b", pin: "D33", attenuationMv: 1000, scale: 2, offset: -1, unit: "amps" }],
-        sampleRateHz: 50, strategy: "interval", samplesPerTick: 2, ringCapacity: 64, overflow: "refuse-newest", windowSeconds: 5,
-        buckets: [1, 2], port: 8080, device: "d", location: "", auth: true, exposition: "text" }],
-      [wifi, { schema: 1, channels: [{ name: "a", pin: "A0" }] }],
-      [c3, { schema: 1, channels: [{ name: "a", pin: "D0" }, { name: "b", pin: "D1" }], sampleRateHz: 20 }],
-    ];
-    for (const [p, input] of goods) {
-      const d = validateDeviceConfig(input, p);
-      expect(d.errors).toEqual([]);
-      expect(checkConfig(input, p)).toEqual(d);
-    }
+    expect(/^[\x20-\x7e\n]*$/.test(text)).toBe(true);
   });
-  it("compact profile check: accepts every shipped profile; whatever it refuses the detailed validator refuses", () => {
-    for (const b of BOARDS) expect(checkProfile(board(b))).toEqual({ profile: board(b), errors: [] });
-    expect(checkProfile(null).profile).toBeNull();
-    const broken: ((p: any) => void)[] = [
-      (p) => (p.name = "ESP32"), (p) => (p.adc.defaultFullScaleMv = 3300), (p) => (p.autoOrder = ["waveform"]),
-      (p) => { delete p.strategies.interval; }, (p) => (p.reservedJsVars = 20000), (p) => (p.network = "ethernet"),
-      (p) => (p.strategies.timer.maxRateHz = 0), (p) => (p.jsVarBytes = 40), (p) => { delete p.adc; },
-    ];
-    for (const m of broken) {
-      const p: any = board("esp32-devkitc");
-      m(p);
-      const r = checkProfile(p);
-      expect(r.profile).toBeNull();
-      expect(r.errors.length).toBeGreaterThan(0);
-      expect(validateBoardProfile(p).profile).toBeNull();
-    }
+  it("device file: nothing is written for an invalid config; every error names its file and field", () => {
+    const v = loadValidators();
+    const r = v.compileDevice(esp32, { schema: 1, channels: [{ name: "x", pin: "D2" }], telnet: "yes" });
+    expect(r.text).toBeNull();
+    expect(r.errors).toEqual([
+      "telemetry.config.json: channels[0].pin: D2 is not an ADC1 pin on esp32-devkitc (GPIO32-39 only; ADC2 is unusable while Wi-Fi is on)",
+      'telemetry.config.json: telnet: must be true or false, got "yes"',
+    ]);
+    const p: any = board("esp32-devkitc");
+    p.network = "ethernet";
+    const q = v.compileDevice(p, { schema: 1, channels: one });
+    expect(q.text).toBeNull();
+    expect(q.errors[q.errors.length - 1]).toBe("telemetry.config.json: not checked (no valid board profile)");
+    expect(q.errors[0]).toMatch(/^telemetry\.board\.json: network: /);
   });
   it("has at least 20 bad config cases (plus the bad profiles above)", () => {
     expect(bad.length).toBeGreaterThanOrEqual(20);
   });
 });
 
-describe("push config (both validators, exact texts)", () => {
+describe("push config (exact texts)", () => {
   const esp32 = board("esp32-devkitc");
   const one = [{ name: "vin", pin: "D32" }];
   const cfg = (push: unknown, extra: Record<string, unknown> = {}) => ({ schema: 1, channels: one, device: "dev-1", push, ...extra });
 
-  it("a good push block: defaults, the grouping-key path, the same config from both", () => {
+  it("a good push block: defaults, the grouping-key path", () => {
     const input = cfg({ url: "http://10.0.0.5:9091" });
     const r = validateDeviceConfig(input, esp32);
     expect(r.errors).toEqual([]);
     expect(r.config?.push).toEqual({ url: "http://10.0.0.5:9091", host: "10.0.0.5", port: 9091, path: "/metrics/job/espruino/device/dev-1", intervalSeconds: 60, job: "espruino" });
-    expect(checkConfig(input, esp32)).toEqual(r);
     const full = cfg({ url: "http://gw.lan/pg/", intervalSeconds: 5, job: "plant_2.a" });
     const f = validateDeviceConfig(full, esp32);
     expect(f.config?.push).toEqual({ url: "http://gw.lan/pg/", host: "gw.lan", port: 80, path: "/pg/metrics/job/plant_2.a/device/dev-1", intervalSeconds: 5, job: "plant_2.a" });
-    expect(checkConfig(full, esp32)).toEqual(f);
     expect(validateDeviceConfig({ schema: 1, channels: one }, esp32).config?.push).toBeNull();
   });
 
-  const bad: [string, unknown, string[], string[]][] = [
+  const bad: [string, unknown, string[]][] = [
     ["not an object", cfg("http://x:9091"),
-      ['push: must be an object {url, intervalSeconds, job}, got "http://x:9091"'],
-      ['push: "http://x:9091", need {url, intervalSeconds, job}']],
+      ['push: must be an object {url, intervalSeconds, job}, got "http://x:9091"']],
     ["https URL", cfg({ url: "https://gw:9091" }),
-      ['push.url: "https://gw:9091" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)'],
-      ['push.url: "https://gw:9091", need http://host[:port][/path] (no user:password@: use pushToken)']],
+      ['push.url: "https://gw:9091" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)']],
     ["missing URL", cfg({ intervalSeconds: 10 }),
-      ["push.url: nothing must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)"],
-      ["push.url: nothing, need http://host[:port][/path] (no user:password@: use pushToken)"]],
+      ["push.url: nothing must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)"]],
     ["URL with a query and a bad port", cfg({ url: "http://gw:99999/x?y" }),
-      ['push.url: "http://gw:99999/x?y" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)'],
-      ['push.url: "http://gw:99999/x?y", need http://host[:port][/path] (no user:password@: use pushToken)']],
+      ['push.url: "http://gw:99999/x?y" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)']],
     ["URL with a password (never echoed)", cfg({ url: "http://user:hunter5-LEAK@10.0.0.5:9091/p@th" }),
-      ['push.url: "http://***@th" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)'],
-      ['push.url: "http://***@th", need http://host[:port][/path] (no user:password@: use pushToken)']],
+      ['push.url: "http://***@th" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)']],
     ["malformed URL with a password (never echoed)", cfg({ url: "http:/admin:p/ss@gw:9091" }),
-      ['push.url: "***@gw:9091" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)'],
-      ['push.url: "***@gw:9091", need http://host[:port][/path] (no user:password@: use pushToken)']],
+      ['push.url: "***@gw:9091" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)']],
     ["password with a slash (never echoed)", cfg({ url: "http://admin:p/ss@gw" }),
-      ['push.url: "http://***@gw" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)'],
-      ['push.url: "http://***@gw", need http://host[:port][/path] (no user:password@: use pushToken)']],
+      ['push.url: "http://***@gw" must be http://host[:port][/path] (host a-z, 0-9, . and -; no https, user, query or fragment; credentials go in pushToken)']],
     ["interval below 5", cfg({ url: "http://gw:9091", intervalSeconds: 4 }),
-      ["push.intervalSeconds: must be an integer from 5 to 86400, got 4"],
-      ["push.intervalSeconds: 4, need integer 5-86400"]],
+      ["push.intervalSeconds: must be an integer from 5 to 86400, got 4"]],
     ["fractional interval", cfg({ url: "http://gw:9091", intervalSeconds: 7.5 }),
-      ["push.intervalSeconds: must be an integer from 5 to 86400, got 7.5"],
-      ["push.intervalSeconds: 7.5, need integer 5-86400"]],
+      ["push.intervalSeconds: must be an integer from 5 to 86400, got 7.5"]],
     ["job with a slash", cfg({ url: "http://gw:9091", job: "a/b" }),
-      ['push.job: "a/b" must be 1-64 characters A-Z, a-z, 0-9, _, . or -'],
-      ['push.job: "a/b", need 1-64 of A-Za-z0-9_.-']],
+      ['push.job: "a/b" must be 1-64 characters A-Z, a-z, 0-9, _, . or -']],
     ["empty job", cfg({ url: "http://gw:9091", job: "" }),
-      ['push.job: "" must be 1-64 characters A-Z, a-z, 0-9, _, . or -'],
-      ['push.job: "", need 1-64 of A-Za-z0-9_.-']],
+      ['push.job: "" must be 1-64 characters A-Z, a-z, 0-9, _, . or -']],
     ["device not URL-safe", cfg({ url: "http://gw:9091" }, { device: "dev 1" }),
-      ['device: "dev 1" cannot be used in the push path /metrics/job/<job>/device/<device>: need 1-64 characters A-Z, a-z, 0-9, _, . or -'],
-      ['device: "dev 1", need 1-64 of A-Za-z0-9_.- with push']],
-    ["unknown push field", cfg({ url: "http://gw:9091", token: "x" }), ["push.token: unknown field"], ["push.token: unknown field"]],
+      ['device: "dev 1" cannot be used in the push path /metrics/job/<job>/device/<device>: need 1-64 characters A-Z, a-z, 0-9, _, . or -']],
+    ["unknown push field", cfg({ url: "http://gw:9091", token: "x" }), ["push.token: unknown field"]],
   ];
-  for (const [label, input, detailed, compact] of bad) {
+  for (const [label, input, detailed] of bad) {
     it("bad push: " + label, () => {
       const d = validateDeviceConfig(input, esp32);
       expect(d.errors).toEqual(detailed);
       expect(d.config).toBeNull();
-      const c = checkConfig(input, esp32);
-      expect(c.errors).toEqual(compact);
-      expect(c.config).toBeNull();
     });
   }
 });

@@ -66,10 +66,18 @@ describe("host-sim/cli.mjs", () => {
     expect(await p.exited).toBe(0);
   });
 
-  it("--config seeds telemetry.config.json; SIGINT exits cleanly", async () => {
+  it("--config is checked on the host (every error, exit 2) and seeds the device file; SIGINT exits cleanly", async () => {
     const dir = tempDir("sim-cli-");
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ port: 9200, channels: [{ name: "a", pin: "D5" }] }));
+    const b = start(["--port", "0", "--config", bad]);
+    expect(await b.exited).toBe(2);
+    expect(b.err()).toBe(
+      "error: the config is invalid for board esp32-devkitc:\n  telemetry.config.json: schema: must be 1, got nothing\n" +
+        "  telemetry.config.json: channels[0].pin: D5 is not an ADC1 pin on esp32-devkitc (GPIO32-39 only; ADC2 is unusable while Wi-Fi is on)\n",
+    );
     const cfg = join(dir, "cfg.json");
-    writeFileSync(cfg, JSON.stringify({ port: 9200 }));
+    writeFileSync(cfg, JSON.stringify({ schema: 1, channels: [{ name: "a", pin: "D32" }], port: 9200 }));
     const p = start(["--port", "0", "--config", cfg]);
     await listeningPort(p.child, p.out);
     expect(p.out()).toMatch(/listening on port 9200/);

@@ -3,7 +3,8 @@ import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SimDevice } from "../../host-sim/index.mjs";
+import { SimDevice, deviceFile, DEVICE_FILE } from "../../host-sim/index.mjs";
+import { PROFILE } from "../runtime/helpers.js";
 import { codeDevice, ensureBuilt, MIN_BUNDLE, rawExchange, ROOT, until } from "./helpers.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -46,7 +47,7 @@ describe("socket exhaustion", () => {
 
 describe("power cycle of the firmware", () => {
   it("keeps Storage and the host port; the scrape counter starts again; the old server is gone", async () => {
-    const d = new SimDevice({ bundle: MIN_BUNDLE, clock: "realtime", storage: { "telemetry.config.json": { port: 9200 } } });
+    const d = new SimDevice({ bundle: MIN_BUNDLE, clock: "realtime", storage: { [DEVICE_FILE]: deviceFile(PROFILE, { schema: 1, channels: [{ name: "a", pin: "D32" }], port: 9200 }) } });
     devices.push(d);
     await d.boot();
     const port = await d.whenListening(9200);

@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
-import { SimDevice } from "../../host-sim/index.mjs";
+import { SimDevice, deviceFile, DEVICE_FILE } from "../../host-sim/index.mjs";
+import { PROFILE } from "../runtime/helpers.js";
 import { provisionStorage } from "../../host-sim/provision.mjs";
 import { promtoolCheckMetrics } from "../support/system-tools.js";
 import { ensureBuilt, builtVersion, MIN_BUNDLE, READABLE_BUNDLE, rawExchange, ROOT } from "./helpers.js";
@@ -85,8 +86,8 @@ describe("dist/firmware.min.js in the simulator", () => {
     expect(checkBody(await again.text(), 2)).toBe(masked);
   });
 
-  it("reads its port from telemetry.config.json in Storage", async () => {
-    const d = await bootFirmware(MIN_BUNDLE, { "telemetry.config.json": { port: 9100 } });
+  it("reads its port from the device file in Storage", async () => {
+    const d = await bootFirmware(MIN_BUNDLE, { [DEVICE_FILE]: deviceFile(PROFILE, { schema: 1, channels: [{ name: "a", pin: "D32" }], port: 9100 }) });
     expect(d.hostPort(80)).toBeUndefined();
     const port = d.hostPort(9100) as number;
     expect(port).toBeGreaterThan(0);

@@ -47,8 +47,8 @@ describe("fleet", () => {
       expect(new Set(fleet.devices.map((d) => d.hostPort)).size).toBe(N);
       expect(fleet.devices[0].name).toBe("sim-001");
       expect(fleet.devices[199].name).toBe("sim-200");
-      const cfg = fleet.devices[41].device.storage.readFile("telemetry.config.json") as string;
-      expect(JSON.parse(cfg)).toMatchObject({ device: "sim-042", location: "sim-lab/row-03", sampleRateHz: 10 });
+      const cfg = fleet.devices[41].device.storage.readFile("telemetry.cfg") as string;
+      expect(JSON.parse(cfg.slice(cfg.indexOf("\n") + 1)).config).toMatchObject({ device: "sim-042", location: "sim-lab/row-03", sampleRateHz: 10 });
       // a different signal per device: the sine's phase depends on the index
       const r0 = fleet.devices[0].device.evaluate("analogRead(D32)");
       const r50 = fleet.devices[50].device.evaluate("analogRead(D32)");

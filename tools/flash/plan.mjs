@@ -2,15 +2,15 @@
 import { readFileSync } from "node:fs";
 import { parse as acornParse } from "acorn";
 
-/** Storage names the firmware reads (firmware/main.ts, firmware/config). */
+/** Storage names the firmware reads (firmware/runtime/storage-contract.ts): the device file written from the
+ * board profile and the config (config/device-file.ts), the secrets and the code. */
 export const FILES = {
-  board: "telemetry.board.json",
-  config: "telemetry.config.json",
+  device: "telemetry.cfg",
   secrets: "telemetry.secrets.json",
   code: ".bootcde",
 };
-/** A factory reset erases every telemetry.* file the firmware writes, the boot counter included. */
-export const ERASE_FILES = [FILES.board, FILES.config, FILES.secrets, "telemetry.boots", FILES.code];
+/** A factory reset erases every telemetry.* file, the boot counter and the two JSON files earlier firmware read. */
+export const ERASE_FILES = [FILES.device, FILES.secrets, "telemetry.boots", FILES.code, "telemetry.board.json", "telemetry.config.json"];
 
 /** Secrets from the environment (never from argv) -> fields of telemetry.secrets.json (firmware/runtime/storage-contract.ts). */
 export const SECRET_ENV = {
@@ -129,7 +129,8 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
 
   --board NAME         board profile (boards/NAME.json) or a path to a profile
   --port P             serial device (115200 baud) or tcp://HOST:PORT of the Espruino console
-  --config FILE        device config (telemetry.config.json); default: one channel on the first ADC pin
+  --config FILE        device config (JSON, docs/storage.md), checked here and written with the profile's facts as
+                       telemetry.cfg; default: one channel on the first ADC pin
   --secrets FILE       JSON {"ssid","password","token","pushToken"} (telemetry.secrets.json); or, without it, the
                        environment variables TELEMETRY_WIFI_SSID, TELEMETRY_WIFI_PASSWORD, TELEMETRY_BEARER_TOKEN,
                        TELEMETRY_PUSH_TOKEN (never argv)
@@ -137,7 +138,7 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
   --erase              factory reset: erase the telemetry.* files (boot counter included) and .bootcde, reboot
   --dry-run            print the plan (secrets masked) and the CLI command; touch nothing
   --out DIR            write the exact Storage files a flash would upload (one file per Storage name:
-                       telemetry.board.json, telemetry.config.json, telemetry.secrets.json (0600), .bootcde)
+                       telemetry.cfg, telemetry.secrets.json (0600), .bootcde)
                        into DIR, after the same checks; touch no device
   --address HOST[:PORT] after flashing, GET /healthz and /metrics there (port 80 by default)
   --bundle FILE        firmware bundle (default dist/firmware.min.js)

@@ -1,6 +1,7 @@
-// Device config (Storage "telemetry.config.json"), validated against the board profile before anything
-// starts. validateDeviceConfig returns every error found, each naming the field and the offending value,
-// and a config with all defaults filled in.
+// The device config (JSON the user writes), validated on the host against the board profile before anything is
+// written to a device (config/device-file.ts). validateDeviceConfig returns every error found, each naming the
+// field and the offending value, and a config with all defaults filled in. ES5 on purpose: the sampling fixtures
+// of the tests and the bench run it on the device model.
 //
 // Fields and defaults:
 //   schema          required, 1

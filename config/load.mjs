@@ -1,29 +1,41 @@
-// The firmware's own config validators (firmware/config/*.ts), loaded into plain Node without a TS loader:
-// each module is transpiled in memory with the project's `typescript` (transpileModule, CommonJS, no type check)
-// and linked with a tiny require(). The flash tool therefore checks a config with exactly the code the board
-// runs, and there is no second build artifact to keep in sync.
+// The config validators and the device-file writer (config/*.ts) for plain Node without a TS loader: each
+// module is transpiled in memory with the project's `typescript` (transpileModule, CommonJS, no type check) and
+// linked with a tiny require(). Used by the flash tool, the simulator's provisioning and the tests, so there is
+// one validator and no second build artifact to keep in sync.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import ts from "typescript";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** CRC-32 (IEEE) of a string of byte characters, as Espruino's E.CRC32 computes it. @param {string} s */
+export function crc32(s) {
+  return zlibCrc32(Buffer.from(s, "latin1"));
+}
 
 /**
  * @typedef {object} Validators
  * @property {(input: unknown) => { profile: any, errors: string[] }} validateBoardProfile
  * @property {(input: unknown, profile: any) => { config: any, errors: string[], jsVars: number }} validateDeviceConfig
  * @property {(s: string) => number} versionNumber
+ * @property {(profileIn: unknown, configIn: unknown) => {text: string | null, errors: string[], profile: any,
+ *   config: any, jsVars: number}} compileDevice  validates both and writes the device file (config/device-file.ts)
+ * @property {string} DEVICE_FILE
  */
 
 /** @type {Map<string, Validators>} */
 const cache = new Map();
 
 /**
- * @param {string} root project root (holds firmware/config)
+ * @param {string} [root] project root (holds config/); this checkout's by default
  * @returns {Validators}
  */
-export function loadValidators(root) {
+export function loadValidators(root = ROOT) {
   const hit = cache.get(root);
   if (hit) return hit;
-  const dir = join(root, "firmware", "config");
+  const dir = join(root, "config");
   /** @type {Map<string, Record<string, unknown>>} */
   const modules = new Map();
   /** @param {string} name e.g. "./check.js" @returns {Record<string, unknown>} */
@@ -46,10 +58,14 @@ export function loadValidators(root) {
   const bp = load("./board-profile.js");
   const dc = load("./device-config.js");
   const ck = load("./check.js");
+  const df = load("./device-file.js");
+  const compile = /** @type {(p: unknown, c: unknown, crc: (s: string) => number) => any} */ (df.compileDevice);
   const v = /** @type {Validators} */ ({
     validateBoardProfile: bp.validateBoardProfile,
     validateDeviceConfig: dc.validateDeviceConfig,
     versionNumber: ck.versionNumber,
+    compileDevice: (/** @type {unknown} */ p, /** @type {unknown} */ c) => compile(p, c, crc32),
+    DEVICE_FILE: df.DEVICE_FILE,
   });
   cache.set(root, v);
   return v;
