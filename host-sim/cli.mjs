@@ -13,7 +13,7 @@
 //   --devices N       N devices sim-001..., each with its own realm, config (device, location), signal, port
 //   --base-port P     device i listens on P+i (default 0: ephemeral ports)
 //   --sample-rate HZ  sampleRateHz seeded in every config (default: the --config file's, else 10)
-//   --targets FILE    writes a Prometheus file_sd JSON of the fleet (tools/file-sd.mjs)
+//   --targets FILE    writes a Prometheus file_sd JSON of the fleet (config/file-sd.mjs)
 //   --quiet           do not echo device consoles
 //   Prints "started K/N devices" progress to stderr, then one line per device
 //   "sim-001 http://127.0.0.1:PORT/metrics location=..." and a summary line to stdout.

@@ -3,8 +3,8 @@
 //
 //   const fleet = await startFleet({ devices: 200, basePort: 0 });
 //   fleet.devices[i] -> { name: "sim-001", location, board, device: SimDevice, hostPort, address }
-//   fleet.targets()            Prometheus file_sd groups (tools/file-sd.mjs toFileSd)
-//   fleet.writeTargets(path)   the same, written atomically (tools/file-sd.mjs writeFileSd)
+//   fleet.targets()            Prometheus file_sd groups (config/file-sd.mjs toFileSd)
+//   fleet.writeTargets(path)   the same, written atomically (config/file-sd.mjs writeFileSd)
 //   await fleet.stop()
 //
 // Per device i (0-based): name `${namePrefix}${i+1 padded to 3}` ("sim-001"), location
@@ -17,7 +17,7 @@
 import { SimDevice } from "./device.mjs";
 import { fromSpecFile } from "./signals.mjs";
 import { parseSchedule } from "./faults.mjs";
-import { toFileSd, writeFileSd } from "../tools/file-sd.mjs";
+import { toFileSd, writeFileSd } from "../config/file-sd.mjs";
 import { provisionStorage, CONFIG_FILE, SECRETS_FILE } from "./provision.mjs";
 
 export { CONFIG_FILE, SECRETS_FILE };

@@ -7,7 +7,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openLink, isTcpPort } from "./flash/link.mjs";
-import { assertSerialBackend } from "../host-sim/console/serial-backend.mjs";
+import { assertSerialBackend } from "./serial-backend.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 

@@ -24,17 +24,16 @@ import { tmpdir } from "node:os";
 import { join, dirname, resolve, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import http from "node:http";
-import { loadValidators } from "../config/load.mjs";
+import { loadValidators, crc32 } from "../config/load.mjs";
 import {
   FILES, ERASE_FILES, HELP, UsageError, parseArgs, loadSecrets, secretStrings, makeMasker, maskedSecrets, sizeRule,
   versionValue, minimumVersion, storageCost, SECRET_ENV, flashCodeJsVars,
 } from "./flash/plan.mjs";
-import { codeRunsFromFlash } from "../host-sim/boards.mjs";
+import { codeRunsFromFlash } from "../config/board-facts.mjs";
 import { openLink, query, isTcpPort, isTelnetPort, LinkError } from "./flash/link.mjs";
 import { runEspruinoCli } from "./flash/espruino-cli.mjs";
 import { checkBoot, lastLines } from "./flash/boot-check.mjs";
-import { crc32 } from "../host-sim/console/boot.mjs";
-import { assertSerialBackend } from "../host-sim/console/serial-backend.mjs";
+import { assertSerialBackend } from "./serial-backend.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 

@@ -1,6 +1,6 @@
 // npm run targets -- devices.csv [--out deploy/prometheus/targets/devices.json]
 //
-// Turns a fleet inventory CSV into a Prometheus file_sd targets file (see tools/file-sd.mjs for the output format).
+// Turns a fleet inventory CSV into a Prometheus file_sd targets file (see config/file-sd.mjs for the output format).
 // Without --out the JSON goes to stdout. Exit codes: 0 ok, 2 bad input or usage (nothing is written), 1 I/O error.
 //
 // CSV format (strict, small):
@@ -16,7 +16,7 @@
 // Errors name the file, line and field: `devices.csv:7: field \`board\` "esp8266" is not a known board (…)`.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { FileSdError, toFileSd, writeFileSd } from "./file-sd.mjs";
+import { FileSdError, toFileSd, writeFileSd } from "../config/file-sd.mjs";
 
 export const COLUMNS = Object.freeze(["address", "device", "location", "board"]);
 
@@ -83,14 +83,14 @@ export function splitCsvLine(text, line) {
  * Parses the inventory CSV into device rows (each with its source `line`). Checks the header and field counts;
  * the values themselves are validated by toFileSd.
  * @param {string} text
- * @returns {import("./file-sd.mjs").Device[]}
+ * @returns {import("../config/file-sd.mjs").Device[]}
  */
 export function parseDevicesCsv(text) {
   if (text.startsWith("\uFEFF")) text = text.slice(1);
   const lines = text.split("\n");
   /** @type {string[] | undefined} */
   let header;
-  /** @type {import("./file-sd.mjs").Device[]} */
+  /** @type {import("../config/file-sd.mjs").Device[]} */
   const rows = [];
   lines.forEach((raw, idx) => {
     const line = idx + 1;

@@ -8,7 +8,7 @@ import net from "node:net";
 import { join, resolve } from "node:path";
 import { TcpConsole, BUSY_MESSAGE } from "../../host-sim/console/tcp-console.mjs";
 import { PtyBridge, writeUdevadmShim } from "../../host-sim/console/pty-bridge.mjs";
-import { probeSerialBackend, assertSerialBackend, SerialBackendUnavailableError } from "../../host-sim/console/serial-backend.mjs";
+import { probeSerialBackend, assertSerialBackend, SerialBackendUnavailableError } from "../../tools/serial-backend.mjs";
 import { requireTool } from "../support/system-tools.js";
 import { createFakeDevice, type FakeDevice } from "./fake-device.js";
 

@@ -1,6 +1,6 @@
 // The flash and console tools name a serial port that does not exist before probing the serial backend.
 import { describe, expect, it } from "vitest";
-import { assertSerialBackend, SerialBackendUnavailableError } from "../../host-sim/console/serial-backend.mjs";
+import { assertSerialBackend, SerialBackendUnavailableError } from "../../tools/serial-backend.mjs";
 
 describe("assertSerialBackend({port})", () => {
   it("names a missing serial port and how to find the right one", () => {

@@ -1,9 +1,9 @@
-// Unit tests for tools/file-sd.mjs, the file_sd writer shared by `npm run targets` and the simulator's fleet mode.
+// Unit tests for config/file-sd.mjs, the file_sd writer shared by `npm run targets` and the simulator's fleet mode.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BOARDS, FileSdError, normalizeAddress, toFileSd, writeFileSd } from "../../tools/file-sd.mjs";
+import { BOARDS, FileSdError, normalizeAddress, toFileSd, writeFileSd } from "../../config/file-sd.mjs";
 
 const good = [
   { address: "10.0.0.21", device: "boiler-1", location: "plant-a", board: "esp32-devkitc" },

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promtoolPath } from "../support/system-tools.js";
-import { writeFileSd } from "../../tools/file-sd.mjs";
+import { writeFileSd } from "../../config/file-sd.mjs";
 import { parseDevicesCsv } from "../../tools/targets.mjs";
 import { parseYaml } from "./yaml.js";
 
