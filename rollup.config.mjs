@@ -4,6 +4,7 @@ import typescriptModule from "@rollup/plugin-typescript";
 import terserModule from "@rollup/plugin-terser";
 import { buildVersion } from "./tools/build-version.mjs";
 import { semicolonBareReturns } from "./tools/build-plugins.mjs";
+import { fileURLToPath } from "node:url";
 
 // Both plugins ship CommonJS-style typings that NodeNext sees as namespaces; their default export is the factory.
 const typescript = /** @type {(o: object) => import("rollup").Plugin} */ (/** @type {unknown} */ (typescriptModule));
@@ -45,8 +46,25 @@ export function minifyPlugins(compress = {}) {
   return [terser({ ...TERSER_OPTIONS, compress: { ...TERSER_OPTIONS.compress, ...compress } }), semicolonBareReturns()];
 }
 
+/**
+ * Builds without push mode: boot.ts gets firmware/runtime/push-off.ts in place of push.ts, so none of push mode's
+ * code is in the bundle. @returns {import("rollup").Plugin}
+ */
+function pushOff() {
+  return {
+    name: "push-off",
+    /** @param {string} source @param {string | undefined} importer */
+    resolveId(source, importer) {
+      if (source === "./push.js" && importer && importer.endsWith("firmware/runtime/boot.ts")) {
+        return fileURLToPath(new URL("./firmware/runtime/push-off.ts", import.meta.url));
+      }
+      return null;
+    },
+  };
+}
+
 /** @type {import("rollup").RollupOptions} */
-export default {
+const full = {
   input: "firmware/main.ts",
   plugins: [buildInfo(), typescript({ tsconfig: "./tsconfig.json", noEmitOnError: true, outDir: "dist", sourceMap: true })],
   /** @param {import("rollup").RollupLog} warning @param {(w: import("rollup").RollupLog) => void} warn */
@@ -79,3 +97,26 @@ export default {
     },
   ],
 };
+
+/**
+ * The bundle `npm run flash` writes for a config without `push` (the features a config leaves off stay off the
+ * device): the same firmware minus push mode.
+ * @type {import("rollup").RollupOptions}
+ */
+const core = {
+  ...full,
+  plugins: [pushOff(), buildInfo(), typescript({ tsconfig: "./tsconfig.json", noEmitOnError: true, outDir: "dist", sourceMap: true })],
+  output: [
+    {
+      file: "dist/firmware-core.min.js",
+      format: "iife",
+      strict: false,
+      freeze: false,
+      generatedCode: "es5",
+      sourcemap: "hidden",
+      plugins: minifyPlugins(),
+    },
+  ],
+};
+
+export default [full, core];

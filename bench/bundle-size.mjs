@@ -16,6 +16,7 @@ export default {
   async run() {
     const readable = readFileSync("dist/firmware.js");
     const min = readFileSync("dist/firmware.min.js");
+    const core = readFileSync("dist/firmware-core.min.js");
     /** @type {import("./harness.mjs").BenchRow[]} */
     const rows = [
       { suite: "bundle", case: "dist/firmware.js (readable)", metric: "bytes", value: readable.length },
@@ -28,6 +29,8 @@ export default {
         baselineName: "readable gzip",
         baseline: gzipSync(readable).length,
       },
+      // what flash writes for a config without push (the default and the example config)
+      { suite: "bundle", case: "dist/firmware-core.min.js (no push mode)", metric: "bytes", value: core.length, baselineName: "with push", baseline: min.length },
     ];
     const boards = readdirSync("boards")
       .filter((f) => f.endsWith(".json") && f !== "schema.json")

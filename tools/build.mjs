@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run build: firmware/*.ts -> dist/firmware.js + dist/firmware.min.js, then a size report.
+// npm run build: firmware/*.ts -> dist/firmware.js + dist/firmware.min.js (every feature) and
+// dist/firmware-core.min.js (without push mode, for configs without `push`), then a size report.
 //   --if-needed   skip when dist/ is newer than every input and was built for the same version
 //   --quiet       no size table
 import { rollup } from "rollup";
@@ -15,7 +16,7 @@ const dist = join(root, "dist");
 const args = process.argv.slice(2);
 const ifNeeded = args.includes("--if-needed");
 const quiet = args.includes("--quiet");
-const OUTPUTS = ["firmware.js", "firmware.min.js"];
+const OUTPUTS = ["firmware.js", "firmware.min.js", "firmware-core.min.js"];
 
 /** @param {string} dir @returns {string[]} */
 function filesUnder(dir) {
@@ -76,9 +77,9 @@ if (ifNeeded && upToDate()) {
   });
   if (!quiet) {
     console.log("build " + buildVersion(root));
-    console.log("file                    bytes   gzip  lines");
+    console.log("file                        bytes   gzip  lines");
     for (const r of report) {
-      console.log(r.file.padEnd(22) + String(r.bytes).padStart(7) + String(r.gzipBytes).padStart(7) + String(r.lines).padStart(7));
+      console.log(r.file.padEnd(26) + String(r.bytes).padStart(7) + String(r.gzipBytes).padStart(7) + String(r.lines).padStart(7));
     }
   }
 }

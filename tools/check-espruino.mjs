@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run check:espruino - the Espruino dialect gate (see ../../shared/espruino-dialect.md and tools/dialect/).
 //   layer 1: firmware/**/*.ts through ESLint (typescript-eslint parser) with the dialect rules
-//   layer 2: dist/firmware.js and dist/firmware.min.js: acorn ES5 parse, no-use-before-define and custom rules,
+//   layer 2: dist/firmware.js, dist/firmware.min.js and dist/firmware-core.min.js: acorn ES5 parse,
+//            no-use-before-define and custom rules,
 //            each finding mapped to its TypeScript line through the hidden source map
 // Options (either replaces the defaults for its layer; giving only one kind checks only that kind):
 //   --ts GLOB|FILE      TypeScript sources to lint (repeatable)
@@ -30,7 +31,7 @@ for (let i = 0; i < args.length; i++) {
 }
 const custom = tsPatterns.length > 0 || bundles.length > 0;
 const tsFiles = [...new Set((custom ? tsPatterns : ["firmware/**/*.ts"]).flatMap((p) => expandGlob(p)))];
-const bundleFiles = custom ? bundles : ["dist/firmware.js", "dist/firmware.min.js"];
+const bundleFiles = custom ? bundles : ["dist/firmware.js", "dist/firmware.min.js", "dist/firmware-core.min.js"];
 if (tsPatterns.length > 0 && tsFiles.length === 0) {
   console.error("check-espruino: no TypeScript files match " + tsPatterns.join(", "));
   process.exit(2);

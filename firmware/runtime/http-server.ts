@@ -172,8 +172,8 @@ export function statusText(rt: Runtime): string {
     }
   } else t += "sampling: off\n";
   t += "scrapes: " + fmtValue(rt.m.scrapes.get()) + ", streaming now: " + rt.streams + "\n";
-  var pm = rt.m.push;
-  if (rt.push) t += "push: every " + rt.push.ms / 1000 + " s, ok " + fmtValue(pm[0].get()) + ", error " + fmtValue(pm[1].get()) + ", timeout " + fmtValue(pm[2].get()) + "\n";
+  var p = rt.push;
+  if (p) t += "push: every " + p.ms / 1000 + " s, ok " + fmtValue(p.n[0].get()) + ", error " + fmtValue(p.n[1].get()) + ", timeout " + fmtValue(p.n[2].get()) + "\n";
   return t;
 }
 

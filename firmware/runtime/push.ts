@@ -15,7 +15,10 @@ import { TEXT } from "../exposition/format.js";
 import { wifiUp } from "./wifi.js";
 import type { Runtime } from "./state.js";
 import type { PushConfig } from "../../config/device-config.js";
+import type { CounterChild, GaugeChild } from "../metrics/metric.js";
 
+/** Label values of espruino_push_total{result}, by result index. */
+export var PUSH_RESULTS = ["ok", "error", "timeout"];
 export var PUSH_RETRY_MS = 5000;
 export var PUSH_TIMEOUT_MS = 10000;
 
@@ -42,6 +45,10 @@ export interface PushCtl {
   dead: boolean;
   /** the module-level onTick (held here because it is defined after arm()) */
   f: () => void;
+  /** espruino_push_total by result index (PUSH_RESULTS), espruino_push_duration_seconds, ..._last_success_... */
+  n: CounterChild[];
+  sec: GaugeChild;
+  last: GaugeChild;
 }
 
 /** The controller the module-level listeners act on (one per running instance). */
@@ -53,21 +60,20 @@ function arm(p: PushCtl, ms: number): void {
 
 /** Settles the current attempt: r = 0 ok, 1 error, 2 timeout (see PUSH_RESULTS). */
 function settle(p: PushCtl, r: number, why: string): void {
-  var m = p.rt.m;
   if (p.to) cancelTimer(p.to);
   p.to = 0;
   p.rt.pb = 0;
   p.cur.r = null;
-  m.push[r].inc();
+  p.n[r].inc();
   var t = now();
-  m.pushSeconds.set(t - p.t0);
+  p.sec.set(t - p.t0);
   if (r === 2) p.dead = true;
   else {
     p.q = null;
     p.s = null;
   }
   if (r === 0) {
-    m.pushLast.set(t);
+    p.last.set(t);
     p.d = PUSH_RETRY_MS;
     arm(p, p.ms);
     return;
@@ -171,6 +177,13 @@ function onTick(): void {
 
 /** Starts push mode: the first push one interval after boot. */
 export function startPush(rt: Runtime, c: PushConfig, token: string): PushCtl {
+  // the push families exist only on a device that pushes (get-or-create: a re-run finds them)
+  var preset: string[][] = [];
+  var i: number;
+  for (i = 0; i < PUSH_RESULTS.length; i++) preset.push([PUSH_RESULTS[i]]);
+  var fam = rt.reg.counter({ name: "espruino_push_total", help: "Pushes to the Pushgateway, by result.", labelNames: ["result"], preset: preset });
+  var n: CounterChild[] = [];
+  for (i = 0; i < PUSH_RESULTS.length; i++) n.push(fam.labels([PUSH_RESULTS[i]]));
   var h: { [name: string]: string } = { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Transfer-Encoding": "chunked" };
   if (token) h["Authorization"] = "Bearer " + token;
   var p: PushCtl = {
@@ -187,6 +200,9 @@ export function startPush(rt: Runtime, c: PushConfig, token: string): PushCtl {
     cur: new Cursor(),
     dead: false,
     f: onTick,
+    n: n,
+    sec: rt.reg.gauge({ name: "espruino_push_duration_seconds", help: "Seconds the previous push took." }),
+    last: rt.reg.gauge({ name: "espruino_push_last_success_timestamp_seconds", help: "getTime() of the last good push." }),
   };
   P = p;
   arm(p, p.ms);

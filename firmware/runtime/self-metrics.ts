@@ -10,7 +10,6 @@ export var ERROR_FLAGS = ["FIFO_FULL", "BUFFER_FULL", "CALLBACK", "LOW_MEMORY", 
 /** Status codes the server answers with; each has a series from boot. */
 export var HTTP_CODES = ["200", "400", "401", "404", "405", "431", "503"];
 /** Push results, in the order of PushCtl's result codes (0 ok, 1 error, 2 timeout). */
-export var PUSH_RESULTS = ["ok", "error", "timeout"];
 
 export interface SelfMetrics {
   uptime: GaugeChild;
@@ -28,10 +27,6 @@ export interface SelfMetrics {
   wifiReconnects: CounterChild;
   rssi: GaugeChild;
   configValid: GaugeChild;
-  /** espruino_push_total by result index (PUSH_RESULTS) */
-  push: CounterChild[];
-  pushSeconds: GaugeChild;
-  pushLast: GaugeChild;
 }
 
 /** The scrape-time collector: uptime, memory, latched error flags, RSSI. */
@@ -146,11 +141,6 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
   var wifiReconnects = reg.counter({ name: "espruino_wifi_reconnects_total", help: "Wi-Fi reconnect attempts." });
   var rssi = reg.gauge({ name: "espruino_wifi_rssi_dbm", help: "Wi-Fi signal strength." });
   rssi.set(NaN);
-  var pushPreset: string[][] = [];
-  for (i = 0; i < PUSH_RESULTS.length; i++) pushPreset.push([PUSH_RESULTS[i]]);
-  var pushFam = reg.counter({ name: "espruino_push_total", help: "Pushes to the Pushgateway, by result.", labelNames: ["result"], preset: pushPreset });
-  var push: CounterChild[] = [];
-  for (i = 0; i < PUSH_RESULTS.length; i++) push.push(pushFam.labels([PUSH_RESULTS[i]]));
   return {
     uptime: uptime,
     boots: boots,
@@ -165,9 +155,6 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     wifiReconnects: wifiReconnects,
     rssi: rssi,
     configValid: configValid,
-    push: push,
-    pushSeconds: reg.gauge({ name: "espruino_push_duration_seconds", help: "Seconds the previous push took." }),
-    pushLast: reg.gauge({ name: "espruino_push_last_success_timestamp_seconds", help: "getTime() of the last good push." }),
   };
 }
 

@@ -22,8 +22,9 @@ let base: string;
 
 beforeAll(async () => {
   execFileSync(process.execPath, [ROOT + "tools/build.mjs", "--if-needed", "--quiet"], { cwd: ROOT, stdio: "inherit" });
-  // a provisioned device (board profile, demo config, secrets): every documented family is live
-  device = new SimDevice({ bundle: ROOT + "dist/firmware.min.js", storage: provisionStorage({}) });
+  // a provisioned device (board profile, demo config with push mode, secrets): every documented family is live
+  const push = { url: "http://127.0.0.1:9", intervalSeconds: 86400 };
+  device = new SimDevice({ bundle: ROOT + "dist/firmware.min.js", storage: provisionStorage({ overrides: { push } }) });
   await device.boot();
   base = "http://127.0.0.1:" + device.hostPort(80);
 });

@@ -3,7 +3,9 @@
 // push keeps every sample accounted for in both bodies. (The real Pushgateway: test/prometheus-e2e.)
 import { afterEach, describe, expect, it } from "vitest";
 import net from "node:net";
-import { config, ensureBuilt, get, makeDevice, samples, unaccounted, PASSWORD, SSID, TOKEN } from "./helpers.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { config, ensureBuilt, get, makeDevice, samples, unaccounted, PASSWORD, PROFILE, ROOT, SSID, TOKEN } from "./helpers.js";
 import { until } from "../sim/helpers.js";
 import type { SimDevice } from "../../host-sim/index.mjs";
 import { checkSecrets } from "../../tools/flash/plan.mjs";
@@ -63,7 +65,7 @@ function body(raw: string): string {
   }
 }
 
-const count = (d: SimDevice, i: number) => d.evaluate("__telemetry.m.push[" + i + "].get()") as number;
+const count = (d: SimDevice, i: number) => d.evaluate("__telemetry.push.n[" + i + "].get()") as number;
 
 let dev: SimDevice | undefined;
 let srv: Awaited<ReturnType<typeof server>> | undefined;
@@ -101,7 +103,7 @@ describe("push mode", () => {
     await until(() => s.conns.length === 1 && s.conns[0].raw.endsWith("\r\n0\r\n\r\n"), "first push sent");
     await walk(d, 10_000); // the 10 s timeout at t = 20 s
     expect(count(d, 2)).toBe(1);
-    expect(d.evaluate("__telemetry.m.pushSeconds.get()")).toBe(10);
+    expect(d.evaluate("__telemetry.push.sec.get()")).toBe(10);
     await walk(d, 30_000); // retries due at 25, 30 ... s find the timed-out request still open
     expect(s.conns.length).toBe(1);
     expect(d.net.clients.size).toBe(1);
@@ -213,5 +215,37 @@ describe("push mode", () => {
     expect(d.console.join("\n")).not.toContain("has space");
     expect(checkSecrets({ pushToken: bad })).toEqual(["pushToken: must be 1-256 printable ASCII characters without spaces (value not shown)"]);
     expect(checkSecrets({ ssid: "x", pushToken: "tok" })).toEqual([]);
+  });
+});
+
+describe("push mode stays off a device whose config does not enable it", () => {
+  it("without push: no push families; the bundle flash writes then (dist/firmware-core.min.js) holds none of push mode", async () => {
+    const d = (dev = makeDevice());
+    await d.boot();
+    d.advance(1000);
+    const m = await get(d.hostPort(80) as number, "/metrics");
+    expect(m.body).not.toContain("espruino_push_");
+    const core = readFileSync(join(ROOT, "dist", "firmware-core.min.js"), "latin1");
+    const full = readFileSync(join(ROOT, "dist", "firmware.min.js"), "latin1");
+    for (const text of ["espruino_push_total", "Pushgateway", '"PUT"']) {
+      expect(full).toContain(text);
+      expect(core).not.toContain(text);
+    }
+  });
+
+  it("the core bundle given a device file with push (only --bundle can pair them) says so and serves", async () => {
+    const { SimDevice, deviceFile, DEVICE_FILE } = await import("../../host-sim/index.mjs");
+    const d = (dev = new SimDevice({
+      bundle: join(ROOT, "dist", "firmware-core.min.js"),
+      storage: { [DEVICE_FILE]: deviceFile(PROFILE, config({ push: { url: "http://127.0.0.1:9", intervalSeconds: 5 } })) },
+    }));
+    await d.boot();
+    d.advance(12_000);
+    expect(d.console).toContain("push: not in this bundle (npm run flash picks dist/firmware.min.js for a config with push)");
+    expect(d.evaluate("__telemetry.push")).toBe(null);
+    const m = await get(d.hostPort(80) as number, "/metrics");
+    expect(m.status).toBe(200);
+    expect(m.body).not.toContain("espruino_push_");
+    expect(d.errors).toEqual([]);
   });
 });
