@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promtoolPath } from "../support/system-tools.js";
 import { writeFileSd } from "../../config/file-sd.mjs";
 import { parseDevicesCsv } from "../../tools/targets.mjs";
-import { parseYaml } from "./yaml.js";
+import { parse as parseYaml } from "yaml";
 
 const root = resolve(__dirname, "../..");
 const promDir = join(root, "deploy/prometheus");
