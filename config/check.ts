@@ -94,6 +94,26 @@ export function isLabelText(s: string, min: number, max: number): boolean {
   return true;
 }
 
+/** A Prometheus label name: a-z A-Z 0-9 _, not starting with a digit, not starting with "__" (reserved). */
+export function isLabelName(s: string): boolean {
+  if (s.length < 1 || s.length > 64 || (s.charCodeAt(0) === 95 && s.charCodeAt(1) === 95)) return false;
+  for (var i = 0; i < s.length; i++) {
+    var c = s.charCodeAt(i);
+    if (!isLower(c) && !isUpper(c) && c !== 95 && (i === 0 || !isDigit(c))) return false;
+  }
+  return true;
+}
+
+/** min..max printable ASCII characters (quotes and backslashes included). */
+export function isPrintable(s: string, min: number, max: number): boolean {
+  if (s.length < min || s.length > max) return false;
+  for (var i = 0; i < s.length; i++) {
+    var c = s.charCodeAt(i);
+    if (c < 32 || c > 126) return false;
+  }
+  return true;
+}
+
 /** Espruino version "2v29" (optionally with a suffix like ".12"): digits, "v", two digits. */
 export function isVersion(s: string): boolean {
   var i = 0;

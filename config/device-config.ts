@@ -25,18 +25,30 @@
 //   telnet          false      true keeps the board's Telnet console (port 23: a JavaScript prompt for anyone on the
 //                              network) on after boot, for flashing over Wi-Fi; false turns it off (boards that have one)
 //   exposition      "auto"     "auto" | "text"
+//   labels          {}         constant labels on every series the device serves (as prom-client's default labels),
+//                              e.g. {"site": "lab"}: at most 8; names a-z A-Z 0-9 _ (not starting with a digit or "__",
+//                              none of RESERVED_LABELS); values 1-64 printable ASCII (quotes and backslashes escaped)
 //   push            absent (off)  { url: "http://host[:port][/path]" (required), intervalSeconds = 60 (integer 5-86400),
 //                              job = "espruino" (1-64 of A-Z a-z 0-9 _ . -) }: PUT the text exposition to a Pushgateway at
 //                              <url>/metrics/job/<job>/device/<device> (device must then be 1-64 of A-Z a-z 0-9 _ . -)
 // Unknown fields are errors (typos must not pass silently).
 
 import type { BoardProfile, StrategyLimits } from "./board-profile.js";
-import { show, showUrl, isObject, isNumber, isIntIn, isIdent, isWord, isLabelText, indexOfString, joinList, isUrlName, parsePushUrl } from "./check.js";
+import { show, showUrl, isObject, isNumber, isIntIn, isIdent, isWord, isLabelText, isLabelName, isPrintable, indexOfString, joinList, isUrlName, parsePushUrl } from "./check.js";
 
 export var CONFIG_FIELDS = [
   "schema", "channels", "sampleRateHz", "strategy", "samplesPerTick", "ringCapacity", "overflow",
-  "windowSeconds", "buckets", "port", "device", "location", "auth", "telnet", "exposition", "push"
+  "windowSeconds", "buckets", "port", "device", "location", "auth", "telnet", "exposition", "push", "labels"
 ];
+/**
+ * Label names a constant label cannot take: Prometheus's own (le, quantile, and the job/instance a scrape adds),
+ * the Pushgateway grouping key (job, device), and every label name the firmware's families use.
+ */
+export var RESERVED_LABELS = [
+  "le", "quantile", "job", "instance", "device", "location", "channel", "code", "collector", "flag", "metric",
+  "result", "state", "version", "board"
+];
+export var MAX_CONST_LABELS = 8;
 export var PUSH_FIELDS = ["url", "intervalSeconds", "job"];
 export var PUSH_MIN_SECONDS = 5;
 export var PUSH_MAX_SECONDS = 86400;
@@ -80,6 +92,10 @@ export interface DeviceConfig {
   exposition: string;
   /** null: push mode off */
   push: PushConfig | null;
+  /** constant labels as configured */
+  labels: { [name: string]: string };
+  /** the same rendered once for the device, `a="x",b="y"` (values escaped), "" when none */
+  labelPairs: string;
 }
 
 /** Push mode: PUT the text exposition to a Pushgateway every intervalSeconds. */
@@ -423,6 +439,30 @@ export function validateDeviceConfig(input: unknown, profile: BoardProfile): Con
     }
   }
 
+  var labels: { [name: string]: string } = {};
+  var labelPairs = "";
+  if (c.labels !== undefined) {
+    var lv = c.labels as { [k: string]: unknown };
+    if (!isObject(lv)) errors.push('labels: must be an object of label names and values, e.g. {"site": "lab"}, got ' + show(lv));
+    else {
+      var nl = 0;
+      for (var lname in lv) {
+        nl++;
+        var val = lv[lname];
+        if (!isLabelName(lname)) errors.push("labels." + lname + ": not a label name (a-z, A-Z, 0-9 and _, not starting with a digit or __)");
+        else if (indexOfString(RESERVED_LABELS, lname) >= 0) errors.push("labels." + lname + ": reserved (used by Prometheus, the Pushgateway or the firmware's own series: " + RESERVED_LABELS.join(", ") + ")");
+        else if (typeof val !== "string" || !isPrintable(val, 1, 64)) errors.push("labels." + lname + ": " + show(val) + " must be 1-64 printable ASCII characters");
+        else {
+          labels[lname] = val;
+          labelPairs += (labelPairs ? "," : "") + lname + '="' + val.split("\\").join("\\\\").split('"').join('\\"') + '"';
+        }
+      }
+      if (nl > MAX_CONST_LABELS) errors.push("labels: " + nl + " labels, at most " + MAX_CONST_LABELS + " (each is on every series)");
+    }
+  }
+  // the rendered pairs are one string the device keeps
+  if (labelPairs) jsVars += Math.ceil(labelPairs.length / 10) + 2;
+
   if (errors.length > 0) return { config: null, errors: errors, jsVars: jsVars };
   return {
     config: {
@@ -442,7 +482,9 @@ export function validateDeviceConfig(input: unknown, profile: BoardProfile): Con
       auth: auth,
       telnet: telnet,
       exposition: exposition,
-      push: push
+      push: push,
+      labels: labels,
+      labelPairs: labelPairs
     },
     errors: errors,
     jsVars: jsVars

@@ -33,8 +33,13 @@ function snapshot(m: Metric, n: number, into: Float64Array): Float64Array {
   return into;
 }
 
-/** Sample lines of children [from, to) of `m`, from the snapshot `snap`. */
-function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to: number): string {
+/** The label pairs of child `s` after the constant ones `cl` ("" for none). */
+function pairs(cl: string, s: string): string {
+  return cl ? (s ? cl + "," + s : cl) : s;
+}
+
+/** Sample lines of children [from, to) of `m`, from the snapshot `snap`; `cl`: constant label pairs or "". */
+function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to: number, cl: string): string {
   var om = fmt === OPENMETRICS;
   var name = m.name;
   var kids = m.k;
@@ -44,7 +49,7 @@ function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to
   var s: string;
   if (m.type !== HISTOGRAM) {
     for (i = from; i < to; i++) {
-      s = kids[i].s;
+      s = pairs(cl, kids[i].s);
       out += name + (s ? "{" + s + "} " : " ") + fmtValue(snap[i]) + "\n";
     }
     return out;
@@ -55,7 +60,7 @@ function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to
   // and _count goes with it; such a child is exposed by its buckets alone (a gauge-like distribution).
   var negBound = om && nb > 0 && (m.b as Float64Array)[0] < 0;
   for (i = from; i < to; i++) {
-    s = kids[i].s;
+    s = pairs(cl, kids[i].s);
     var pre = name + "_bucket{" + (s ? s + "," : "") + 'le="';
     var tail = s ? "{" + s + "} " : " ";
     var base = i * w;
@@ -79,11 +84,11 @@ function linesPerChild(m: Metric): number {
 /** Scratch for renderFamily (never used across calls). */
 var scratch: Float64Array = new Float64Array(32);
 
-/** Renders family `m` whole, as one string, from one snapshot of its values. */
-export function renderFamily(m: Metric, fmt: number): string {
+/** Renders family `m` whole, as one string, from one snapshot of its values; `cl`: constant label pairs. */
+export function renderFamily(m: Metric, fmt: number, cl?: string): string {
   var n = m.k.length;
   scratch = snapshot(m, n, scratch);
-  return familyHeader(m, fmt) + childLines(m, fmt, scratch, 0, n);
+  return familyHeader(m, fmt) + childLines(m, fmt, scratch, 0, n, cl ? cl : "");
 }
 
 /**
@@ -149,7 +154,7 @@ export class Cursor {
     var per = linesPerChild(m);
     var to = this.c + (per >= PIECE_LINES ? 1 : Math.floor(PIECE_LINES / per));
     if (to > this.n) to = this.n;
-    out += childLines(m, this.f, this.v, this.c, to);
+    out += childLines(m, this.f, this.v, this.c, to, r.cl ? r.cl : "");
     this.c = to;
     if (to >= this.n) {
       this.i++;

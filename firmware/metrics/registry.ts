@@ -89,6 +89,11 @@ export class Registry {
   max: number;
   ns: number;
   clock?: () => number;
+  /**
+   * Constant label pairs on every series the registry serves (prom-client's default labels), rendered once and
+   * escaped, `site="lab",room="12"`; unset: none. The writer puts them before a series' own labels.
+   */
+  cl?: string;
   /** espruino_series_dropped_total{metric} */
   dm: Metric;
   /** espruino_collector_errors_total{collector} */

@@ -86,6 +86,8 @@ export function boot(): Runtime {
   var location = cfg ? cfg.location : L.location;
 
   var reg = new Registry({ clock: now });
+  // constant labels (config `labels`), on every series from the first one registered
+  if (cfg && cfg.labelPairs) reg.cl = cfg.labelPairs;
   var m = registerSelfMetrics(reg, device, location, board ? board : boardName());
   var t0 = now();
   var col = runtimeCollector(m, t0);

@@ -184,6 +184,18 @@ describe("push mode", () => {
     expect(status).toContain("push: every 10 s, ok 1, error 1, timeout 0\n");
   });
 
+  it("constant labels (config labels) travel in the pushed body, on every series", async () => {
+    srv = await server(OK);
+    dev = makeDevice({ config: config({ labels: { site: "lab" }, push: { url: "http://127.0.0.1:" + srv.port, intervalSeconds: 10 } }), costModel: false });
+    const d = dev;
+    await d.boot();
+    await walk(d, 12_000);
+    await until(() => count(d, 0) === 1, "push ok");
+    const lines = body(srv.conns[0].raw).split("\n").filter((l) => l && !l.startsWith("#"));
+    expect(lines.length).toBeGreaterThan(50);
+    for (const l of lines) expect(l, l).toMatch(/^[a-z_]+\{site="lab"[,}]/);
+  });
+
   it("a scrape during a push: every sample accounted for in both bodies, the same counts (one collection)", async () => {
     srv = await server(OK);
     const d = device(srv.port);

@@ -238,6 +238,25 @@ describe("auth", () => {
   });
 });
 
+describe("constant labels (config labels)", () => {
+  it("are on every series, first, in text and OpenMetrics, escaped; both bodies stay valid and conserved", async () => {
+    const { port } = await boot({ config: config({ labels: { site: "lab", room: "12", note: 'a "b" \\ c' } }) });
+    const want = 'site="lab",room="12",note="a \\"b\\" \\\\ c"';
+    for (const accept of [undefined, OM_ACCEPT]) {
+      const r = await get(port, "/metrics", accept ? { Accept: accept } : {});
+      expect(r.status).toBe(200);
+      const lines = r.body.split("\n").filter((l) => l && !l.startsWith("#"));
+      expect(lines.length).toBeGreaterThan(50);
+      for (const l of lines) expect(l.startsWith(l.slice(0, l.indexOf("{")) + "{" + want), l).toBe(true);
+      expect(r.body).toContain('espruino_adc_volts_bucket{' + want + ',channel="a",le="+Inf"} ');
+      expect(r.body).toContain("espruino_uptime_seconds{" + want + "} ");
+      expect(unaccounted(r.body.split("{" + want + ",").join("{").split("{" + want + "}").join(""))).toEqual({ a: 0, b: 0 });
+      if (accept) expect(openMetricsParse(r.body).ok).toBe(true);
+      else expect(promtoolCheckMetrics(r.body)).toEqual({ status: 0, output: "" });
+    }
+  });
+});
+
 describe("config errors keep the device reachable", () => {
   it("a config is checked on the host: every error named, nothing written", () => {
     expect(() => deviceFile(PROFILE, config({ port: 9300, channels: [{ name: "a", pin: "D5" }], sampleRateHz: 0 }))).toThrow(

@@ -177,6 +177,8 @@ describe("device config", () => {
       telnet: false,
       exposition: "auto",
       push: null,
+      labels: {},
+      labelPairs: "",
     });
     expect(r.jsVars).toBe(estimateSamplingJsVars(1, 200, 7, 1, 14));
   });
@@ -205,7 +207,7 @@ describe("device config", () => {
     const r = validateDeviceConfig(full, esp32);
     expect(r.errors).toEqual([]);
     // 300 samples/s is too much for "timer" (200), fine for "interval" (400; tick 26667 us)
-    expect(r.config).toEqual({ ...full, sampler: "interval", push: null });
+    expect(r.config).toEqual({ ...full, sampler: "interval", push: null, labels: {}, labelPairs: "" });
     // espruino-wifi: waveform is opt-in (it cannot be verified on the real interpreter); auto starts with timer
     expect(validateDeviceConfig({ schema: 1, channels: [{ name: "a", pin: "A0" }] }, wifi).config?.sampler).toBe("timer");
     expect(validateDeviceConfig({ schema: 1, channels: [{ name: "a", pin: "A0" }], strategy: "waveform" }, wifi).config?.sampler).toBe("waveform");
@@ -338,6 +340,46 @@ describe("device config", () => {
   it("has at least 20 bad config cases (plus the bad profiles above)", () => {
     expect(bad.length).toBeGreaterThanOrEqual(20);
   });
+});
+
+describe("constant labels (config labels)", () => {
+  const esp32 = board("esp32-devkitc");
+  const one = [{ name: "vin", pin: "D32" }];
+  const cfg = (labels: unknown) => ({ schema: 1, channels: one, labels });
+
+  it("rendered once for the device, in the given order, quotes and backslashes escaped; counted in the estimate", () => {
+    const r = validateDeviceConfig(cfg({ site: "lab", room: "12", note: 'say "hi" \\ bye' }), esp32);
+    expect(r.errors).toEqual([]);
+    expect(r.config?.labels).toEqual({ site: "lab", room: "12", note: 'say "hi" \\ bye' });
+    expect(r.config?.labelPairs).toBe('site="lab",room="12",note="say \\"hi\\" \\\\ bye"');
+    const plain = validateDeviceConfig({ schema: 1, channels: one }, esp32);
+    expect(plain.config?.labelPairs).toBe("");
+    expect(plain.config?.labels).toEqual({});
+    expect(r.jsVars - plain.jsVars).toBe(Math.ceil((r.config?.labelPairs.length ?? 0) / 10) + 2);
+  });
+
+  const bad: [string, unknown, string[]][] = [
+    ["not an object", ["site"], ['labels: must be an object of label names and values, e.g. {"site": "lab"}, got an array']],
+    ["a name with a dash", { "my-site": "x" }, ["labels.my-site: not a label name (a-z, A-Z, 0-9 and _, not starting with a digit or __)"]],
+    ["a name starting with a digit", { "1st": "x" }, ["labels.1st: not a label name (a-z, A-Z, 0-9 and _, not starting with a digit or __)"]],
+    ["a reserved __ name", { __name__: "x" }, ["labels.__name__: not a label name (a-z, A-Z, 0-9 and _, not starting with a digit or __)"]],
+    ...["le", "quantile", "job", "instance", "device", "location", "channel", "code", "collector", "flag", "metric", "result", "state", "version", "board"].map(
+      (n): [string, unknown, string[]] => ["the reserved name " + n, { [n]: "x" }, ["labels." + n + ": reserved (used by Prometheus, the Pushgateway or the firmware's own series: le, quantile, job, instance, device, location, channel, code, collector, flag, metric, result, state, version, board)"]],
+    ),
+    ["an empty value", { site: "" }, ['labels.site: "" must be 1-64 printable ASCII characters']],
+    ["a number", { site: 7 }, ["labels.site: 7 must be 1-64 printable ASCII characters"]],
+    ["a newline", { site: "a\nb" }, ['labels.site: "a\nb" must be 1-64 printable ASCII characters']],
+    ["non-ASCII", { site: "K\u00fcche" }, ['labels.site: "K\u00fcche" must be 1-64 printable ASCII characters']],
+    ["65 characters", { site: "x".repeat(65) }, ['labels.site: "' + "x".repeat(40) + '..." must be 1-64 printable ASCII characters']],
+    ["nine labels", Object.fromEntries(Array.from({ length: 9 }, (_, i) => ["l" + i, "v"])), ["labels: 9 labels, at most 8 (each is on every series)"]],
+  ];
+  for (const [label, labels, errors] of bad) {
+    it("bad labels: " + label, () => {
+      const r = validateDeviceConfig(cfg(labels), esp32);
+      expect(r.errors).toEqual(errors);
+      expect(r.config).toBeNull();
+    });
+  }
 });
 
 describe("push config (exact texts)", () => {
