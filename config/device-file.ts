@@ -42,9 +42,14 @@ function asciiJson(v: unknown): string {
   });
 }
 
-/** The file's text for a validated profile and config. `crc32`: CRC-32 (IEEE) of a string of byte characters. */
+/**
+ * The file's text for a validated profile and config. `crc32`: CRC-32 (IEEE) of a string of byte characters. The
+ * config goes as validated, minus `labels` (the device needs only their rendered `labelPairs`).
+ */
 export function deviceFileText(profile: BoardProfile, config: DeviceConfig, crc32: (s: string) => number): string {
-  var body = asciiJson({ profile: deviceProfile(profile), config: config });
+  var c: { [k: string]: unknown } = {};
+  for (var k in config) if (k !== "labels") c[k] = (config as unknown as { [k: string]: unknown })[k];
+  var body = asciiJson({ profile: deviceProfile(profile), config: c });
   return DEVICE_FILE + " " + DEVICE_FORMAT + " " + ("0000000" + (crc32(body) >>> 0).toString(16)).slice(-8) + "\n" + body;
 }
 

@@ -54,9 +54,9 @@ export function storageRead(name: string): string | undefined {
   return s === undefined || s === null ? undefined : "" + s;
 }
 
-/** CRC-32 (IEEE) of a string's bytes, unsigned (E.CRC32). */
+/** CRC-32 (IEEE) of a string's bytes, unsigned (E.CRC32); -1 on a build without it (SAVE_ON_FLASH). */
 export function crc32(s: string): number {
-  return E.CRC32(s);
+  return typeof E.CRC32 === "function" ? E.CRC32(s) : -1;
 }
 
 /** Writes (replaces) a Storage file; false when Storage refused it. */

@@ -4,7 +4,7 @@
 //   --port N          host port on 127.0.0.1 for the device's HTTP server (default 8080; 0 = ephemeral)
 //   --bundle FILE     bundle to run (default dist/firmware.min.js)
 //   --board NAME      board profile (boards/NAME.json or a path; default esp32-devkitc)
-//   --config FILE     JSON seeded into Storage as telemetry.config.json
+//   --config FILE     JSON validated here and seeded into Storage as the device file
 //   --secrets FILE    JSON seeded into Storage as telemetry.secrets.json (its content is never printed)
 //   --signals FILE    analogRead sources per pin, {"D32": {"type": "sine", ...}} (host-sim/signals.mjs)
 //   --faults FILE     fault schedule, [{"at": s, "fault": name, ...}] (host-sim/faults.mjs)

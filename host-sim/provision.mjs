@@ -43,7 +43,7 @@ const DEMO_CHANNELS = [
 ];
 
 /**
- * The board profile JSON (boards/NAME.json, or a path, or an object): what `telemetry.board.json` holds.
+ * The board profile JSON (boards/NAME.json, or a path, or an object): validated with the config into the device file.
  * @param {string | Record<string, unknown> | undefined} board
  * @returns {Record<string, any>}
  */

@@ -294,11 +294,17 @@ async function main() {
   if (!(versionValue(env.v) >= versionValue(minVersion))) {
     throw new DeviceError("unsupported Espruino " + env.v + " on " + port + ": " + profile.name + " needs " + minVersion + " or later (see boards/README.md)");
   }
+  /** @type {number[]} */
+  const sizes = env.sizes ?? [];
   if (mode === "flash" && size && typeof env.free === "number") {
-    const reclaim = (/** @type {number[]} */ (env.sizes ?? [])).reduce((s, n) => s + (n >= 0 ? storageCost(n) : 0), 0);
+    // only what this flash overwrites frees room (files of earlier firmware stay until --erase)
+    const overwritten = [FILES.device, FILES.code, ...(secrets ? [FILES.secrets] : [])];
+    const reclaim = ERASE_FILES.reduce((s, n, i) => s + (overwritten.includes(n) && sizes[i] >= 0 ? storageCost(sizes[i]) : 0), 0);
     if (size.storageNeeded > env.free + reclaim) throw new DeviceError("not enough Storage on the device: need " + size.storageNeeded + " bytes, " + (env.free + reclaim) + " available");
   }
   log("device:     " + env.b + " Espruino " + env.v + " on " + port);
+  const legacy = ERASE_FILES.filter((n, i) => n.endsWith(".json") && n !== FILES.secrets && sizes[i] >= 0);
+  if (mode === "flash" && legacy.length) log("  note:     " + legacy.join(", ") + " of an earlier firmware stay in Storage unused (--erase removes them)");
 
   // ---- 3. the CLI run
   tmp = mkdtempSync(join(tmpdir(), "espruino-flash-"));

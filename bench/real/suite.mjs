@@ -13,7 +13,7 @@ const S = "real";
 /** Sample rate of the callgrind runs (product and floor alike); see run() below. */
 export const CG_RATE_HZ = 10;
 
-/** The default ring of a config (firmware/config/device-config.ts): channels x max(16, min(4096, ceil(2 x rate))). @param {any} cfg */
+/** The default ring of a config (config/device-config.ts): channels x max(16, min(4096, ceil(2 x rate))). @param {any} cfg */
 function defaultRing(cfg) {
   const per = Math.ceil(2 * cfg.sampleRateHz);
   return cfg.channels.length * Math.max(16, Math.min(4096, per));

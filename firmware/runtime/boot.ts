@@ -1,6 +1,6 @@
 // Boot sequence. Order (so no registration can be lost and nothing waits for the network):
 //   1. stop the instance a previous run left on global.__telemetry (timers, server, sampler, Wi-Fi handlers)
-//   2. read and validate Storage (board profile, config, secrets) and count the boot
+//   2. read Storage (the device file, verified; the secrets, checked) and count the boot
 //   3. registry and every metric, label sets pre-initialised
 //   4. sampling (startSampling), only with a valid config
 //   5. network (Wi-Fi, never blocking), watchdog and main loop, push mode (first push one interval later)

@@ -9,7 +9,6 @@ import type { CounterChild, GaugeChild } from "../metrics/metric.js";
 export var ERROR_FLAGS = ["FIFO_FULL", "BUFFER_FULL", "CALLBACK", "LOW_MEMORY", "MEMORY", "MEMORY_BUSY", "UART_OVERFLOW"];
 /** Status codes the server answers with; each has a series from boot. */
 export var HTTP_CODES = ["200", "400", "401", "404", "405", "431", "503"];
-/** Push results, in the order of PushCtl's result codes (0 ok, 1 error, 2 timeout). */
 
 export interface SelfMetrics {
   uptime: GaugeChild;

@@ -129,7 +129,8 @@ function readDeviceFile(errors: string[], id: { [k: string]: unknown }): { profi
   var head = (nl < 0 ? t : t.substring(0, nl)).split(" ");
   var body = nl < 0 ? "" : t.substring(nl + 1);
   // intact as a host tool wrote it (and so validated by one), whatever its format
-  var intact = head.length === 3 && head[0] === DEVICE_FILE && parseInt(head[2], 16) === crc32(body);
+  var sum = crc32(body);
+  var intact = head.length === 3 && head[0] === DEVICE_FILE && (sum < 0 || parseInt(head[2], 16) === sum);
   var p = intact ? parseJson(body) : { v: null, ok: false };
   var v = p.v as { profile?: DeviceProfile; config?: DeviceConfig } | null;
   var ok = p.ok && v !== null && typeof v === "object" && typeof v.profile === "object" && typeof v.config === "object" && v.profile !== null && v.config !== null;
@@ -138,6 +139,8 @@ function readDeviceFile(errors: string[], id: { [k: string]: unknown }): { profi
     id.port = c.port;
     id.device = c.device;
     id.location = c.location;
+    // auth fails closed: a refused file that asked for auth still locks /metrics and / without a token
+    id.auth = c.auth;
     var pf0 = (v as { profile: DeviceProfile }).profile;
     if (pf0.board === boardName()) id.name = pf0.name;
   }
@@ -152,14 +155,17 @@ function readDeviceFile(errors: string[], id: { [k: string]: unknown }): { profi
   return null;
 }
 
-/** Reads the device file and the secrets and returns everything found. */
+/**
+ * Reads the device file and the secrets and returns everything found. Auth fails closed: `auth` of a refused but
+ * intact file still counts (a token is then required, and without one nothing is served but /healthz).
+ */
 export function loadStorage(): Loaded {
   var errors: string[] = [];
   var id: { [k: string]: unknown } = {};
   var d = readDeviceFile(errors, id);
   var config = d ? d.config : null;
   var secrets = loadSecrets(errors);
-  var wantAuth = config ? config.auth : false;
+  var wantAuth = config ? config.auth : id.auth === true;
   if (wantAuth && !secrets.token && !secrets.badToken) errors.push(DEVICE_FILE + ": auth: true needs a token in " + SECRETS_FILE);
   if (errors.length > 0) config = null;
   var authBroken = !secrets.token && (secrets.badToken || wantAuth);

@@ -31,7 +31,7 @@ export function startLoop(rt: Runtime): number {
     enableWatchdog(s);
     log("watchdog: " + s + " s, kicked every " + LOOP_MS / 1000 + " s");
   } else if (s !== undefined && s !== 0) {
-    rt.errors.push("telemetry.board.json: watchdogSeconds: need 0 or >= " + MIN_WATCHDOG_SECONDS + " (watchdog off)");
+    rt.errors.push("telemetry.cfg: profile.watchdogSeconds: need 0 or >= " + MIN_WATCHDOG_SECONDS + " (watchdog off)");
   }
   return every(LOOP_MS, tick);
 }

@@ -505,7 +505,7 @@ function collectorFactory(h: SamplingHandle): { name: string; collect: (r: Regis
 }
 
 /**
- * Starts sampling as configured (validated config and profile from firmware/config). Stops a previous
+ * Starts sampling as configured (the config and profile of the device file, validated on the host). Stops a previous
  * instance first; registers (get-or-create) all sampler metrics with every channel pre-initialised and
  * adds the "sampler" collector. See SamplingHandle for what the runtime can ask.
  */

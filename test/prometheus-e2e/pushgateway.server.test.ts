@@ -88,7 +88,7 @@ function asBody(m: Map<string, number>): string {
   return s;
 }
 
-const pushCount = (d: SimDevice, i: number) => d.evaluate("__telemetry.m.push[" + i + "].get()") as number;
+const pushCount = (d: SimDevice, i: number) => d.evaluate("__telemetry.push.n[" + i + "].get()") as number;
 
 beforeAll(() => {
   ensureBuilt();

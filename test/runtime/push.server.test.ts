@@ -254,6 +254,7 @@ describe("push mode stays off a device whose config does not enable it", () => {
     await d.boot();
     d.advance(12_000);
     expect(d.console).toContain("push: not in this bundle (npm run flash picks dist/firmware.min.js for a config with push)");
+    expect((await get(d.hostPort(80) as number, "/")).body).toContain("  error: push: not in this bundle");
     expect(d.evaluate("__telemetry.push")).toBe(null);
     const m = await get(d.hostPort(80) as number, "/metrics");
     expect(m.status).toBe(200);

@@ -288,22 +288,34 @@ describe("config errors keep the device reachable", () => {
   it("no Storage files: port 80, the file named; a damaged file, a foreign file and another board's file are refused clearly", async () => {
     const none = await boot({ config: null, secrets: null });
     expect((await get(none.port, "/")).body).toContain("  error: telemetry.cfg: missing (npm run flash writes it)\n");
-    const cases: [string, string][] = [
-      [damaged(config({ port: 9301 })), "telemetry.cfg: checksum mismatch: the file is damaged, flash again"],
-      ['{"schema":1,"channels":[]}', "telemetry.cfg: not a device file (npm run flash writes it)"],
-      [rewritten(config(), "1", (b) => (b.profile = { ...b.profile, name: "espruino-wifi", board: "ESPRUINOWIFI" })),
-        "telemetry.cfg: written for profile espruino-wifi (board ESPRUINOWIFI) but this board is ESP32"],
-      [rewritten(config(), "1", (b) => delete b.config), "telemetry.cfg: not readable, flash again"],
+    // [file, error, its port, whether its identity is used: only from an intact file]
+    const cases: [string, string, number, boolean][] = [
+      [damaged(config({ port: 9301 })), "telemetry.cfg: checksum mismatch: the file is damaged, flash again", 9301, false],
+      ['{"schema":1,"channels":[],"port":9302}', "telemetry.cfg: not a device file (npm run flash writes it)", 9302, false],
+      [rewritten(config({ port: 9303 }), "1", (b) => (b.profile = { ...b.profile, name: "espruino-wifi", board: "ESPRUINOWIFI" })),
+        "telemetry.cfg: written for profile espruino-wifi (board ESPRUINOWIFI) but this board is ESP32", 9303, true],
+      [rewritten(config({ port: 9304 }), "1", (b) => (b.config = null)), "telemetry.cfg: not readable, flash again", 9304, false],
     ];
-    for (const [text, error] of cases) {
-      const { d, port } = await boot({ deviceFileText: text });
+    for (const [text, error, filePort, trusted] of cases) {
+      const { d } = await boot({ deviceFileText: text });
+      const port = (trusted ? await d.whenListening(filePort) : d.hostPort(80)) as number;
+      expect(d.hostPort(trusted ? 80 : filePort), error).toBeUndefined();
       const page = (await get(port, "/")).body;
       expect(page).toContain("config: INVALID");
       expect(page).toContain("  error: " + error + "\n");
       expect(d.console).toContain("config error: " + error);
-      // nothing of a damaged file is trusted: the default port
-      expect(d.hostPort(9301)).toBeUndefined();
+      const m = samples((await get(port, "/metrics")).body);
+      expect(m.get(trusted ? 'espruino_device_info{device="dev-1",location="lab"}' : 'espruino_device_info{device="",location=""}'), error).toBe(1);
     }
+  });
+
+  it("auth fails closed for a refused but intact file: its auth: true without a token locks /metrics and /", async () => {
+    const { port } = await boot({ deviceFileText: rewritten(config({ auth: true }), "2") });
+    expect((await get(port, "/metrics")).status).toBe(401);
+    expect((await get(port, "/")).status).toBe(401);
+    expect((await get(port, "/healthz")).status).toBe(503);
+    const open = await boot({ deviceFileText: rewritten(config({ auth: false }), "2") });
+    expect((await get(open.port, "/metrics")).status).toBe(200);
   });
 });
 
