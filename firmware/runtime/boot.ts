@@ -10,14 +10,14 @@ import { Registry } from "../metrics/registry.js";
 import { BUILD_VERSION } from "../build-info.js";
 import { countBoot, loadStorage } from "./storage-contract.js";
 import { registerSelfMetrics, runtimeCollector } from "./self-metrics.js";
-import { startSampling } from "./sampling-port.js";
+import { startSampling } from "../sampling/sampling.js";
 import { startWifi, stopWifi, wifiRssi } from "./wifi.js";
 import { startLoop } from "./watchdog.js";
 import { serve } from "./http-server.js";
 import { startPush, stopPush } from "./push.js";
 import { GLOBAL_NAME } from "./state.js";
 import type { Runtime } from "./state.js";
-import type { SamplingHandle } from "./sampling-api.js";
+import type { SamplingHandle } from "../sampling/sampling.js";
 
 export var DEFAULT_MAX_STREAMS = 2;
 var LISTEN_RETRY_MS = 5000;

@@ -3,7 +3,7 @@
 import type { Registry } from "../metrics/registry.js";
 import type { DeviceProfile } from "../../config/device-file.js";
 import type { DeviceConfig } from "../../config/device-config.js";
-import type { SamplingHandle } from "./sampling-api.js";
+import type { SamplingHandle } from "../sampling/sampling.js";
 import type { RuntimeCollector, SelfMetrics } from "./self-metrics.js";
 import type { WifiCtl } from "./wifi.js";
 import type { PushCtl } from "./push.js";
