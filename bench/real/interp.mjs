@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Espruino, interpreterPath, writeStorage } from "../../tools/espruino-linux.mjs";
 import { envWithoutSecrets } from "../../tools/flash/plan.mjs";
 import { standInSource } from "../../test/real-interpreter/board-stand-in.mjs";
+import getPort from "get-port";
 
 /** Board profiles the bench measures, in table order. */
 export const PROFILES = ["esp32-devkitc", "espruino-wifi", "esp32-c3"];
@@ -22,10 +23,9 @@ export function tempDir(tag) {
   return mkdtempSync(join(tmpdir(), "bench-real-" + tag + "-"));
 }
 
-let nextPort = 18600 + (process.pid % 200) * 10;
-/** A port for one instance (127.0.0.1 only: ESPRUINO_LOOPBACK=1). */
+/** A port for one instance (127.0.0.1 only: ESPRUINO_LOOPBACK=1), free now (get-port, as the tests use). */
 export function freePort() {
-  return nextPort++;
+  return getPort({ host: "127.0.0.1" });
 }
 
 /**

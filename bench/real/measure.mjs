@@ -92,7 +92,7 @@ export async function floorRun(o) {
  */
 export async function renderRuns(o) {
   const { readFileSync } = await import("node:fs");
-  const port = freePort();
+  const port = await freePort();
   const dir = tempDir("render");
   writeStorage(dir, {
     ".boot0": standInSource({ board: "ESP32", network: "wifi" }) + "global.__benchPort=" + port + ";\n",

@@ -110,12 +110,13 @@ export default {
     const rows = [];
 
     // ---- the default config per profile and the files flash writes for it
-    const boards = PROFILES.map((board) => {
+    const boards = [];
+    for (const board of PROFILES) {
       const prof = loadProfile(board);
-      const port = freePort();
+      const port = await freePort();
       const cfg = defaultConfig(board, port);
-      return { board, prof, port, cfg, flash: flashFiles(board, cfg) };
-    });
+      boards.push({ board, prof, port, cfg, flash: flashFiles(board, cfg) });
+    }
     const dev = boards[0];
     const nch = dev.cfg.channels.length;
     // Under callgrind the interpreter runs ~50x slower: at 50 Hz its ticks cannot keep up (late ticks, catch-up
@@ -125,7 +126,7 @@ export default {
     const cgCfg = { ...dev.cfg, sampleRateHz: rate, ringCapacity: defaultRing(dev.cfg) };
     const cgFlash = flashFiles(dev.board, cgCfg);
     // the tick run listens on a port of its own (the two product runs go side by side)
-    const tickPort = freePort();
+    const tickPort = await freePort();
     const cgTickFlash = flashFiles(dev.board, { ...cgCfg, port: tickPort });
     const pins = dev.cfg.channels.map((/** @type {{pin: string}} */ c) => c.pin);
     const fixture = await buildFixture("bench/fixtures/scrape.ts");

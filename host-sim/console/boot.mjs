@@ -14,11 +14,9 @@
 import { EspruinoRepl } from "./repl.mjs";
 import { TcpConsole } from "./tcp-console.mjs";
 import { runInRealm } from "../sandbox.mjs";
+import { crc32 as zlibCrc32 } from "node:zlib";
 
 /** @typedef {import("../device.mjs").SimDevice} SimDevice */
-
-/** @type {Uint32Array | undefined} */
-let table;
 
 /**
  * CRC-32 (IEEE, reflected, as zlib and Espruino's E.CRC32) of a binary string (char codes taken & 255) or bytes.
@@ -26,21 +24,7 @@ let table;
  * @returns {number} unsigned 32-bit
  */
 export function crc32(data) {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  const n = data.length;
-  for (let i = 0; i < n; i++) {
-    const b = typeof data === "string" ? data.charCodeAt(i) & 255 : data[i];
-    crc = table[(crc ^ b) & 255] ^ (crc >>> 8);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
+  return zlibCrc32(typeof data === "string" ? Buffer.from(data, "latin1") : data);
 }
 
 /**

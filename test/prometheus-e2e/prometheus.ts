@@ -3,10 +3,10 @@
 // waits are all bounded and report the last answer on timeout.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { requireTool } from "../support/system-tools.js";
+import getPort from "get-port";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 export const PROM_DIR = join(ROOT, "deploy", "prometheus");
@@ -37,16 +37,9 @@ export function testConfig(targetsDir: string, port = 9090): string {
   return y;
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
+/** A TCP port free on 127.0.0.1 (get-port: not handed out twice in this process for a while). */
 export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => res(p));
-    });
-  });
+  return getPort({ host: "127.0.0.1" });
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
