@@ -3,8 +3,8 @@
 // API (keep it small):
 //   BOARDS                      the accepted `board` values
 //   toFileSd(devices)           -> TargetGroup[]   validates every row, returns the file_sd JSON structure
-//   writeFileSd(path, devices)  -> TargetGroup[]   validates, then writes atomically (temp file in the same
-//                                                   directory + fsync + rename); on any error nothing is written
+//   writeFileSd(path, devices)  -> TargetGroup[]   validates, then writes atomically (write-file-atomic: temp file
+//                                                   in the same directory, fsync, rename); on any error nothing is written
 //   FileSdError                 thrown on invalid input; `.row` (1-based row, or the row's `line` when given),
 //                               `.field` (address|device|location|board) and a message naming both
 //
@@ -12,8 +12,9 @@
 // address is always "host:port". `line` (optional) is the source line number used in error messages.
 // Output, one target group per device (Prometheus adds these labels to every series scraped from the target):
 //   [{ "targets": ["10.0.0.21:80"], "labels": { "device": "…", "location": "…", "board": "…" } }, …]
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import writeFileAtomic from "write-file-atomic";
 
 /** Boards the firmware is built for (validated by name). */
 export const BOARDS = Object.freeze(["esp32-devkitc", "esp32-c3", "espruino-wifi"]);
@@ -174,30 +175,8 @@ export function writeFileSd(path, devices) {
   const text = JSON.stringify(groups, null, 2) + "\n";
   const dir = dirname(path);
   if (!existsSync(dir)) throw new Error("cannot write " + path + ": directory " + dir + " does not exist");
-  // Prometheus file_sd watches *.json / *.yml patterns: a ".tmp" suffix keeps the temp file out of `targets/*.json`.
-  const tmp = join(dirname(path), "." + basename(path) + "." + process.pid + "." + Date.now().toString(36) + ".tmp");
-  let fd = -1;
-  try {
-    fd = openSync(tmp, "wx", 0o644);
-    writeSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd >= 0) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already failing: report the original error
-      }
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created, or already renamed
-    }
-    throw e;
-  }
+  // write-file-atomic: a temp file beside it (`devices.json.<hash>`, outside Prometheus's `targets/*.json` pattern),
+  // fsync, rename; the temp file is removed when anything fails
+  writeFileAtomic.sync(path, text, { mode: 0o644 });
   return groups;
 }
