@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { requireTool } from "../support/system-tools.js";
 import getPort from "get-port";
+import { vi } from "vitest";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 export const PROM_DIR = join(ROOT, "deploy", "prometheus");
@@ -44,28 +45,33 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` every `everyMs` until it returns ok, at most `timeoutMs`; the error shows the last answer. */
+/** Polls `check` every `everyMs` (vi.waitFor) until it returns ok, at most `timeoutMs`; the error shows the last answer. */
 export async function pollUntil<T>(
   what: string,
   check: () => Promise<{ ok: boolean; value: T; last?: unknown }>,
   timeoutMs: number,
   everyMs = 250
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   let last: unknown = "(no answer yet)";
-  for (;;) {
-    try {
-      const r = await check();
-      last = r.last ?? r.value;
-      if (r.ok) return r.value;
-    } catch (e) {
-      last = e instanceof Error ? e.message : String(e);
-    }
-    if (Date.now() >= deadline) {
-      const shown = typeof last === "string" ? last : JSON.stringify(last);
-      throw new Error(what + ": not reached within " + timeoutMs / 1000 + " s; last answer: " + shown.slice(0, 3000));
-    }
-    await sleep(everyMs);
+  try {
+    return await vi.waitFor(
+      async () => {
+        let r: { ok: boolean; value: T; last?: unknown };
+        try {
+          r = await check();
+        } catch (e) {
+          last = e instanceof Error ? e.message : String(e);
+          throw e;
+        }
+        last = r.last ?? r.value;
+        if (!r.ok) throw new Error("not yet");
+        return r.value;
+      },
+      { timeout: timeoutMs, interval: everyMs },
+    );
+  } catch {
+    const shown = typeof last === "string" ? last : JSON.stringify(last);
+    throw new Error(what + ": not reached within " + timeoutMs / 1000 + " s; last answer: " + shown.slice(0, 3000));
   }
 }
 

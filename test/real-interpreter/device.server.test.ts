@@ -10,7 +10,7 @@ import { SimDevice, deviceFile, DEVICE_FILE } from "../../host-sim/index.mjs";
 import { ensureBuilt, MIN_BUNDLE } from "../sim/helpers.js";
 import { get, raw, samples, unaccounted } from "../runtime/helpers.js";
 import { openMetricsParse, promtoolCheckMetrics, requireTool } from "../support/system-tools.js";
-import { freePort, sleep } from "../prometheus-e2e/prometheus.js";
+import { freePort, pollUntil, sleep } from "../prometheus-e2e/prometheus.js";
 import { requireInterpreter } from "./interpreter.js";
 import { bootReal, exampleConfig, flashOut, loadProfile, type Profile, type RealDevice } from "./real-device.js";
 import { standInCode } from "./board-stand-in.mjs";
@@ -335,11 +335,15 @@ describe.skipIf(!available)("real interpreter: push mode to a real Pushgateway",
     const config = exampleConfig(p, port, { push: { url: "http://127.0.0.1:" + gwPort, intervalSeconds: 5, job: "espruino" } });
     const d = await boot(p, flashOut(p.name, config, { ssid: "lab", password: "pw-12345678" }));
     expect(d.bootLine).toMatch(/config valid/);
-    let body = "";
-    for (let i = 0; i < 100 && !/espruino_push_total\{[^}]*result="ok"/.test(body); i++) {
-      await sleep(200);
-      body = await (await fetch("http://127.0.0.1:" + gwPort + "/metrics")).text();
-    }
+    const body = await pollUntil(
+      "a push counted at the gateway",
+      async () => {
+        const text = await (await fetch("http://127.0.0.1:" + gwPort + "/metrics")).text();
+        return { ok: /espruino_push_total\{[^}]*result="ok"/.test(text), value: text, last: text.slice(-300) };
+      },
+      20_000,
+      200,
+    );
     expect(body).toMatch(/espruino_adc_samples_taken_total\{channel="supply",device="boiler-room-1",instance="",job="espruino"\} \d+/);
     const own = samples((await get(port, "/metrics")).body);
     expect(own.get('espruino_push_total{result="ok"}')).toBeGreaterThanOrEqual(1);

@@ -1,5 +1,5 @@
 // `npm start` equivalent: node host-sim/cli.mjs as a real process.
-import { describe, it, expect, beforeAll, afterEach } from "vitest";
+import { describe, it, expect, beforeAll, afterEach, vi } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import net from "node:net";
@@ -54,11 +54,14 @@ describe("host-sim/cli.mjs", () => {
     // on the demo channels, and Wi-Fi joined to the simulated access point
     expect(body).toMatch(/^espruino_config_valid 1$/m);
     for (const ch of ["ch0", "ch1"]) expect(body).toMatch(new RegExp('^espruino_adc_samples_taken_total\\{channel="' + ch + '"\\} \\d+$', "m"));
-    let status = "";
-    for (let i = 0; i < 100 && !/^wifi: connected/m.test(status); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = await (await fetch("http://127.0.0.1:" + port + "/")).text();
-    }
+    const status = await vi.waitFor(
+      async () => {
+        const text = await (await fetch("http://127.0.0.1:" + port + "/")).text();
+        expect(text).toMatch(/^wifi: connected/m);
+        return text;
+      },
+      { timeout: 5000, interval: 50 },
+    );
     expect(status).toMatch(/^config: valid$/m);
     expect(status).toMatch(/^wifi: connected/m);
     expect(status).toMatch(/^ {2}ch0 \(D32\): last /m);

@@ -1,5 +1,5 @@
 // Faults that need real sockets: socket exhaustion, and a power cycle of the firmware while it serves HTTP.
-import { describe, it, expect, beforeAll, afterEach } from "vitest";
+import { describe, it, expect, beforeAll, afterEach, vi } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,7 +22,6 @@ afterEach(async () => {
   }
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("socket exhaustion", () => {
   it("with every free socket held from outside, a new client is reset (lwIP out of netconns) until they are released", async () => {
@@ -91,7 +90,7 @@ describe("CLI --signals / --faults for one device", () => {
     writeFileSync(join(dir, "s.csv"), "t,volts\n0,1\n");
     writeFileSync(join(dir, "faults.json"), JSON.stringify({ schedule: [{ at: 0.5, fault: "power-cycle" }] }));
     const ok = run(["--signals", join(dir, "sig.json"), "--faults", join(dir, "faults.json")]);
-    for (let i = 0; i < 100 && ok.out().split("listening on port 80").length < 3; i++) await sleep(50);
+    await vi.waitFor(() => expect(ok.out().split("listening on port 80").length).toBeGreaterThanOrEqual(3), { timeout: 5000, interval: 50 });
     expect(ok.out().match(/^\[device\] espruino-telemetry .* listening on port 80$/gm)).toHaveLength(2); // booted twice
     expect(ok.out().match(/^listening on http:\/\/127\.0\.0\.1:\d+ \(the device's port \d+\)$/gm)).toHaveLength(1);
     ok.c.kill("SIGTERM");

@@ -1,4 +1,5 @@
 // Shared helpers for the simulator tests.
+import { vi } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { execFileSync, type ChildProcess } from "node:child_process";
 import net from "node:net";
@@ -59,13 +60,14 @@ export function rawExchange(port: number, parts: Array<string | (() => Promise<v
   });
 }
 
-/** Waits (bounded) for `cond`, yielding to Node's event loop between checks. */
-export async function until(cond: () => boolean, what: string, maxTicks = 20000): Promise<void> {
-  for (let i = 0; i < maxTicks; i++) {
-    if (cond()) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error("condition never became true: " + what);
+/** Waits (vi.waitFor, at most `timeoutMs`) for `cond`, yielding to Node's event loop between checks. */
+export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  await vi.waitFor(
+    () => {
+      if (!cond()) throw new Error("condition never became true: " + what);
+    },
+    { timeout: timeoutMs, interval: 1 },
+  );
 }
 
 /** Splits a raw HTTP response into head lines and body. */
