@@ -1,5 +1,5 @@
 // Firmware bundle: TypeScript -> one self-contained ES5 IIFE, readable and minified.
-// Options follow ../shared/toolchain.md ("Minification"); each one is there for a measured Espruino hazard.
+// Each option is there for a measured Espruino hazard (docs/espruino-platform.md §1-§2; the comment on TERSER_OPTIONS says which).
 import typescriptModule from "@rollup/plugin-typescript";
 import terserModule from "@rollup/plugin-terser";
 import { buildVersion } from "./tools/build-version.mjs";

@@ -144,7 +144,7 @@ export function distinctConversions(channels: ChannelConfig[]): number {
 
 /**
  * Estimated JsVars of the sampling state for `nch` channels, `capacity` ring slots, `nb` buckets and
- * `tables` distinct conversions, with JsVars of `jsVarBytes` bytes (dialect doc section 5:
+ * `tables` distinct conversions, with JsVars of `jsVarBytes` bytes (docs/espruino-platform.md §5:
  * Uint16Array(1000) ~ 146 JsVars and Float64Array(1000) ~ 590 at 14 bytes; the formula
  * ceil(2 bytes / (2 B - 1)) + 4 is at or above both):
  *   ring:       codes Uint16[capacity] + 4 Float64[nch]
@@ -167,7 +167,7 @@ export function estimateSamplingJsVars(nch: number, capacity: number, nb: number
 }
 
 export function defaultBuckets(): number[] {
-  // k/4 volts: computed, not written as decimal literals (see the dialect doc on decimal parsing).
+  // k/4 volts: computed, not written as decimal literals (docs/espruino-platform.md §2 on decimal parsing).
   var q = [1, 2, 4, 6, 8, 10, 12];
   var out: number[] = [];
   for (var i = 0; i < q.length; i++) out.push(q[i] / 4);

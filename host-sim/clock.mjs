@@ -2,7 +2,7 @@
 // Clock: device time in milliseconds. "virtual": moves only when the simulator says so (advance(), and in a
 // later issue the per-statement cost model via charge()). "realtime": follows the host's monotonic clock.
 // TimerQueue: Espruino's setTimeout/setInterval semantics (jsinteractive.c jsiIdle as documented in
-// /work/shared/espruino-dialect.md section 7): minimum period 0.1 ms, an interval is rescheduled at
+// docs/espruino-platform.md §7): minimum period 0.1 ms, an interval is rescheduled at
 // previous-due + period (no drift), and a late interval fires once per idle-loop pass until it has caught
 // up (catch-up bursts). Each pass fires every due timer at most once.
 import { performance } from "node:perf_hooks";

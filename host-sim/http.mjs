@@ -222,7 +222,7 @@ export class SimNetwork {
 
   /**
    * Espruino's socket layer copies the unsent remainder into a new string after every send of <= 536 bytes
-   * (espruino-dialect.md section 6: "whole-body writes are also slowed by the socket layer copying the unsent
+   * (docs/espruino-platform.md §6: "whole-body writes are also slowed by the socket layer copying the unsent
    * remainder after every 536-byte send"): charged per character at COPY_PER_CHAR (host-sim/natives.mjs).
    * @param {number} chars  characters left after this send
    */

@@ -27,7 +27,7 @@ import vm from "node:vm";
 import { sampleRaw } from "./signals.mjs";
 
 export const UTILTIMER_TASKS = 16;
-/** Hardware floor for repeating tasks (espruino-dialect.md section 7: 30 us on ESP32). */
+/** Hardware floor for repeating tasks (docs/espruino-platform.md §7: 30 us on ESP32). */
 export const MIN_INTERVAL_MS = 0.03;
 
 /** @typedef {import("./device.mjs").SimDevice} SimDevice */

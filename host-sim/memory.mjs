@@ -1,5 +1,5 @@
 // JsVar memory model: what process.memory() reports and what runs a device out of memory.
-// The cost rules, their calibration against espruino-dialect.md section 5 and what the model cannot see are
+// The cost rules, their calibration against the costs measured on the interpreter (docs/espruino-platform.md §5) and what the model cannot see are
 // documented in host-sim/MEMORY.md; keep the two in step.
 import vm from "node:vm";
 import { BUILTIN } from "./events.mjs";

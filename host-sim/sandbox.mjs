@@ -1,7 +1,7 @@
 // The device's JavaScript realm: a fresh node:vm context holding ONLY what Espruino has.
 // V8 gives every context the full ES2023 library (and an inspector-only `console`); Node's own globals
 // (setTimeout, process, Buffer, queueMicrotask, TextEncoder, ...) are never present in a vm context.
-// Before any device code runs we delete what Espruino 2v29 lacks (espruino-dialect.md section 3), so
+// Before any device code runs we delete what Espruino 2v29 lacks (docs/espruino-platform.md §3), so
 // using it fails as on the board: a missing global is a ReferenceError, a missing method is undefined
 // (calling it throws). Deleting on the context's own intrinsics does not touch Node's realm.
 import vm from "node:vm";

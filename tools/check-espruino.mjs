@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run check:espruino - the Espruino dialect gate (see ../../shared/espruino-dialect.md and tools/dialect/).
+// npm run check:espruino - the Espruino dialect gate (docs/espruino-platform.md §1-§3, tools/dialect/).
 //   layer 1: firmware/**/*.ts through ESLint (typescript-eslint parser) with the dialect rules
 //   layer 2: dist/firmware.js, dist/firmware.min.js and dist/firmware-core.min.js: acorn ES5 parse,
 //            no-use-before-define and custom rules,

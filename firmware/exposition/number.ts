@@ -1,5 +1,5 @@
 // Number formatting for the exposition formats, exact without String(float) or toFixed (both are inexact on
-// Espruino, see shared/espruino-dialect.md section 2). Integers take a cheap path; other values are scaled
+// Espruino, see docs/espruino-platform.md §2). Integers take a cheap path; other values are scaled
 // to a 15-digit integer with exact powers of ten and printed digit by digit (relative error < 1e-14).
 // No numeric literal with an exponent or many trailing zeros appears here: the minifier may respell it
 // as "1e15", which Espruino may parse off by a few units. Powers of ten are built by multiplication.

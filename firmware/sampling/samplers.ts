@@ -10,7 +10,7 @@
 //               Needs process.env.VERSION >= the profile's minVersion; otherwise, or when require("timer")
 //               fails or has no free slot, the sampler falls back to "interval" with a console message.
 //   "interval"  setInterval(tick, 1000 * samplesPerTick / rate) from the idle loop. Late intervals fire in
-//               catch-up bursts (dialect doc section 7), so a stall becomes a burst of late ticks (no
+//               catch-up bursts (docs/espruino-platform.md §7), so a stall becomes a burst of late ticks (no
 //               tick is skipped; TickClock counts them in espruino_sampler_ticks_late_total).
 //   "waveform"  one Waveform(bufLen, {doubleBuffer: true, bits: 16}) per channel, startInput(pin, rate,
 //               {repeat: true}); every `buffer` event copies the filled buffer into the ring. Opt-in per

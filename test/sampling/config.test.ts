@@ -217,7 +217,7 @@ describe("device config", () => {
   it("estimates JsVars with the documented formula and leaves the reserved headroom", () => {
     // ring 20000 slots on 1 channel, 7 buckets, 1 table, 13-byte JsVars: see estimateSamplingJsVars
     expect(estimateSamplingJsVars(1, 20000, 7, 1, 13)).toBe(4040);
-    // a Uint16Array(1000) is about 146 JsVars and a Float64Array(1000) about 590 at 14 bytes (dialect doc): never under
+    // a Uint16Array(1000) is about 146 JsVars and a Float64Array(1000) about 590 at 14 bytes (docs/espruino-platform.md §5): never under
     expect(estimateSamplingJsVars(1, 1000, 0, 0, 14) - estimateSamplingJsVars(1, 0, 0, 0, 14)).toBeGreaterThanOrEqual(146);
     // the default config fits every board
     for (const [p, pin] of [[esp32, "D32"], [c3, "D0"], [wifi, "A0"]] as const) {

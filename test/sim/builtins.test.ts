@@ -1,4 +1,4 @@
-// The device realm lacks every built-in Espruino lacks (espruino-dialect.md section 3), has no Node
+// The device realm lacks every built-in Espruino lacks (docs/espruino-platform.md §3), has no Node
 // globals, and has exactly Espruino's globals where Node would have its own.
 import { describe, it, expect, afterEach } from "vitest";
 import { SimDevice } from "../../host-sim/index.mjs";

@@ -130,7 +130,7 @@ describe("dist/firmware.min.js and dist/firmware.js behave identically", () => {
       expect(d.errors).toEqual([]);
     }
     // Identical except the memory gauge: the readable bundle keeps more function text in RAM, as on the board
-    // (toolchain.md: resident 2 885 JsVars unminified vs 2 116 minified), see host-sim/MEMORY.md.
+    // (measured on the real interpreter: resident 2 885 JsVars unminified vs 2 116 minified), see host-sim/MEMORY.md.
     const used = results.map((out) => out.map((t) => memoryUsed(dechunk(t))));
     expect(used[1][0]).toBeGreaterThan(used[0][0]);
     expect(results[0].map((t) => maskMemory(dechunk(t)))).toEqual(results[1].map((t) => maskMemory(dechunk(t))));

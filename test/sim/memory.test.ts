@@ -1,5 +1,5 @@
 // The JsVar memory model (host-sim/memory.mjs, MEMORY.md) against the reference costs measured on Espruino
-// (espruino-dialect.md section 5), and out-of-memory behaving like the board. Node has no JsVar budget at all.
+// (docs/espruino-platform.md §5), and out-of-memory behaving like the board. Node has no JsVar budget at all.
 import { describe, it, expect, afterEach } from "vitest";
 import { SimDevice } from "../../host-sim/index.mjs";
 import { codeDevice } from "./helpers.js";
@@ -23,7 +23,7 @@ async function cost(expr: string): Promise<number> {
   return d.memory.measure() - before + 1; // x held a number (1 JsVar) before
 }
 
-describe("JsVar costs within 15% of the measured reference (espruino-dialect.md section 5)", () => {
+describe("JsVar costs within 15% of the measured reference (docs/espruino-platform.md §5)", () => {
   const cases: [string, string, number][] = [
     ["{a:i, b:'x'}", "(function(){ var i = 7; return {a:i, b:'x'}; })()", 5],
     ["plain Array of 1000 small ints", "(function(){ var a = []; for (var i = 0; i < 1000; i++) a.push(i); return a; })()", 1000],

@@ -1,4 +1,4 @@
-// Espruino timer semantics on the virtual clock (espruino-dialect.md section 7).
+// Espruino timer semantics on the virtual clock (docs/espruino-platform.md §7).
 import { describe, it, expect, afterEach } from "vitest";
 import { SimDevice } from "../../host-sim/index.mjs";
 import { codeDevice } from "./helpers.js";

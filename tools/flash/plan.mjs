@@ -272,7 +272,7 @@ export function maskedSecrets(s) {
 
 /**
  * RAM estimate of the firmware code, in JsVars, when Espruino holds it as text (code uploaded to RAM, or a board
- * that does not memory-map Storage). Measured on the real interpreter (toolchain.md): a 15 835-byte minified
+ * that does not memory-map Storage). Measured on the real interpreter: a 15 835-byte minified
  * program occupied 2 116 JsVars of 14 bytes after a RAM upload, i.e. 0.535 x jsVarBytes characters per JsVar;
  * running it from Storage on a build without memory-mapped Storage saved about 7% more. So:
  * ceil(bytes / (0.535 x jsVarBytes) x 0.93).
