@@ -63,6 +63,11 @@ function pushOff() {
   };
 }
 
+/** A minified IIFE output. @param {string} file @returns {import("rollup").OutputOptions} */
+function minified(file) {
+  return { file, format: "iife", strict: false, freeze: false, generatedCode: "es5", sourcemap: "hidden", plugins: minifyPlugins() };
+}
+
 /** @type {import("rollup").RollupOptions} */
 const full = {
   input: "firmware/main.ts",
@@ -86,15 +91,7 @@ const full = {
       sourcemap: "hidden",
       banner: "/* espruino-telemetry " + VERSION + " */",
     },
-    {
-      file: "dist/firmware.min.js",
-      format: "iife",
-      strict: false,
-      freeze: false,
-      generatedCode: "es5",
-      sourcemap: "hidden",
-      plugins: minifyPlugins(),
-    },
+    minified("dist/firmware.min.js"),
   ],
 };
 
@@ -106,17 +103,7 @@ const full = {
 const core = {
   ...full,
   plugins: [pushOff(), buildInfo(), typescript({ tsconfig: "./tsconfig.json", noEmitOnError: true, outDir: "dist", sourceMap: true })],
-  output: [
-    {
-      file: "dist/firmware-core.min.js",
-      format: "iife",
-      strict: false,
-      freeze: false,
-      generatedCode: "es5",
-      sourcemap: "hidden",
-      plugins: minifyPlugins(),
-    },
-  ],
+  output: [minified("dist/firmware-core.min.js")],
 };
 
 export default [full, core];

@@ -362,6 +362,22 @@ export class SimNetwork {
     const c = { id: this.nextConnId++, sock, rx: [], rxBytes: 0, peerEnded: false, errored: false, dev: undefined };
     this.conns.add(c);
     l.backlog.push(c);
+    this.feed(sock, c);
+    sock.on("error", () => {
+      c.errored = true;
+      this.host.kick();
+    });
+    this.host.kick();
+  }
+
+  /**
+   * Feeds a host socket's events into connection state `c` and wakes the device's idle loop: received bytes,
+   * the peer's end and close, drain. Errors mean different things for accepted and client connections: the
+   * caller's.
+   * @param {net.Socket} sock
+   * @param {{rx: Buffer[], rxBytes: number, peerEnded: boolean}} c
+   */
+  feed(sock, c) {
     sock.on("data", (buf) => {
       c.rx.push(buf);
       c.rxBytes += buf.length;
@@ -371,16 +387,11 @@ export class SimNetwork {
       c.peerEnded = true;
       this.host.kick();
     });
-    sock.on("error", () => {
-      c.errored = true;
-      this.host.kick();
-    });
     sock.on("close", () => {
       c.peerEnded = true;
       this.host.kick();
     });
     sock.on("drain", () => this.host.kick());
-    this.host.kick();
   }
 
   /** Whether another idle pass would do something now. */
@@ -739,26 +750,13 @@ export class SimNetwork {
       c.connected = true;
       this.host.kick();
     });
-    sock.on("data", (buf) => {
-      c.rx.push(buf);
-      c.rxBytes += buf.length;
-      this.host.kick();
-    });
-    sock.on("end", () => {
-      c.peerEnded = true;
-      this.host.kick();
-    });
+    this.feed(sock, c);
     sock.on("error", (/** @type {Error & {code?: string}} */ e) => {
       if (!c.connected) c.refused = true;
       else c.errored = e.code !== "EPIPE";
       c.peerEnded = true;
       this.host.kick();
     });
-    sock.on("close", () => {
-      c.peerEnded = true;
-      this.host.kick();
-    });
-    sock.on("drain", () => this.host.kick());
   }
 
   /** @param {ClientConn} c */

@@ -1,21 +1,11 @@
 // The statement cost model (host-sim/cost.mjs, instrument.mjs): every executed statement takes device time,
 // so a long handler delays timers as on the board. Node runs JS in zero device time: each of these fails there.
-import { describe, it, expect, afterEach } from "vitest";
-import { SimDevice } from "../../host-sim/index.mjs";
+import { describe, it, expect } from "vitest";
 import { instrument } from "../../host-sim/instrument.mjs";
-import { codeDevice } from "./helpers.js";
+import { codeDeviceBooter } from "./helpers.js";
 
 const US = 100; // µs per statement used by these tests (board profile override)
-const devices: SimDevice[] = [];
-async function boot(code: string, opts: Record<string, unknown> = {}): Promise<SimDevice> {
-  const d = codeDevice(code, { board: { name: "t", cost: { perStatementUs: US } }, ...opts });
-  devices.push(d);
-  await d.boot();
-  return d;
-}
-afterEach(async () => {
-  while (devices.length) await (devices.pop() as SimDevice).stop();
-});
+const boot = codeDeviceBooter({ board: { name: "t", cost: { perStatementUs: US } } });
 
 describe("instrumentation", () => {
   it("splices __s(c); before every statement (c: the site's cost, 1 per statement with unit weights) and __k(c); at function entry, braces non-block bodies, keeps lines and declarations in place", () => {

@@ -1,18 +1,8 @@
 // Faults (host-sim/faults.mjs), watchdog, ESP32.setAtten and Storage capacity on the virtual clock.
-import { describe, it, expect, afterEach } from "vitest";
-import { SimDevice } from "../../host-sim/index.mjs";
-import { codeDevice } from "./helpers.js";
+import { describe, it, expect } from "vitest";
+import { codeDeviceBooter } from "./helpers.js";
 
-const devices: SimDevice[] = [];
-async function boot(code: string, opts: Record<string, unknown> = {}): Promise<SimDevice> {
-  const d = codeDevice(code, { costModel: false, ...opts });
-  devices.push(d);
-  await d.boot();
-  return d;
-}
-afterEach(async () => {
-  while (devices.length) await (devices.pop() as SimDevice).stop();
-});
+const boot = codeDeviceBooter({ costModel: false });
 
 describe("faults", () => {
   it("stall: the clock jumps, then a 10 ms interval catches up in one burst (all calls see the late time)", async () => {

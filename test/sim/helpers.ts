@@ -1,5 +1,5 @@
 // Shared helpers for the simulator tests.
-import { vi } from "vitest";
+import { afterEach, vi } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { execFileSync, type ChildProcess } from "node:child_process";
 import net from "node:net";
@@ -24,6 +24,23 @@ export function builtVersion(): string {
 /** A device running inline test code (no firmware), virtual clock. */
 export function codeDevice(code: string, opts: Record<string, unknown> = {}): SimDevice {
   return new SimDevice({ bundle: code + "\n", ...opts });
+}
+
+/**
+ * A suite's boot(code, opts): a booted codeDevice with `defaults` under `opts`; every device it made is stopped
+ * after each test.
+ */
+export function codeDeviceBooter(defaults: Record<string, unknown> = {}): (code: string, opts?: Record<string, unknown>) => Promise<SimDevice> {
+  const devices: SimDevice[] = [];
+  afterEach(async () => {
+    while (devices.length) await (devices.pop() as SimDevice).stop();
+  });
+  return async (code, opts = {}) => {
+    const d = codeDevice(code, { ...defaults, ...opts });
+    devices.push(d);
+    await d.boot();
+    return d;
+  };
 }
 
 export interface RawResponse {

@@ -1,20 +1,10 @@
 // The hardware utility timer (host-sim/hwtimer.mjs): require("timer") EXEC tasks that interrupt running JS at
 // statement boundaries, and Waveform input sampled "in the interrupt". Node has neither; emulating EXEC with
 // setInterval would never interleave with a running handler, and sampling from JS would stall while it runs.
-import { describe, it, expect, afterEach } from "vitest";
-import { SimDevice } from "../../host-sim/index.mjs";
-import { codeDevice } from "./helpers.js";
+import { describe, it, expect } from "vitest";
+import { codeDeviceBooter } from "./helpers.js";
 
-const devices: SimDevice[] = [];
-async function boot(code: string, opts: Record<string, unknown> = {}): Promise<SimDevice> {
-  const d = codeDevice(code, { board: { name: "t", adc: { pins: [32, 33] }, cost: { perStatementUs: 100 } }, ...opts });
-  devices.push(d);
-  await d.boot();
-  return d;
-}
-afterEach(async () => {
-  while (devices.length) await (devices.pop() as SimDevice).stop();
-});
+const boot = codeDeviceBooter({ board: { name: "t", adc: { pins: [32, 33] }, cost: { perStatementUs: 100 } } });
 
 /** raw ADC code = whole milliseconds of device time (so each sample shows when it was taken) */
 const msSignal = { unit: "raw", sample: (t: number) => Math.round(t * 1000) % 4096 };

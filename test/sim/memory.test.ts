@@ -1,19 +1,10 @@
 // The JsVar memory model (host-sim/memory.mjs, MEMORY.md) against the reference costs measured on Espruino
 // (docs/espruino-platform.md §5), and out-of-memory behaving like the board. Node has no JsVar budget at all.
-import { describe, it, expect, afterEach } from "vitest";
-import { SimDevice } from "../../host-sim/index.mjs";
-import { codeDevice } from "./helpers.js";
+import { describe, it, expect } from "vitest";
+import type { SimDevice } from "../../host-sim/index.mjs";
+import { codeDeviceBooter } from "./helpers.js";
 
-const devices: SimDevice[] = [];
-async function boot(code: string, opts: Record<string, unknown> = {}): Promise<SimDevice> {
-  const d = codeDevice(code, opts);
-  devices.push(d);
-  await d.boot();
-  return d;
-}
-afterEach(async () => {
-  while (devices.length) await (devices.pop() as SimDevice).stop();
-});
+const boot = codeDeviceBooter({});
 
 /** JsVars of the value built by `expr`, measured as the growth of the whole device (global x held). */
 async function cost(expr: string): Promise<number> {

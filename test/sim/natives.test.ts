@@ -5,10 +5,9 @@
 // Deterministic instruction counts only (no wall time).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it, expect, afterEach } from "vitest";
-import { SimDevice } from "../../host-sim/index.mjs";
+import { describe, it, expect } from "vitest";
 import { loadCalibration } from "../../host-sim/cost.mjs";
-import { codeDevice, ROOT } from "./helpers.js";
+import { codeDeviceBooter, ROOT } from "./helpers.js";
 
 /** instructions per construct, as the simulator charges them */
 const K = loadCalibration().constructs;
@@ -17,16 +16,7 @@ const ESP32_IPS: number = JSON.parse(readFileSync(join(ROOT, "boards", "esp32-de
 /** instruction counts are sums of fractional table entries: equal up to float rounding */
 const near = (actual: number, expected: number) => expect(actual).toBeCloseTo(expected, 6);
 
-const devices: SimDevice[] = [];
-async function boot(code: string, opts: Record<string, unknown> = {}): Promise<SimDevice> {
-  const d = codeDevice(code, { board: "esp32-devkitc", ...opts });
-  devices.push(d);
-  await d.boot();
-  return d;
-}
-afterEach(async () => {
-  while (devices.length) await (devices.pop() as SimDevice).stop();
-});
+const boot = codeDeviceBooter({ board: "esp32-devkitc" });
 
 const LOOPS =
   "var a = [], t = new Uint16Array(256);" +

@@ -1,20 +1,10 @@
 // Espruino timer semantics on the virtual clock (docs/espruino-platform.md §7).
-import { describe, it, expect, afterEach } from "vitest";
-import { SimDevice } from "../../host-sim/index.mjs";
-import { codeDevice } from "./helpers.js";
+import { describe, it, expect } from "vitest";
+import { codeDeviceBooter } from "./helpers.js";
 
-const devices: SimDevice[] = [];
 // These tests pin down the timer queue's own semantics, so the statement cost model is off here (with it on,
 // callbacks take device time: see cost-model.test.ts).
-async function boot(code: string): Promise<SimDevice> {
-  const d = codeDevice(code, { costModel: false });
-  devices.push(d);
-  await d.boot();
-  return d;
-}
-afterEach(async () => {
-  while (devices.length) await (devices.pop() as SimDevice).stop();
-});
+const boot = codeDeviceBooter({ costModel: false });
 
 describe("timers on the virtual clock", () => {
   it("an idle device fires a 10 ms interval on time: getTime() 0.01, 0.02, ... 0.1", async () => {

@@ -1,18 +1,8 @@
 // require("Wifi") against a scriptable access point (host-sim/wifi.mjs), on the virtual clock.
-import { describe, it, expect, afterEach } from "vitest";
-import { SimDevice } from "../../host-sim/index.mjs";
-import { codeDevice } from "./helpers.js";
+import { describe, it, expect } from "vitest";
+import { codeDeviceBooter } from "./helpers.js";
 
-const devices: SimDevice[] = [];
-async function boot(code: string, opts: Record<string, unknown> = {}): Promise<SimDevice> {
-  const d = codeDevice(code, { costModel: false, ...opts });
-  devices.push(d);
-  await d.boot();
-  return d;
-}
-afterEach(async () => {
-  while (devices.length) await (devices.pop() as SimDevice).stop();
-});
+const boot = codeDeviceBooter({ costModel: false });
 
 const LOG = `var W = require("Wifi"), log = [];
 W.on("associated", function (d) { log.push("associated " + d.ssid + " ch" + d.channel + " @" + getTime()); });

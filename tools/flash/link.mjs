@@ -80,18 +80,14 @@ export async function openLink(port, opts = {}) {
     const s = /** @type {net.Socket} */ (sock);
     s.setNoDelay(true);
     s.on("error", () => {});
-    return {
-      write: (d) => void s.write(typeof d === "string" ? Buffer.from(d, "latin1") : d),
-      onData: (l) => void s.on("data", l),
-      onClose: (l) => void s.on("close", l),
-      close: () =>
-        new Promise((r) => {
-          if (s.destroyed) return r();
-          s.once("close", () => r());
-          s.end();
-          setTimeout(() => s.destroy(), 500);
-        }),
-    };
+    return linkOver(s, () =>
+      new Promise((r) => {
+        if (s.destroyed) return r();
+        s.once("close", () => r());
+        s.end();
+        setTimeout(() => s.destroy(), 500);
+      }),
+    );
   }
   // serial: the pty of a simulated board may be re-created after the previous client closed it
   const t0 = Date.now();
@@ -105,15 +101,26 @@ export async function openLink(port, opts = {}) {
   });
   const s = /** @type {any} */ (sp);
   s.on("error", () => {});
+  return linkOver(s, () =>
+    new Promise((r) => {
+      if (!s.isOpen) return r();
+      s.close(() => r());
+    }),
+  );
+}
+
+/**
+ * A Link over a stream with Node's write/on("data"|"close") (a TCP socket or a serial port); strings go as latin1.
+ * @param {{write(b: Buffer): unknown, on(ev: string, l: (...a: any[]) => void): unknown}} s
+ * @param {() => Promise<void>} close
+ * @returns {Link}
+ */
+function linkOver(s, close) {
   return {
     write: (d) => void s.write(typeof d === "string" ? Buffer.from(d, "latin1") : d),
     onData: (l) => void s.on("data", l),
     onClose: (l) => void s.on("close", l),
-    close: () =>
-      new Promise((r) => {
-        if (!s.isOpen) return r();
-        s.close(() => r());
-      }),
+    close,
   };
 }
 
