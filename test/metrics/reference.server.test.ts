@@ -1,6 +1,7 @@
 // Live reference check: the built firmware (dist/firmware.min.js) boots in the simulator, is scraped over
 // HTTP in both formats, and its families are diffed against docs/metrics.md: every exposed family is
-// documented with the same type, labels and help, and every row marked implemented is exposed.
+// documented with the same type, labels and help, and every row marked implemented is exposed; every device metric
+// the dashboard and the rules query is served.
 import { execFileSync } from "node:child_process";
 import { connect } from "node:net";
 import { readFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import { SimDevice } from "../../host-sim/index.mjs";
 import { promtoolCheckMetrics } from "../support/system-tools.js";
 import { docsTable, omParse, textParse } from "./helpers.js";
 import type { DocRow, ParsedFamily } from "./helpers.js";
+import { analyse, defined, PROMETHEUS_SERIES, queries, recordNames, ruleExprs, rulesText, substitute } from "../prometheus/dashboard-queries.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const rows = docsTable(readFileSync(ROOT + "docs/metrics.md", "utf8"));
@@ -129,6 +131,20 @@ describe("live scrape of the built firmware matches docs/metrics.md", () => {
     const p = omParse(body);
     expect(p.error).toBeUndefined();
     diff(p.families!);
+  });
+
+  it("every device metric the Grafana dashboard and the Prometheus rules query is served by the device", async () => {
+    const served = new Set<string>();
+    for (const l of (await (await fetch(base + "/metrics")).text()).split("\n")) {
+      if (l && !l.startsWith("#")) served.add(l.slice(0, l.search(/[{ ]/)));
+    }
+    const exprs = [...queries.map((q) => q.expr), ...ruleExprs(rulesText)];
+    const wanted = new Set<string>();
+    for (const e of exprs) {
+      for (const m of analyse(substitute(e, defined)).metrics) if (!recordNames.includes(m) && !PROMETHEUS_SERIES.includes(m)) wanted.add(m);
+    }
+    expect(wanted.size).toBeGreaterThan(20);
+    expect([...wanted].filter((m) => !served.has(m)).sort()).toEqual([]);
   });
 
   it("scrape counter counts both formats; 404 and 405 unchanged", async () => {
