@@ -8,7 +8,9 @@
 //   channels        required, 1..(ADC pins of the board) of
 //                   { name (a-z0-9_, 1-32, starts with a letter; unique), pin (an ADC pin of the profile; unique),
 //                     attenuationMv = profile.adc.defaultFullScaleMv (one of profile.adc.fullScaleMv),
-//                     scale = 1 (finite, non-zero), offset = 0 (finite), unit = "volts" (a-zA-Z0-9_, 1-16) }
+//                     scale = 1 (finite, non-zero), offset = 0 (finite), unit = "volts" (a-zA-Z0-9_, 1-16),
+//                     calibrate (instead of scale/offset): 2-16 points [ADC volts, true value]; their least-squares
+//                     line becomes scale and offset on the host (ESPHome's calibrate_linear), free on the device }
 //   sampleRateHz    100        integer 1..100000, per channel
 //   strategy        "auto"     "auto" | "waveform" | "timer" | "interval"; "auto" = first of profile.autoOrder
 //                              that sustains sampleRateHz x channels and the tick period
@@ -52,7 +54,9 @@ export var MAX_CONST_LABELS = 8;
 export var PUSH_FIELDS = ["url", "intervalSeconds", "job"];
 export var PUSH_MIN_SECONDS = 5;
 export var PUSH_MAX_SECONDS = 86400;
-export var CHANNEL_FIELDS = ["name", "pin", "attenuationMv", "scale", "offset", "unit"];
+export var CHANNEL_FIELDS = ["name", "pin", "attenuationMv", "scale", "offset", "unit", "calibrate"];
+/** Most calibration points per channel. */
+export var MAX_CALIBRATION_POINTS = 16;
 export var STRATEGY_CHOICES = ["auto", "waveform", "timer", "interval"];
 export var OVERFLOW_CHOICES = ["overwrite-oldest", "refuse-newest"];
 export var EXPOSITION_CHOICES = ["auto", "text"];
@@ -224,7 +228,57 @@ function checkChannel(errors: string[], i: number, input: unknown, profile: Boar
     if (typeof c.unit !== "string" || !isWord(c.unit, 16)) errors.push(p + ".unit: " + show(c.unit) + " must be 1-16 characters a-z, A-Z, 0-9, _");
     else ch.unit = c.unit;
   }
+  if (c.calibrate !== undefined) {
+    if (c.scale !== undefined || c.offset !== undefined) errors.push(p + ": calibrate replaces scale and offset; give one or the other");
+    else calibrate(errors, p + ".calibrate", c.calibrate, ch);
+  }
   out.push(ch);
+}
+
+/**
+ * ADC calibration as ESPHome's calibrate_linear: points [ADC volts (what the channel reads without scale and
+ * offset), true value]; the least-squares line through them becomes the channel's scale and offset, so it costs
+ * nothing on the device (the conversion table is built from them as from any scale and offset).
+ */
+function calibrate(errors: string[], p: string, v: unknown, ch: ChannelConfig): void {
+  var need = "need 2-" + MAX_CALIBRATION_POINTS + " points [ADC volts, true value], e.g. [[0.1, 0.0], [3.0, 12.0]]";
+  if (!Array.isArray(v) || v.length < 2 || v.length > MAX_CALIBRATION_POINTS) {
+    errors.push(p + ": " + need + ", got " + (Array.isArray(v) ? v.length + " points" : show(v)));
+    return;
+  }
+  var n = v.length;
+  var sx = 0;
+  var sy = 0;
+  var i: number;
+  for (i = 0; i < n; i++) {
+    var pt = v[i] as unknown[];
+    if (!Array.isArray(pt) || pt.length !== 2 || !isNumber(pt[0]) || !isNumber(pt[1])) {
+      errors.push(p + "[" + i + "]: must be [ADC volts, true value] (two finite numbers), got " + show(pt));
+      return;
+    }
+    sx += pt[0] as number;
+    sy += pt[1] as number;
+  }
+  var mx = sx / n;
+  var my = sy / n;
+  var sxx = 0;
+  var sxy = 0;
+  for (i = 0; i < n; i++) {
+    var dx = ((v[i] as number[])[0]) - mx;
+    sxx += dx * dx;
+    sxy += dx * ((v[i] as number[])[1] - my);
+  }
+  if (!(sxx > 0)) {
+    errors.push(p + ": every point has the same ADC volts, so no line fits them");
+    return;
+  }
+  var a = sxy / sxx;
+  if (!(a !== 0) || !isNumber(a)) {
+    errors.push(p + ": the fitted line is flat (the true value does not change with the reading)");
+    return;
+  }
+  ch.scale = a;
+  ch.offset = my - a * mx;
 }
 
 export function tickUs(strategy: string, rate: number, perTick: number): number {

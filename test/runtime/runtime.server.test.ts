@@ -257,6 +257,21 @@ describe("constant labels (config labels)", () => {
   });
 });
 
+describe("ADC calibration (channels[].calibrate)", () => {
+  it("folds into the channel's conversion on the host: the device serves the calibrated value, at no cost per sample", async () => {
+    const plain = await boot({ config: config() });
+    const cal = await boot({ config: config({ channels: [{ name: "a", pin: "D32", unit: "bar", calibrate: [[0.5, 1], [2.5, 9]] }, { name: "b", pin: "D33" }] }) });
+    const raw = samples((await get(plain.port, "/metrics")).body).get('espruino_adc_last_volts{channel="a"}') as number;
+    const got = samples((await get(cal.port, "/metrics")).body).get('espruino_adc_last_volts{channel="a"}') as number;
+    expect(raw).toBeGreaterThan(1.1);
+    expect(got).toBeCloseTo(4 * raw - 1, 9);
+    // the device file carries the fitted line, not the points
+    const file = cal.d.storage.readFile("telemetry.cfg") as string;
+    expect(JSON.parse(file.slice(file.indexOf("\n") + 1)).config.channels[0]).toMatchObject({ scale: 4, offset: -1, unit: "bar" });
+    expect(file).not.toContain("calibrate");
+  });
+});
+
 describe("config errors keep the device reachable", () => {
   it("a config is checked on the host: every error named, nothing written", () => {
     expect(() => deviceFile(PROFILE, config({ port: 9300, channels: [{ name: "a", pin: "D5" }], sampleRateHz: 0 }))).toThrow(

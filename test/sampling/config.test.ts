@@ -345,6 +345,47 @@ describe("device config", () => {
   });
 });
 
+describe("ADC calibration (channels[].calibrate)", () => {
+  const esp32 = board("esp32-devkitc");
+  const ch = (extra: Record<string, unknown>) => ({ schema: 1, channels: [{ name: "vin", pin: "D32", unit: "bar", ...extra }] });
+
+  it("two points: the line through them becomes scale and offset", () => {
+    const r = validateDeviceConfig(ch({ calibrate: [[0.5, 1], [2.5, 9]] }), esp32);
+    expect(r.errors).toEqual([]);
+    expect(r.config?.channels[0]).toMatchObject({ scale: 4, offset: -1, unit: "bar" });
+  });
+
+  it("more points: the least-squares line, as ESPHome's calibrate_linear fits it", () => {
+    const pts = [[0.1, 0.32], [1.0, 3.05], [2.0, 6.1], [3.0, 8.95]];
+    const r = validateDeviceConfig(ch({ calibrate: pts }), esp32);
+    expect(r.errors).toEqual([]);
+    // independent fit: slope = (n*Sxy - Sx*Sy) / (n*Sxx - Sx^2), offset = (Sy - slope*Sx) / n
+    const n = pts.length;
+    const [sx, sy, sxx, sxy] = pts.reduce((a, [x, y]) => [a[0] + x, a[1] + y, a[2] + x * x, a[3] + x * y], [0, 0, 0, 0]);
+    const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    expect(r.config?.channels[0].scale).toBeCloseTo(slope, 12);
+    expect(r.config?.channels[0].offset).toBeCloseTo((sy - slope * sx) / n, 12);
+  });
+
+  const bad: [string, Record<string, unknown>, string[]][] = [
+    ["with scale", { calibrate: [[0, 0], [1, 1]], scale: 2 }, ["channels[0]: calibrate replaces scale and offset; give one or the other"]],
+    ["one point", { calibrate: [[0, 0]] }, ["channels[0].calibrate: need 2-16 points [ADC volts, true value], e.g. [[0.1, 0.0], [3.0, 12.0]], got 1 points"]],
+    ["not an array", { calibrate: "linear" }, ['channels[0].calibrate: need 2-16 points [ADC volts, true value], e.g. [[0.1, 0.0], [3.0, 12.0]], got "linear"']],
+    ["17 points", { calibrate: Array.from({ length: 17 }, (_, i) => [i / 10, i]) }, ["channels[0].calibrate: need 2-16 points [ADC volts, true value], e.g. [[0.1, 0.0], [3.0, 12.0]], got 17 points"]],
+    ["a point of three", { calibrate: [[0, 0], [1, 1, 1]] }, ["channels[0].calibrate[1]: must be [ADC volts, true value] (two finite numbers), got an array"]],
+    ["a string value", { calibrate: [[0, 0], [1, "5"]] }, ["channels[0].calibrate[1]: must be [ADC volts, true value] (two finite numbers), got an array"]],
+    ["the same reading twice", { calibrate: [[1, 0], [1, 5]] }, ["channels[0].calibrate: every point has the same ADC volts, so no line fits them"]],
+    ["a flat line", { calibrate: [[0, 5], [1, 5]] }, ["channels[0].calibrate: the fitted line is flat (the true value does not change with the reading)"]],
+  ];
+  for (const [label, extra, errors] of bad) {
+    it("bad calibration: " + label, () => {
+      const r = validateDeviceConfig(ch(extra), esp32);
+      expect(r.errors).toEqual(errors);
+      expect(r.config).toBeNull();
+    });
+  }
+});
+
 describe("constant labels (config labels)", () => {
   const esp32 = board("esp32-devkitc");
   const one = [{ name: "vin", pin: "D32" }];
