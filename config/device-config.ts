@@ -184,6 +184,52 @@ function checkUnknown(errors: string[], prefix: string, obj: object, known: stri
   }
 }
 
+/**
+ * ADC calibration as ESPHome's calibrate_linear: points [ADC volts (what the channel reads without scale and
+ * offset), true value]; the least-squares line through them becomes the channel's scale and offset, so it costs
+ * nothing on the device (the conversion table is built from them as from any scale and offset).
+ */
+function calibrate(errors: string[], p: string, v: unknown, ch: ChannelConfig): void {
+  var need = "need 2-" + MAX_CALIBRATION_POINTS + " points [ADC volts, true value], e.g. [[0.1, 0.0], [3.0, 12.0]]";
+  if (!Array.isArray(v) || v.length < 2 || v.length > MAX_CALIBRATION_POINTS) {
+    errors.push(p + ": " + need + ", got " + (Array.isArray(v) ? v.length + " points" : show(v)));
+    return;
+  }
+  var n = v.length;
+  var sx = 0;
+  var sy = 0;
+  var i: number;
+  for (i = 0; i < n; i++) {
+    var pt = v[i] as unknown[];
+    if (!Array.isArray(pt) || pt.length !== 2 || !isNumber(pt[0]) || !isNumber(pt[1])) {
+      errors.push(p + "[" + i + "]: must be [ADC volts, true value] (two finite numbers), got " + show(pt));
+      return;
+    }
+    sx += pt[0] as number;
+    sy += pt[1] as number;
+  }
+  var mx = sx / n;
+  var my = sy / n;
+  var sxx = 0;
+  var sxy = 0;
+  for (i = 0; i < n; i++) {
+    var dx = ((v[i] as number[])[0]) - mx;
+    sxx += dx * dx;
+    sxy += dx * ((v[i] as number[])[1] - my);
+  }
+  if (!(sxx > 0)) {
+    errors.push(p + ": every point has the same ADC volts, so no line fits them");
+    return;
+  }
+  var a = sxy / sxx;
+  if (!(a !== 0) || !isNumber(a)) {
+    errors.push(p + ": the fitted line is flat (the true value does not change with the reading)");
+    return;
+  }
+  ch.scale = a;
+  ch.offset = my - a * mx;
+}
+
 function checkChannel(errors: string[], i: number, input: unknown, profile: BoardProfile, out: ChannelConfig[]): void {
   var p = "channels[" + i + "]";
   if (!isObject(input)) {
@@ -233,52 +279,6 @@ function checkChannel(errors: string[], i: number, input: unknown, profile: Boar
     else calibrate(errors, p + ".calibrate", c.calibrate, ch);
   }
   out.push(ch);
-}
-
-/**
- * ADC calibration as ESPHome's calibrate_linear: points [ADC volts (what the channel reads without scale and
- * offset), true value]; the least-squares line through them becomes the channel's scale and offset, so it costs
- * nothing on the device (the conversion table is built from them as from any scale and offset).
- */
-function calibrate(errors: string[], p: string, v: unknown, ch: ChannelConfig): void {
-  var need = "need 2-" + MAX_CALIBRATION_POINTS + " points [ADC volts, true value], e.g. [[0.1, 0.0], [3.0, 12.0]]";
-  if (!Array.isArray(v) || v.length < 2 || v.length > MAX_CALIBRATION_POINTS) {
-    errors.push(p + ": " + need + ", got " + (Array.isArray(v) ? v.length + " points" : show(v)));
-    return;
-  }
-  var n = v.length;
-  var sx = 0;
-  var sy = 0;
-  var i: number;
-  for (i = 0; i < n; i++) {
-    var pt = v[i] as unknown[];
-    if (!Array.isArray(pt) || pt.length !== 2 || !isNumber(pt[0]) || !isNumber(pt[1])) {
-      errors.push(p + "[" + i + "]: must be [ADC volts, true value] (two finite numbers), got " + show(pt));
-      return;
-    }
-    sx += pt[0] as number;
-    sy += pt[1] as number;
-  }
-  var mx = sx / n;
-  var my = sy / n;
-  var sxx = 0;
-  var sxy = 0;
-  for (i = 0; i < n; i++) {
-    var dx = ((v[i] as number[])[0]) - mx;
-    sxx += dx * dx;
-    sxy += dx * ((v[i] as number[])[1] - my);
-  }
-  if (!(sxx > 0)) {
-    errors.push(p + ": every point has the same ADC volts, so no line fits them");
-    return;
-  }
-  var a = sxy / sxx;
-  if (!(a !== 0) || !isNumber(a)) {
-    errors.push(p + ": the fitted line is flat (the true value does not change with the reading)");
-    return;
-  }
-  ch.scale = a;
-  ch.offset = my - a * mx;
 }
 
 export function tickUs(strategy: string, rate: number, perTick: number): number {
