@@ -33,11 +33,6 @@ function snapshot(m: Metric, n: number, into: Float64Array): Float64Array {
   return into;
 }
 
-/** The label pairs of child `s` after the constant ones `cl` ("" for none). */
-function pairs(cl: string, s: string): string {
-  return cl ? (s ? cl + "," + s : cl) : s;
-}
-
 /** Sample lines of children [from, to) of `m`, from the snapshot `snap`; `cl`: constant label pairs or "". */
 function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to: number, cl: string): string {
   var om = fmt === OPENMETRICS;
@@ -49,7 +44,9 @@ function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to
   var s: string;
   if (m.type !== HISTOGRAM) {
     for (i = from; i < to; i++) {
-      s = pairs(cl, kids[i].s);
+      // the constant label pairs first (inline: a call per series costs as much as the rest of its line)
+      s = kids[i].s;
+      if (cl) s = s ? cl + "," + s : cl;
       out += name + (s ? "{" + s + "} " : " ") + fmtValue(snap[i]) + "\n";
     }
     return out;
@@ -60,7 +57,8 @@ function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to
   // and _count goes with it; such a child is exposed by its buckets alone (a gauge-like distribution).
   var negBound = om && nb > 0 && (m.b as Float64Array)[0] < 0;
   for (i = from; i < to; i++) {
-    s = pairs(cl, kids[i].s);
+    s = kids[i].s;
+    if (cl) s = s ? cl + "," + s : cl;
     var pre = name + "_bucket{" + (s ? s + "," : "") + 'le="';
     var tail = s ? "{" + s + "} " : " ";
     var base = i * w;
