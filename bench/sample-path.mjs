@@ -1,17 +1,7 @@
 // Per-sample cost: our path (the firmware's sampler tick + SampleRing.push + Aggregator.drain every half ring)
 // vs the bare `b[i & m] = read()` floor vs a naive implementation (Array push/shift history, linear float-bound
 // histogram scan, float sums), all in bench/fixtures/sample-path.ts built by the real pipeline.
-// - statements/sample: SimDevice with the cost model on (the simulator counts every executed statement plus one
-//   per loop iteration; Espruino interprets from source, so this is the proxy of board cost; native calls like
-//   analogRead count 0 here);
-// - instructions/sample: statements x board.cost.perStatement (6 900) + native instructions the simulator charges
-//   for built-ins that are expensive on Espruino (host-sim/natives.mjs: plain-Array push/shift walk the list,
-//   ...), the same device run; virtual µs/sample = instructions / 160 M instructions/s (esp32-devkitc);
-// - Node ns/sample: a second SimDevice with the cost model OFF (uninstrumented bundle), wall time of the call;
-// - JsVars: the memory model's delta once each implementation's state is allocated and full (default config).
-// Config: esp32-devkitc, one channel D32 with every default (100 Hz, 1 sample per tick, ring 200, 7 buckets),
-// and the same with samplesPerTick 32 (one tick's fixed cost shared by 32 samples);
-// the signal is a constant 1.65 V, so the naive scan stops at the 5th of 7 bounds.
+// Details: docs/host-tools.md "bench/sample-path.mjs".
 import { SimDevice } from "../host-sim/index.mjs";
 import { provisionStorage, boardProfileJson } from "../host-sim/provision.mjs";
 import { buildFixture, median, progress } from "./harness.mjs";

@@ -5,13 +5,7 @@
 // - "naive": the whole body built with `+=` and String(value), sent with one res.end(body);
 // - "prom-client": registry.metrics() of prom-client 15 on the same families, labels and values, in Node
 //   (Node time only: it cannot run on Espruino).
-// Statements, instructions (statements x 6 900 + the native work host-sim/natives.mjs charges: String(number),
-// join, the socket layer's copy of the unsent remainder after every 536-byte send, ...; `+=` is an operator and
-// NOT seen), virtual ms (43 µs/statement + native instructions / 160 M/s on the esp32-devkitc, charged by the
-// cost model on the virtual clock) and peak simulated JsVars come from a SimDevice with the cost model on (memory measured every
-// 200 statements and after every callback; peak above the idle usage before the request). Node times come from a
-// second SimDevice with the cost model off. Render-only rows call the renderers through the fixture's hook
-// (no HTTP).
+// Details: docs/host-tools.md "bench/scrape.mjs".
 import client from "prom-client";
 import { SimDevice } from "../host-sim/index.mjs";
 import { buildFixture, median, progress, httpGet, timeMs } from "./harness.mjs";

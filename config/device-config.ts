@@ -2,38 +2,7 @@
 // written to a device (config/device-file.ts). validateDeviceConfig returns every error found, each naming the
 // field and the offending value, and a config with all defaults filled in. ES5 on purpose: the sampling fixtures
 // of the tests and the bench run it on the device model.
-//
-// Fields and defaults:
-//   schema          required, 1
-//   channels        required, 1..(ADC pins of the board) of
-//                   { name (a-z0-9_, 1-32, starts with a letter; unique), pin (an ADC pin of the profile; unique),
-//                     attenuationMv = profile.adc.defaultFullScaleMv (one of profile.adc.fullScaleMv),
-//                     scale = 1 (finite, non-zero), offset = 0 (finite), unit = "volts" (a-zA-Z0-9_, 1-16),
-//                     calibrate (instead of scale/offset): 2-16 points [ADC volts, true value]; their least-squares
-//                     line becomes scale and offset on the host (ESPHome's calibrate_linear), free on the device }
-//   sampleRateHz    100        integer 1..100000, per channel
-//   strategy        "auto"     "auto" | "waveform" | "timer" | "interval"; "auto" = first of profile.autoOrder
-//                              that sustains sampleRateHz x channels and the tick period
-//   samplesPerTick  1          integer 1..64 (timer/interval read this many samples per channel per tick)
-//   ringCapacity    channels x max(16, min(4096, ceil(2 x sampleRateHz)))   (about 2 s of samples)
-//                   integer; per channel between samplesPerTick and 65535 slots; must fit the JsVar budget
-//   overflow        "overwrite-oldest" | "refuse-newest"
-//   windowSeconds   10         integer 1..3600
-//   buckets         [0.25, 0.5, 1, 1.5, 2, 2.5, 3]  (in the channels' unit) 1..32 finite, strictly increasing
-//   port            80         integer 1..65535
-//   device          profile.name   label text: 1-64 printable ASCII, no " or \
-//   location        ""         label text, 0-64
-//   auth            false
-//   telnet          false      true keeps the board's Telnet console (port 23: a JavaScript prompt for anyone on the
-//                              network) on after boot, for flashing over Wi-Fi; false turns it off (boards that have one)
-//   exposition      "auto"     "auto" | "text"
-//   labels          {}         constant labels on every series the device serves (as prom-client's default labels),
-//                              e.g. {"site": "lab"}: at most 8; names a-z A-Z 0-9 _ (not starting with a digit or "__",
-//                              none of RESERVED_LABELS); values 1-64 printable ASCII (quotes and backslashes escaped)
-//   push            absent (off)  { url: "http://host[:port][/path]" (required), intervalSeconds = 60 (integer 5-86400),
-//                              job = "espruino" (1-64 of A-Z a-z 0-9 _ . -) }: PUT the text exposition to a Pushgateway at
-//                              <url>/metrics/job/<job>/device/<device> (device must then be 1-64 of A-Z a-z 0-9 _ . -)
-// Unknown fields are errors (typos must not pass silently).
+// Details: docs/host-tools.md "config/device-config.ts".
 
 import type { BoardProfile, StrategyLimits } from "./board-profile.js";
 import { show, showUrl, isObject, isNumber, isIntIn, isIdent, isWord, isLabelText, isLabelName, isPrintable, indexOfString, joinList, isUrlName, parsePushUrl } from "./check.js";

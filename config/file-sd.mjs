@@ -1,17 +1,5 @@
 // Prometheus file_sd targets writer, shared by `npm run targets` (tools/targets.mjs) and the simulator's fleet mode.
-//
-// API (keep it small):
-//   BOARDS                      the accepted `board` values
-//   toFileSd(devices)           -> TargetGroup[]   validates every row, returns the file_sd JSON structure
-//   writeFileSd(path, devices)  -> TargetGroup[]   validates, then writes atomically (write-file-atomic: temp file
-//                                                   in the same directory, fsync, rename); on any error nothing is written
-//   FileSdError                 thrown on invalid input; `.row` (1-based row, or the row's `line` when given),
-//                               `.field` (address|device|location|board) and a message naming both
-//
-// A device row: { address: "host[:port]", device, location, board, line? }. The port defaults to 80; the output
-// address is always "host:port". `line` (optional) is the source line number used in error messages.
-// Output, one target group per device (Prometheus adds these labels to every series scraped from the target):
-//   [{ "targets": ["10.0.0.21:80"], "labels": { "device": "…", "location": "…", "board": "…" } }, …]
+// Details: docs/host-tools.md "config/file-sd.mjs".
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import writeFileAtomic from "write-file-atomic";

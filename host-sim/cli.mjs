@@ -1,25 +1,7 @@
 #!/usr/bin/env node
-// npm start / npm run sim: runs the built firmware bundle on simulated boards in real time.
-// One device:
-//   --port N          host port on 127.0.0.1 for the device's HTTP server (default 8080; 0 = ephemeral)
-//   --bundle FILE     bundle to run (default dist/firmware.min.js)
-//   --board NAME      board profile (boards/NAME.json or a path; default esp32-devkitc)
-//   --config FILE     JSON validated here and seeded into Storage as the device file
-//   --secrets FILE    JSON seeded into Storage as telemetry.secrets.json (its content is never printed)
-//   --signals FILE    analogRead sources per pin, {"D32": {"type": "sine", ...}} (host-sim/signals.mjs)
-//   --faults FILE     fault schedule, [{"at": s, "fault": name, ...}] (host-sim/faults.mjs)
-//   Prints "listening on http://127.0.0.1:PORT (the device's port N)" once bound and echoes the console as "[device] ...".
-// Fleet (--devices N):
-//   --devices N       N devices sim-001..., each with its own realm, config (device, location), signal, port
-//   --base-port P     device i listens on P+i (default 0: ephemeral ports)
-//   --sample-rate HZ  sampleRateHz seeded in every config (default: the --config file's, else 10)
-//   --targets FILE    writes a Prometheus file_sd JSON of the fleet (config/file-sd.mjs)
-//   --quiet           do not echo device consoles
-//   Prints "started K/N devices" progress to stderr, then one line per device
-//   "sim-001 http://127.0.0.1:PORT/metrics location=..." and a summary line to stdout.
-// Exit codes: 0 after SIGINT/SIGTERM (and for --help), 2 for bad options, a config the board refuses (every problem, one per
-// line) or a busy port (one line on stderr),
-// 1 otherwise (e.g. the firmware ran out of memory before it listened: it does not fit the board).
+// npm start / npm run sim: runs the built firmware bundle on simulated boards in real time, one device or a
+// fleet; HELP below is what --help prints (options, output, exit codes).
+// Details: docs/simulator.md "host-sim/cli.mjs".
 import { parseArgs } from "node:util";
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -37,14 +19,31 @@ export class UsageError extends Error {}
 /** The firmware could not start on the simulated board (exit 1, one line). */
 export class BootError extends Error {}
 
-/** `--help`: the header comment of this file, as text. */
-export function helpText() {
-  const src = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n");
-  const out = [];
-  for (let i = 1; i < src.length && src[i].startsWith("//"); i++) out.push(src[i].replace(/^\/\/ ?/, ""));
-  return out.join("\n").replace(/^npm start \/ npm run sim: /, "npm start / npm run sim [-- options]: ") + "\n";
-}
+export const HELP = `npm start / npm run sim [-- options]: runs the built firmware bundle on simulated boards in real time.
+One device:
+  --port N          host port on 127.0.0.1 for the device's HTTP server (default 8080; 0 = ephemeral)
+  --bundle FILE     bundle to run (default dist/firmware.min.js)
+  --board NAME      board profile (boards/NAME.json or a path; default esp32-devkitc)
+  --config FILE     JSON validated here and seeded into Storage as the device file
+  --secrets FILE    JSON seeded into Storage as telemetry.secrets.json (its content is never printed)
+  --signals FILE    analogRead sources per pin, {"D32": {"type": "sine", ...}} (host-sim/signals.mjs)
+  --faults FILE     fault schedule, [{"at": s, "fault": name, ...}] (host-sim/faults.mjs)
+  Prints "listening on http://127.0.0.1:PORT (the device's port N)" once bound and echoes the console as "[device] ...".
+Fleet (--devices N):
+  --devices N       N devices sim-001..., each with its own realm, config (device, location), signal, port
+  --base-port P     device i listens on P+i (default 0: ephemeral ports)
+  --sample-rate HZ  sampleRateHz seeded in every config (default: the --config file's, else 10)
+  --targets FILE    writes a Prometheus file_sd JSON of the fleet (config/file-sd.mjs)
+  --quiet           do not echo device consoles
+  Prints "started K/N devices" progress to stderr, then one line per device
+  "sim-001 http://127.0.0.1:PORT/metrics location=..." and a summary line to stdout.
+Exit codes: 0 after SIGINT/SIGTERM (and for --help); 2 for bad options, a config the board refuses (every
+problem, one per line) or a busy port (one line on stderr); 1 otherwise (e.g. the firmware ran out of memory before it listened: it does not fit the board).`;
 
+/** `--help`: HELP with a final newline. */
+export function helpText() {
+  return HELP + "\n";
+}
 
 /**
  * @typedef {object} CliOptions

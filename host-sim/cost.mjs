@@ -1,20 +1,7 @@
 // Per-device cost model: the hooks instrument.mjs splices into the bundle (`__s(c)` per statement site, `__k(c)`
 // for skipped code and function entry, `__c`/`__a`/`__cm` for string building) and the JS-execution bookkeeping
 // around them (host-sim/MEMORY.md "Calibration" for the rules and the unit).
-//
-// Every charge is in instructions of the calibration table (host-sim/calibration.json, callgrind's unit: x86
-// instructions of the Linux build of Espruino 2v29) and, on the virtual clock, advances device time by
-// instructions / `board.cost.instructionsPerSecond` (the board taken to run that instruction stream at that rate;
-// a profile with only `perStatementUs` keeps a fixed time per statement). At each statement boundary it also:
-//  - lets the hardware utility timer catch up to the new time (Waveform samples, EXEC triggers) and runs one
-//    due EXEC task (require("timer") "EXEC": the running JS "will be paused at the next statement and the JS will
-//    be executed right away", jswrap_timer.c);
-//  - every `sampleEvery` statements measures memory; over budget = out of memory: the running callback is
-//    aborted by a sentinel that every later statement re-throws, so device try/catch cannot swallow it
-//    (Espruino: out of memory and too much recursion cannot be caught).
-// Native work (natives.mjs: plain-Array push/shift/unshift/splice/indexOf/join, String(number),
-// Number#toString/toFixed, JSON) and the socket layer's copy of an unsent remainder are charged through
-// `native()` / `construct()`. `instructions()` is the total. Nothing is wrapped when the cost model is disabled.
+// Details: docs/simulator.md "host-sim/cost.mjs".
 import { readFileSync } from "node:fs";
 import { instrument, HOOK, SCOPE_HOOK, CHARGE_HOOK, CONCAT_HOOK, APPEND_HOOK, APPEND_MEMBER_HOOK, FEATURES, F, SITES } from "./instrument.mjs";
 import { installNativeCosts } from "./natives.mjs";

@@ -1,27 +1,6 @@
 // Faults a test or a fleet run can inject into one simulated device, at once (device.fault(name, params))
 // or on a schedule of device time (device.schedule([{at: seconds, fault: name, ...params}])).
-//
-//   wifi-drop      {}              the access point disappears: a connected station gets 'disconnected'
-//                                  (BEACON_TIMEOUT); connect() fails with NO_AP_FOUND until wifi-restore
-//                                  The HTTP server stays reachable from the host unless the device was
-//                                  created with `unreachableWithoutWifi` (then: refused until it reconnects)
-//   wifi-restore   {}              the access point is back (the firmware must call connect() again)
-//   stall          {ms}            the loop is blocked for `ms`: time jumps, then late intervals fire in
-//                                  catch-up bursts. An enabled watchdog that is not kicked in time bites
-//                                  during the stall (the device reboots at the watchdog's deadline).
-//   clock-step     {seconds}       getTime()/Date.now() step by ±seconds (SNTP-like); timers do not move
-//   memory-pressure {jsVars}       keeps `jsVars` JsVars in use (process.memory().free drops); 0 releases
-//   memory-release {}              same as memory-pressure {jsVars: 0}
-//   socket-exhaustion {count?, port?}  holds `count` TCP connections to the device's listener open from
-//                                  the host (default: every free socket), so new clients wait
-//   socket-release {}              closes them
-//   power-cycle    {}              reboot keeping Storage: fresh realm, old timers/servers/sockets closed,
-//                                  the bundle and E.on('init') handlers run again
-//   watchdog       {}              what a watchdog timeout does: a console line, then a power cycle
-//
-// Schedule JSON (`--faults FILE`): an array, or {"schedule": [...]}, of entries
-//   {"at": seconds after schedule() was called (device timer clock), "fault": name, ...params,
-//    "device": "sim-001" | ["sim-001", ...]  (fleet mode only: restrict to these devices)}
+// Details: docs/simulator.md "host-sim/faults.mjs".
 import net from "node:net";
 
 /** @typedef {import("./device.mjs").SimDevice} SimDevice */

@@ -1,19 +1,6 @@
 // Fleet mode: N simulated devices in one Node process, each with its own realm, clock, Storage (seeded
 // config with its own name and location), signal and host port.
-//
-//   const fleet = await startFleet({ devices: 200, basePort: 0 });
-//   fleet.devices[i] -> { name: "sim-001", location, board, device: SimDevice, hostPort, address }
-//   fleet.targets()            Prometheus file_sd groups (config/file-sd.mjs toFileSd)
-//   fleet.writeTargets(path)   the same, written atomically (config/file-sd.mjs writeFileSd)
-//   await fleet.stop()
-//
-// Per device i (0-based): name `${namePrefix}${i+1 padded to 3}` ("sim-001"), location
-// `${locationPrefix}/row-NN` (20 devices per row), Storage (host-sim/provision.mjs): the device file of the board
-// profile and the config defaults <- the given base config <- {device, location} (sampleRateHz: option > base config > 10, low enough
-// for hundreds of devices on 2 cores), `telemetry.secrets.json` (the simulated AP's unless given). Signals: the given spec file content
-// for every device, where a sine without an explicit phase gets phase 2*pi*i/N; without a spec, D32 is a
-// 60 s sine (1.65 V +- 1 V) with that phase. Host ports: basePort + i, or ephemeral when basePort is 0.
-// Devices run uninstrumented (costModel: false) unless `costModel` says otherwise.
+// Details: docs/simulator.md "host-sim/fleet.mjs".
 import { SimDevice } from "./device.mjs";
 import { fromSpecFile } from "./signals.mjs";
 import { parseSchedule } from "./faults.mjs";

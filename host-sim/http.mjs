@@ -1,68 +1,6 @@
 // require("http") and the server side of require("net") for the device, on node:net, with Espruino's framing and
 // socket loop.
-//
-// Matched against Espruino's libs/network/socketserver.c (current upstream; read via the code search) and the
-// http library docs (libs/network/jswrap_net.c / jswrap_http):
-//  - httpParseHeaders: the request callback is queued only once "\r\n\r\n" has arrived; method = text before
-//    the first space, url = text between the first and second space (raw path + query); each later line
-//    with a ':' becomes a header, key as the client spelled it, value after the colon with leading
-//    whitespace skipped; a line with an empty value is dropped; a repeated name keeps its first value.
-//    Content-Length (looked up case-insensitively) is how many body bytes are awaited; a request with
-//    `Transfer-Encoding: chunked` is de-chunked.
-//  - socketIdle/socketServerConnectionsIdle: per idle-loop pass each listener accepts at most one
-//    connection, and each connection does one recv of <= net->chunkSize bytes and one send of <= chunkSize
-//    bytes (536 on ESP32). When the send buffer empties a 'drain' event is queued on the response unless
-//    end() was called. The connection closes on the pass where nothing is left to send, nothing arrived,
-//    end() was called and the whole body arrived; then req 'end' (once), res 'end', req 'close' and
-//    res 'close' (hadError) are queued. A peer that disconnects closes it at once (pending data is lost).
-//  - On accept the response gets an implicit `Connection: close` header (setHeader, can be overridden).
-//  - serverResponseWriteHead: "HTTP/1.1 <code> OK\r\nServer: Espruino <VERSION>\r\n", then the implicit
-//    headers (setHeader order, Connection first) merged with the writeHead object (same name replaces the
-//    value in place), then "\r\n". A second writeHead prints "ERROR: Headers have already been sent".
-//    `Transfer-Encoding: chunked` (name and value case-insensitive) makes every write one chunk
-//    "<hex len>\r\n<data>\r\n" (so write("") ends the body early, as on the board) and end() appends "0\r\n\r\n".
-//  - serverResponseWrite: appends to one in-memory string; writes headers (200) first if needed; returns
-//    false ("For node compatibility, the boolean false"); after end() write throws "This socket is closed.".
-//    No Content-Length is ever added; there is no keep-alive, no server timeout and no server 'error' event.
-//  - The socket budget (board.sockets, listeners included; ESP-IDF's CONFIG_LWIP_MAX_SOCKETS = 10 netconns)
-//    is held by every listener and every connection from the moment the TCP stack accepts it until it is
-//    closed; a request that is never end()ed holds its socket forever. When all are taken, a new client is
-//    reset: lwIP's accept_function (api_msg.c) gets NULL from netconn_alloc ("out of netconns"), returns
-//    ERR_MEM, and tcp_in.c aborts the new pcb (tcp_abort -> RST); Espruino's accept just sees an error. The
-//    simulator accepts on the host and resets at once (socket.resetAndDestroy): the client sees ECONNRESET.
-//  - Reachability (device option `unreachableWithoutWifi`, host-sim/device.mjs): a board without a Wi-Fi link
-//    cannot be reached from the host. While `host.reachable()` is false a new client is reset at once
-//    (ECONNRESET; a real client would rather time out, which is slower to test and means the same: no scrape),
-//    and every open or queued connection is reset on the next idle pass. The listeners stay bound (the
-//    firmware's server still exists on the board); the device sees its connections close as if the peer left.
-//
-// Client side, require("http").request(options, cb) / get(options, cb), matched against socketserver.c
-// (clientRequestNew/Write/Connect/End, socketClientConnectionsIdle), jswrap_http.c and
-// libs/network/esp32/network_esp32.c:
-//  - options: an object {host, port, path, method, headers} or a URL string parsed by url.parse; a missing
-//    host means 127.0.0.1, port 0 means 80. request() throws "Expecting Options to be an Object but it was
-//    <type>" / "Expecting Callback Function but got <type>"; get() sets method GET and calls end() itself.
-//  - The first write() (or end()) builds the head "<method> <path> HTTP/1.1\r\nUser-Agent: Espruino
-//    <VERSION>\r\nConnection: close\r\n" + options.headers in object order + "Host: host[:port]" unless a
-//    "Host" header was given, then connects. headers["Transfer-Encoding"] == "chunked" makes every later
-//    write one chunk (so write("") ends the body) and end() appends "0\r\n\r\n". write() returns false; after
-//    the connection closed it throws "This socket is closed.". end() asks to close once all is sent and the
-//    answer is in; no 'drain' after end().
-//  - Each idle pass sends <= 536 bytes (net chunk) and receives <= 536; when the send buffer empties (and
-//    end() was not called) 'drain' is queued on the request. When the response head "\r\n\r\n" has
-//    arrived, cb(res) is queued (this = the request); res.statusCode is a STRING ("200"), res.statusMessage,
-//    res.httpVersion, res.headers (keys as the server spelled them). The body (Content-Length or chunked,
-//    de-chunked) arrives as res 'data'; res 'end' once it is complete; the connection closes then.
-//  - Closing: 'error' {code, message} on the REQUEST only (socketerrors.c codes), then res 'end' (once) and
-//    res 'close' (hadError). The server closing before a response head = {code: -15, "no response"}; a reset
-//    after = {-9, "connection reset"}.
-//  - Connecting: the ESP32 driver's connect() is blocking, so a refused connection or no route shows
-//    synchronously as jsError "Connect failed (err N)" + InternalError "Unable to create socket" thrown from
-//    write()/end(), and the request then closes (res 'end' + 'close'(false), no 'error'). The simulator connects
-//    asynchronously on node:net, so a REFUSED connection shows as on a non-blocking stack instead: the queued head
-//    cannot be sent -> 'error' {code: -8, message: "unsent data"}. No route (device option
-//    `unreachableWithoutWifi` while Wi-Fi has no IP) is known synchronously and behaves as on the ESP32 (err 113).
-//    No free socket (board.sockets, shared with the server side) -> "Unable to create socket" too.
+// Details: docs/simulator.md "host-sim/http.mjs".
 import { COPY_PER_CHAR } from "./natives.mjs";
 import net from "node:net";
 import { toByteString } from "./storage.mjs";

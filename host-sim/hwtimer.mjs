@@ -2,27 +2,7 @@
 // require("timer") tasks (2v29+) and Waveform input. Everything here happens "in the interrupt", at the
 // virtual time of each task, independent of JavaScript; JS only sees the results at statement boundaries
 // (EXEC tasks) or from the idle loop (Waveform events).
-//
-// Matched against Espruino's source (read via the code search):
-//  - src/jswrap_timer.c (2v29): add({type, time, interval, fn|ptr, pin, value}) returns the task index
-//    (a slot of UTILTIMERTASK_TASKS, 16); `time` is milliseconds from now, `interval` repeats; type "EXEC" with
-//    a JS `fn` runs it from jswrap_timer_queue_interrupt_js, which pushes an EV_RUN_INTERRUPT_JS event and sets
-//    EXEC_RUN_INTERRUPT_JS "if we were already running interrupting JS, don't interrupt it to run more!" (the
-//    trigger is dropped); the parser runs one queued task at the next statement boundary
-//    (jstRunInterruptingJS), the idle loop runs the rest; errors are reported (jsiCheckErrors) and do not
-//    reach the interrupted code. remove(id) throws "No timer with ID <id>"; get(id) returns
-//    {id, type, fn, time, interval}; list() an array indexed by id. "SET" sets a pin.
-//  - src/jswrap_waveform.c (2v2x): new Waveform(samples, {doubleBuffer, bits: 8|16}) has `buffer` (and
-//    `buffer2`) as Uint8Array/Uint16Array; startInput(pin, freq, {time, repeat}) samples at `freq` from
-//    `time` (absolute, seconds; default now), first sample at the start time (jstStartSignal); when a buffer
-//    is full with repeat and a second buffer, the timer flips buffers and pushes EVC_TIMER_BUFFER_FLIP; the
-//    event handler compares the task's current buffer with the last one it reported and, if changed, queues
-//    'buffer' with the buffer that is NOT being filled now (the one that just filled). Two flips before the
-//    idle loop handles them leave the state unchanged, so no event fires (a lost buffer, as on the board).
-//    Without repeat the task ends after one buffer: running = false and 'finish' (with `buffer`).
-//    stop() throws "Waveform is not running" if it is not; "Waveform is already running" on a second start.
-//  - Samples: a 12-bit ESP32 ADC code is stored left-aligned as jshPinAnalogFast does (16-bit: code << 4,
-//    8-bit: the top 8 bits, code >> 4).
+// Details: docs/simulator.md "host-sim/hwtimer.mjs".
 import vm from "node:vm";
 import { sampleRaw } from "./signals.mjs";
 

@@ -1,26 +1,5 @@
 // Statement and construct instrumentation for the cost model (see host-sim/MEMORY.md "Cost model").
-//
-// The bundle is parsed with acorn (ecmaVersion 5, the dialect the gate enforces; later versions only as a
-// fallback for inline test code) and a call `__s(c);` is spliced in front of every statement by source
-// position, where `c` is what the statement's own text costs on Espruino by the calibration table
-// (host-sim/calibration.json, written by bench/real/constructs.mjs from the real interpreter): one `statement`,
-// a `token` per token Espruino lexes to run it (Espruino interprets the source text, so its cost follows the
-// text), a `call` per call site, `member`/`index` per property access, object/array literals and their
-// members, function creation (plus a `skipToken` per token of the body it skips over). Nested statements and
-// function bodies are not part of a statement's own text: they have their own ticks. Nothing moves and no
-// newline is added: line numbers map 1:1 and only columns shift. Where a statement is the non-block body of
-// if/else/for/for-in/while/do/with/label it is wrapped in braces: `if (a) x();` -> `if (a) {__s(c);x();}`.
-// Loop bodies get one extra tick per iteration (`loopIteration` plus the tokens of the test and update).
-// An `if` without `else` gets `else{__k(c);}`: the tokens of the branch Espruino skips over.
-// Function bodies start with `__k(c);` (`functionEntry`: the call of a JavaScript function).
-// Dynamic constructs call the cost model at run time: `a + b` -> `__c(a,b)` and `x += v` -> `x=__a(x,v)` /
-// `__cm(o,k,v)`, `x += v` -> `x=__a(x,v)` (string concatenation and append by result length, number-to-string).
-// In "features" mode (calibration) the hooks get a site id instead of a cost and the model sums per-construct
-// counts (bench/real/constructs.mjs fits the table from them).
-// If the program text is an IIFE bundle (`(function(){ ... })()`), a scope accessor is injected at the top of
-// the IIFE body: `__scope(function(){return {a:a, f:f, ...}});` listing the IIFE's top-level `var` and
-// function declaration names, so the memory model can see module state that lives in the closure.
-// Results are cached per source text and weights (many devices share one bundle).
+// Details: docs/simulator.md "host-sim/instrument.mjs".
 import * as acorn from "acorn";
 
 export const HOOK = "__s";

@@ -1,20 +1,5 @@
 // Native-work charges for the cost model (see host-sim/MEMORY.md "Calibration").
-//
-// On Espruino some built-ins are far from free: a plain Array is a linked list of index-named JsVars, so
-// shift/unshift/splice renumber every element after the change and indexOf walks the list; number-to-string, join
-// and JSON build strings JsVar by JsVar. This module wraps those built-ins IN THE DEVICE REALM, before
-// memory.attach() takes everything reachable from the global as ROM, so the unmodified bundle is charged when it
-// calls them: each wrapper calls `charge(construct, count)` with a construct of the calibration table
-// (host-sim/calibration.json: arrayPushItem, arraySplice, arrayWalkElement, joinElement, concatChar,
-// numberToString, jsonValue), which cost.mjs turns into instructions (callgrind's unit) and device time.
-//
-// Not wrapped: Array methods other than the ones above (pop, slice, concat, forEach/map/filter walks, sort,
-// reverse) and String methods (split, substring, ...); indexed reads of plain Arrays (a list walk on Espruino).
-//
-// Wrappers keep behaviour: same return value, `this`, arguments and exceptions (the original is applied and
-// its result returned; the charge is added only after it returned), same property attributes on the owner,
-// same `name` and `length`; methods are created with method syntax so, like built-ins, they have no
-// `prototype` and cannot be constructed. When the cost model is disabled nothing is installed.
+// Details: docs/simulator.md "host-sim/natives.mjs".
 import vm from "node:vm";
 import { F } from "./instrument.mjs";
 

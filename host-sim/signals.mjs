@@ -2,26 +2,7 @@
 // returns volts (unit "volts") or a raw ADC code (unit "raw"); sampleRaw() quantises it like the board:
 //   raw = clamp(round(volts / fullScale * 2^bits), 0, 2^bits - 1)      analogRead() = raw / 2^bits
 // where fullScale is the pin's attenuation full scale (ESP32: 1.0 / 1.34 / 2.0 / 3.6 V, 3.6 V by default).
-//
-// Kinds (fromSpec(), the JSON used by `--signals FILE`: {"D32": {"type": "sine", ...}, "D33": 1.2}):
-//   {"type":"constant", "volts": V}  (or "raw": code; a bare number means volts)
-//   {"type":"ramp", "from": V, "to": V, "duration": s, "start": s=0, "repeat": true}
-//        t < start -> from; linear from->to over `duration`; then sawtooth (repeat) or hold `to`
-//   {"type":"sine", "offset": V=1.65, "amplitude": V=1, "frequency": Hz | "period": s, "phase": rad=0}
-//        offset + amplitude * sin(2*pi*frequency*t + phase)
-//   {"type":"square", "low": V=0, "high": V=3.3, "period": s, "duty": 0.5, "phase": s=0}
-//        frac((t + phase) / period) < duty ? high : low
-//   {"type":"noise", "mean": V=1.65, "amplitude": V=0.1, "seed": int=1}
-//        mean + amplitude * (2u - 1), u = first output of mulberry32((seed + imul(k, 0x9E3779B1)) | 0),
-//        k = round(t * 1e6): deterministic per microsecond of device time, whatever the read order
-//   {"type":"step", "before": V, "after": V, "at": s}        t < at -> before, else after
-//   {"type":"csv", "file": "path.csv", "interpolation": "linear" | "hold", "unit": "volts" | "raw"}
-//        rows `t,value` (seconds, volts or raw code); an optional header `t,volts` or `t,raw` sets the unit;
-//        blank lines and lines starting with # are skipped; times must increase strictly. Before the first
-//        row the first value holds, after the last row the last value holds. "linear" (default) interpolates
-//        between rows, "hold" keeps each row's value until the next row (sample-and-hold replay).
-// Every kind accepts "unit": "raw" (values are ADC codes, not volts). Errors name the pin and, for CSV,
-// the file and line number.
+// Details: docs/simulator.md "host-sim/signals.mjs".
 import { readFileSync } from "node:fs";
 import { resolve, dirname } from "node:path";
 

@@ -1,14 +1,7 @@
 // require("Storage"): an in-memory flash file system per device. Contents are byte strings (one char per
 // byte, as on ESP32). Seeded files are written before the bundle runs.
-// Matched against Espruino's src/jsflash.c (read via the code search):
-//  - A file costs a 32-byte header (size + 28-byte name) plus its data rounded up to 4 bytes; the board's
-//    capacity (storageBytes: 917504 = 896 KB on ESP32) bounds the sum. Erased files' space is reclaimed at
-//    once (as if the automatic compaction always succeeds).
-//  - Names have at most 28 characters (JsfFileName); writing a longer name throws "File name too long"
-//    (reads of such a name find nothing). NOTE: older jsflash.c truncated names silently (jsfNameFromVar);
-//    the simulator refuses them so firmware never relies on truncation.
-//  - A write that does not fit throws "Unable to find or create file" (jsfWriteFile: jsfCreateFile failed);
-//    writing past a file's size throws "Too much data for file size".
+// Matched against Espruino's src/jsflash.c.
+// Details: docs/simulator.md "host-sim/storage.mjs".
 /** @typedef {import("./sandbox.mjs").Realm} Realm */
 
 export const MAX_NAME = 28;

@@ -1,26 +1,5 @@
 // require("Wifi") on a simulated ESP32, with one scriptable access point per device.
-//
-// Matched against Espruino's libs/network/esp32/jswrap_esp32_network.c (read via the code search):
-//  - connect(ssid, options, cb): "No SSID provided" unless ssid is a string; options must be an object
-//    ("Expecting Object, got ..."), options.password a string; cb a function or undefined. The callback is
-//    kept and called as cb(null) when an IP arrives (STA_GOT_IP), queued *before* the 'connected' event.
-//    On ESP32 a failed attempt never calls cb: the station just reports a 'disconnected' event whose details
-//    are {ssid, mac, reason: "<IDF reason code as a string>", msg: "<reason name>"} (wrong password:
-//    "202"/"AUTH_FAIL", no AP: "201"/"NO_AP_FOUND", AP gone: "200"/"BEACON_TIMEOUT", disconnect():
-//    "8"/"ASSOC_LEAVE"). The generic Wifi docs (ESP8266) describe cb("bad password"); opt in to that with
-//    the AP option `callbackErrors: true`. There is no lasting auto-reconnect: code reconnects from
-//    'disconnected'.
-//  - Events: 'associated' {ssid, mac, channel} (channel as a string), 'connected' {ip, netmask, gw},
-//    'disconnected' as above. They come from another task on the board: here they are queued on the device's
-//    event queue at virtual times (AP option `timing`).
-//  - getIP(cb) -> {ip, netmask, gw, mac} (0.0.0.0 while not connected), cb(null, info) queued if given.
-//  - getDetails(cb) -> connected: {ssid, password, status: "connected", authMode, rssi}; otherwise
-//    {status: <name of the last disconnect reason>} ("Unknown reason" before any). `rssi` is not in the
-//    ESP32 source's getDetails (it is in getStatus()) but the generic docs list it: the simulator adds it.
-//  - getStatus() -> {station: "connected" | reason name, ssid, bssid, channel, rssi, htMode, authMode, mode,
-//    powersave}; setHostname(name, cb) (cb queued), getHostname(); disconnect(cb) (cb queued at once);
-//    scan(cb) -> [{ssid, mac, rssi, authMode, channel}] after timing.scanMs; setSNTP(server, zone) validates
-//    its arguments (no clock effect: use the clock-step fault); save()/restore() are accepted and do nothing.
+// Details: docs/simulator.md "host-sim/wifi.mjs".
 
 /** @typedef {import("./device.mjs").SimDevice} SimDevice */
 

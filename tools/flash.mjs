@@ -1,24 +1,6 @@
 #!/usr/bin/env node
 // npm run flash -- --board esp32-devkitc --port /dev/ttyUSB0|tcp://HOST:PORT [--config device.json] [--secrets s.json]
-//
-// Provisions a board running Espruino with the stock `espruino` CLI, then checks the result itself (the CLI says
-// "Upload Complete" and exits 0 whatever happened). Steps:
-//  1. profile (boards/NAME.json) and config validated on the host (config/: every error named) and written as the
-//     device file the firmware reads (config/device-file.ts);
-//     secrets from --secrets FILE or TELEMETRY_* variables; the bundle checked against the size rule
-//     (tools/flash/plan.mjs sizeRule). Any problem: exit 2, device untouched.
-//  2. pre-flight over the console (tools/flash/link.mjs): process.env.BOARD must be the profile's board and
-//     process.env.VERSION at least the minimum (minimumVersion); Storage must have room. Otherwise exit 3.
-//  3. one CLI run: `--storage` data files (the device file, secrets from a 0600 temp file) and
-//     `--storage .bootcde:- BUNDLE` (code chunks, then load(".bootcde")); --secrets-only / --erase upload a small
-//     program that writes/erases and calls load(). Output is masked before it is echoed.
-//  4. the firmware must be seen running (tools/flash/boot-check.mjs; full flash and --secrets-only): after the load
-//     the console shows the boot line (firmware/runtime/boot.ts) and no `Uncaught` / `OUT OF MEMORY` line. Taken
-//     from the CLI's echo of the console; if that ended before the boot line, a fresh connection calls load() once
-//     more and watches (BOOT_TIMEOUT_MS). An error line: exit 1 with the device's own line (masked).
-//  5. read-back over the console (skipped by --no-verify): each file's size and E.CRC32 against the local bytes,
-//     the build version inside .bootcde, VERSION; with --address, GET /healthz and /metrics (espruino_build_info
-//     must carry the version).
+// Details: docs/host-tools.md "tools/flash.mjs".
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, resolve, isAbsolute } from "node:path";

@@ -1,19 +1,5 @@
 // npm run targets -- devices.csv [--out deploy/prometheus/targets/devices.json]
-//
-// Turns a fleet inventory CSV into a Prometheus file_sd targets file (see config/file-sd.mjs for the output format).
-// Without --out the JSON goes to stdout. Exit codes: 0 ok, 2 bad input or usage (nothing is written), 1 I/O error.
-//
-// CSV format (strict, small):
-//   - the first non-comment, non-blank line is the header; it must name exactly these columns, in any order:
-//       address   host[:port] of the device's HTTP server (port defaults to 80), e.g. 10.0.0.21 or esp-a.lan:8080
-//       device    unique device name ([A-Za-z0-9_.-], becomes the `device` label)
-//       location  where it is ([A-Za-z0-9_. /-], becomes the `location` label)
-//       board     esp32-devkitc | esp32-c3 | espruino-wifi (becomes the `board` label)
-//   - lines whose first character is `#` are comments; blank lines are ignored; LF or CRLF line ends
-//   - fields are separated by `,`; a field may be quoted with `"…"` (then it may contain `,`; `""` is a quote);
-//     a quoted field cannot span lines; spaces around unquoted fields are trimmed
-//   - every row has exactly as many fields as the header
-// Errors name the file, line and field: `devices.csv:7: field \`board\` "esp8266" is not a known board (…)`.
+// Details: docs/host-tools.md "tools/targets.mjs".
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { FileSdError, toFileSd, writeFileSd } from "../config/file-sd.mjs";

@@ -3,13 +3,7 @@
 // "features" mode (which counts every construct the model charges). A non-negative least-squares fit of
 // instructions per construct (relative error, each microbenchmark weighted alike) gives host-sim/calibration.json.
 // The fit sees only these microbenchmarks; the bench scenarios (bench/real/suite.mjs) validate it.
-//
-//   node bench/real/constructs.mjs [--out host-sim/calibration.json]     (npm run calibrate)
-//
-// Loop benchmarks: `(function(){SETUP; for (var i = 0; i < N; i++) {BODY}})(); quit();` run as a file (no
-// server), instructions per iteration = (I(N) - I(0)) / N, total `I refs` of each run. Callback benchmarks:
-// setInterval callbacks (collected under jsiExecuteEventCallbackArgsArray) and `timer` EXEC ticks (collected under
-// jstOnRunInterruptJSEvent), per call.
+// Details: docs/host-tools.md "bench/real/constructs.mjs".
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

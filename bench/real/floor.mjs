@@ -4,11 +4,7 @@
 // default config's samplesPerTick 1), each tick reading each channel through the same ADC call (`analogRead`, the
 // board stand-in's) and storing the value into a Float64Array ring. Measured exactly as the product's per-sample
 // figure: callgrind inclusive instructions under jstOnRunInterruptJSEvent (the EXEC ticks) / samples taken.
-//
-// Two more variants of the same script measure the ADC stand-in's own cost (it is JavaScript on this
-// interpreter, native on a board): "adc" ticks only call analogRead(pin) per channel, "const" ticks call a
-// constant function `function (p) { return 0.5; }` instead; stand-in cost per sample = (adc - const) / samples.
-// It is subtracted from both the product's and the floor's per-sample figures.
+// Details: docs/host-tools.md "bench/real/floor.mjs".
 import { standInSource } from "../../test/real-interpreter/board-stand-in.mjs";
 
 /** @typedef {"floor" | "adc" | "const"} FloorKind */

@@ -3,12 +3,8 @@
 // The body is streamed like a scrape: one Cursor piece per 'drain' of the client request, chunked, so it is
 // never held whole and every JS run stays short. The collectors run once per push, unless a /metrics body is
 // streaming: then the push resumes that collection (and a scrape during a push resumes the push's).
-// One push at a time: the next one is only armed when the previous one has settled. A failure (error event,
-// no connection, non-2xx, or no answer within PUSH_TIMEOUT_MS: Espruino's client has no timeout of its own)
-// retries after 5 s, 10 s, 20 s ... capped at the interval; a success re-arms the interval. While Wi-Fi is
-// down nothing is attempted (re-checked every 5 s). The bearer token (secrets pushToken) is never logged.
-// A timed-out request cannot be aborted (httpCRq has no abort): it is left to close on its own, and the
-// next attempt waits until it has (so there is never more than one push connection).
+// One push at a time; a failure retries with backoff.
+// Details: docs/design.md "firmware/runtime/push.ts".
 import { after, cancelTimer, httpRequest, log, now } from "../platform.js";
 import { Cursor } from "../exposition/cursor.js";
 import { TEXT } from "../exposition/format.js";

@@ -1,34 +1,6 @@
 // Scrape-time aggregation of the sample ring into per-channel state, all in typed arrays allocated once
 // at boot. Nothing here allocates per sample or per drain.
-//
-// Use (main-loop code only; never from an EXEC task, since the ring has a single consumer):
-//   agg.drain(ring, getTime());   // fold every buffered sample
-//   agg.snapshot(snap);           // copy taken/aggregated/buffered/dropped + everything to render
-//   ...render from `snap` only (it stays consistent while the body streams out over several passes).
-// The runtime must also drain on a main-loop timer at every window boundary (see windowDue) so the
-// fixed windows do not depend on when scrapers come.
-//
-// Conversion (what the board does): on ESP32 analogRead(pin) returns raw/4096 with raw the 12-bit code,
-// uncalibrated; the ADC's full scale is set per pin by ESP32.setAtten(pin, mV) to 1000/1340/2000/3600 mV
-// (nominal; the real curve is non-linear near both ends and varies per chip — no eFuse calibration is
-// applied). We store the raw code and convert only when rendering:
-//   volts = (code * fullScaleMv / 4096000) * scale + offset
-// `scale`/`offset` (default 1 and 0) map volts to a physical unit. On STM32 boards analogRead is
-// relative to Vdd (3.3 V); the profile gives that as its only full scale.
-//
-// Sums are exact: per channel the code sum is kept as sumHi * 2^32 + sumLo with 0 <= sumLo < 2^32
-// after every drain. One drain adds at most 4095 * seg < 2^12 * 2^16 = 2^28 (seg <= 65535 slots, enforced
-// by the config validator), so sumLo stays below 2^32 + 2^28 < 2^53 during a drain: every addition is
-// exact. sumHi grows by at most 1 per 2^32/4095 ~ 1.05 M samples and stays exact up to 2^53 (far beyond
-// any uptime). Counts are Float64 integers, exact up to 2^53 samples (285 years at 1 MHz).
-//
-// Windows: fixed, aligned windows [k*W, (k+1)*W) of `windowSeconds` W on the clock passed to drain().
-// Drained samples are folded into the open window; the first drain at a time in a later window closes
-// it. min/max/count published are those of the last *closed* window, so every scraper sees the same
-// values during a whole window, however many scrapers drain and whenever they do. Samples are
-// attributed to the window in which they are drained (the ring keeps no timestamps); with a boundary
-// drain that is accurate to the timer latency. If the clock steps back, the open window is re-keyed
-// without closing.
+// Details: docs/design.md "firmware/sampling/aggregator.ts".
 
 import { SampleRing, OVERWRITE_OLDEST } from "./ring-buffer.js";
 

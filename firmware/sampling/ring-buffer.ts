@@ -1,32 +1,5 @@
 // Sample ring: raw 12-bit ADC codes in one Uint16Array, allocated once at boot.
-//
-// Layout: one shared Uint16Array cut into equal per-channel segments (channel c owns slots
-// [c*seg, (c+1)*seg)), not one interleaved ring. Reasons:
-// - every channel is sampled at the same rate, so equal segments waste nothing;
-// - overflow is per channel: a stuck or slow consumer loses samples of each channel in proportion,
-//   and "overwrite oldest" never evicts another channel's data;
-// - no channel tag is stored per sample (a shared ring would need 4 of the 16 bits, or a second array),
-//   and the drain reads each channel's samples contiguously (modulo the wrap).
-//
-// Concurrency model (Espruino): JS never runs in an interrupt, but a require("timer") EXEC task runs
-// at the next *statement boundary* of whatever JS is running. So the producer (push, called from the
-// sampler) runs atomically with respect to the consumer (drain, called from main-loop code), while the
-// consumer can be interrupted by the producer between any two statements. Therefore:
-// - the producer owns `wr` (samples stored so far, monotonic) and `ref` (refused samples);
-// - the consumer owns `rd` (samples consumed so far, monotonic) and `lost` (overwritten samples it
-//   detected); it writes each with a single assignment;
-// - with "overwrite-oldest" the producer never touches `rd`: when it laps the consumer the oldest
-//   samples are simply overwritten, and the consumer detects that lazily (wr - rd > seg) and while
-//   reading (a slot is trusted only if, *after* reading it, wr - index <= seg still holds).
-// All counters are Float64 and stay exact integers up to 2^53 (285 years at 1 MHz).
-// Only main-loop code may drain (never from an EXEC task): there is a single consumer.
-//
-// Accounting per channel (exact, by construction, whatever interleaving):
-//   taken = wr + ref
-//   dropped = ref + lost + max(0, wr - rd - seg)        (refused + overwritten)
-//   buffered = min(wr - rd, seg)
-//   consumed = rd - lost  (the caller counts these as aggregated)
-// and rd = consumed + lost, so taken = consumed + buffered + dropped.
+// Details: docs/design.md "firmware/sampling/ring-buffer.ts".
 
 /** Overflow policy: replace the oldest unread sample (counted as dropped). */
 export var OVERWRITE_OLDEST = 0;

@@ -1,34 +1,7 @@
 // The three sampler strategies and the per-tick code. Everything is allocated when a sampler is armed;
 // a tick allocates nothing (no closures, no strings, typed arrays only) and never throws out of its
 // callback (the body runs in try/catch and an exception is counted in `errors`).
-//
-// Strategies (profile.strategies, chosen by the config validator as config.sampler):
-//   "timer"     require("timer").add({type: "EXEC", fn, time, interval}) (Espruino 2v29+): the hardware
-//               utility timer triggers `fn`, which runs at the next statement boundary of whatever JS is
-//               running (so it also runs while /metrics renders); a trigger that comes while the previous
-//               run is still going is dropped by Espruino (that shows up here as a missed tick).
-//               Needs process.env.VERSION >= the profile's minVersion; otherwise, or when require("timer")
-//               fails or has no free slot, the sampler falls back to "interval" with a console message.
-//   "interval"  setInterval(tick, 1000 * samplesPerTick / rate) from the idle loop. Late intervals fire in
-//               catch-up bursts (docs/espruino-platform.md §7), so a stall becomes a burst of late ticks (no
-//               tick is skipped; TickClock counts them in espruino_sampler_ticks_late_total).
-//   "waveform"  one Waveform(bufLen, {doubleBuffer: true, bits: 16}) per channel, startInput(pin, rate,
-//               {repeat: true}); every `buffer` event copies the filled buffer into the ring. Opt-in per
-//               profile (ESP32: the IDF ADC driver is called from the ISR, unproven). Falls back to
-//               "interval" when Waveform is missing or startInput throws.
-//
-// A tick (timer/interval) reads samplesPerTick samples of every channel back to back: analogRead returns
-// raw/4096, so code = round(v * 4096) = (v * 8192 + 1) >> 1, clamped to 0..4095. A reading that is not a
-// number in [-1, 2] (NaN on a non-ADC pin, undefined) is not stored: it is counted as taken AND dropped
-// (ring.lose) and in `invalid`, so taken = aggregated + buffered + dropped still holds exactly.
-// Waveform samples are 16-bit left-aligned (jshPinAnalogFast: 0..65535, ESP32: code << 4): code =
-// (v + 8) >> 4 (rounding also recovers codes from a `analog * 65535` scaling), clamped to 4095.
-//
-// Missed ticks (TickClock, espruino_sampler_ticks_missed_total; committed when the clock watch confirms the wall
-// clock, see tick-clock.ts and clock-watch.ts) are ticks, not samples: for timer/interval
-// a missed tick took no sample, so it is not part of taken (the invariant is unaffected); it is counted on
-// its own. For Waveform a missed tick is a lost buffer: the hardware did sample it, so its bufLen samples
-// are also counted as taken and dropped (ring.lose) on that channel.
+// Details: docs/design.md "firmware/sampling/samplers.ts".
 import { SampleRing } from "./ring-buffer.js";
 import { TickClock } from "./tick-clock.js";
 import {

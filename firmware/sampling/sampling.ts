@@ -1,30 +1,7 @@
 // Sampling entry point for the runtime: startSampling(registry, config, profile) arms the configured
 // sampler strategy (samplers.ts), a main-loop housekeeping timer (window-boundary drains + liveness), and
 // the scrape-time collector "sampler" that turns the ring + aggregator into the metrics.
-//
-// Collector (runs once per scrape, before anything renders): liveness check, drain the ring, copy the
-// ring's accounting and the aggregates into a preallocated Snapshot right after the drain, then set every
-// family from that snapshot (Counter.setTotal, Histogram.setFrom, Gauge.set). Rendering reads only the
-// metric values set here, never live ring counters, so every body satisfies, per channel and exactly,
-//   espruino_adc_samples_taken_total = _aggregated_total + espruino_adc_samples_buffered + _dropped_total
-// even when the sampler (an EXEC task, or an interval between two `drain` events) runs mid-scrape.
-// Limitation: two scrapes that overlap in time share the registry's values; the second one's collect
-// rewrites them while the first is still streaming (see the report; the runtime should serialise scrapes).
-//
-// Gauges: espruino_adc_last_volts = last aggregated sample (NaN before the first one);
-// espruino_adc_min_volts / _max_volts = min/max of the last CLOSED window [k*W, (k+1)*W) (NaN until the
-// first window closes, and for a window without samples). The first window is partial (from start).
-//
-// Liveness and missed ticks run on the clock watch (clock-watch.ts: a 1 s setInterval, the monotonic
-// reference), never on getTime() alone: at each settled run the skipped ticks of the sampler's clocks are
-// committed as missed, and a sampler whose tick count has not moved for more than L = max(3 T, 2 s) of watch
-// runs (T: tick period) is stalled: espruino_sampler_stalled = 1, restarts + 1, the strategy re-armed (at
-// most once per L), the ticks lost in the gap counted as missed. Espruino removes an interval whose callback
-// ran out of memory; this is how the sampler comes back (and housekeeping brings the watch back).
-// docs/design.md "Missed ticks and clock steps".
-//
-// Totals survive a re-run of startSampling (same registry): stop() disarms, drains and publishes a final
-// time, and the next start adds its counts to the published totals (counters never go down).
+// Details: docs/design.md "firmware/sampling/sampling.ts".
 import type { Registry } from "../metrics/registry.js";
 import type { Counter, Gauge, Histogram, CounterChild, GaugeChild, HistogramChild } from "../metrics/metric.js";
 import type { DeviceConfig } from "../../config/device-config.js";

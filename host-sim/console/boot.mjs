@@ -1,16 +1,5 @@
 // Boot from Storage, load()/save(), E.CRC32 and the device console of a SimDevice.
-//
-// - A device created with `bundle: null` has no built-in bundle: every boot runs Storage ".bootcde" if present
-//   (as a board does), else it is a bare REPL. `load()` reboots and runs ".bootcde" (or the device's bundle for a
-//   device created with one); `load(name)` reboots and runs Storage file `name` once.
-// - `reset()` is host-sim/globals.mjs's (a power cycle that runs no code, Storage kept).
-// - `save()` is refused when ".bootcde" exists (Espruino 2v29+); without it the simulator cannot snapshot RAM, so it
-//   prints a note and does nothing.
-// - `E.CRC32(data)` (jswrap_espruino.c, not in SAVE_ON_FLASH builds): standard reflected CRC-32 (0xEDB88320) of
-//   the data's bytes; added when the realm's E lacks it.
-// - `openDeviceConsole(dev)` plugs an EspruinoRepl into the device: statements run in the current realm (a new
-//   one after every reboot), everything the device prints goes to the REPL, and the REPL is served on a
-//   TcpConsole on 127.0.0.1 (what `espruino -p tcp://127.0.0.1:PORT` and the socat pty bridge connect to).
+// Details: docs/simulator.md "host-sim/console/boot.mjs".
 import { EspruinoRepl } from "./repl.mjs";
 import { TcpConsole } from "./tcp-console.mjs";
 import { runInRealm } from "../sandbox.mjs";

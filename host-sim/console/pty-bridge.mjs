@@ -1,16 +1,6 @@
 // A pseudo-terminal (/dev/pts/N, plus a stable symlink) bridged by Debian's `socat` to a TcpConsole, so that
 // serial-port clients — the stock `espruino` CLI with `-p /dev/pts/N -b 115200` — talk to a simulated device.
-//
-// socat command: `socat -d -d PTY,link=<link>,raw,echo=0,wait-slave,pty-interval=0.05 TCP:127.0.0.1:<port>`.
-// With `wait-slave` socat connects to the console only once a client opens the pty; when that client closes it,
-// socat reads EIO ("PTY closed") and exits, which drops the TCP client. The bridge then starts a fresh socat on
-// the same link path (bounded by `maxRestarts`), so the port can be opened again — like a USB-serial adapter
-// that stays plugged in. The /dev/pts/N number may change between restarts; the link path does not.
-//
-// The stock CLI only opens ports that its serial backend *lists* (`SerialPort.list()`, which on Linux runs
-// `udevadm info -e`); a pty is never in the udev database and this machine has no udevadm at all. Without help
-// the CLI says "Port … not found" and "Unable to connect!". `writeUdevadmShim()` writes a tiny `udevadm` script
-// that lists the bridge's link path and current /dev/pts/N; put its directory first on the CLI's PATH.
+// Details: docs/simulator.md "host-sim/console/pty-bridge.mjs".
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

@@ -1,31 +1,5 @@
 // Espruino's console line editor (the REPL of src/jsinteractive.c), as a host-side byte-stream state machine.
-//
-// It turns the bytes a terminal or the stock `espruino` CLI sends into complete statements, hands each one to an
-// injected `evaluate`, and produces the bytes Espruino would answer with. It never evaluates JS itself: a
-// simulated device plugs in its own evaluator (a node:vm context running the firmware bundle).
-//
-// Emulated behaviour (firmware 2v2x):
-// - Printable bytes (>= 32) and TAB (appended as 4 spaces) go into the input line; with echo on they are echoed.
-// - `\r` or `\n` (a `\n` right after `\r` is ignored): when the input's brackets are balanced (count <= 0, strings,
-//   comments and template literals understood; an unterminated '…' or "…" string executes at once so it can
-//   error), the line is trimmed on the right and executed; otherwise a newline is appended and, with echo on,
-//   `\r\n:` is printed (the continuation prompt).
-// - ESC LF (`\x1b\n`, "Alt-Enter"): newline inside the statement, never executes.
-// - ESC `[` <digits> `d`: line-number marker for the next executed statement (passed to evaluate as
-//   `lineNumber`, otherwise ignored). Other ESC sequences (arrows, Home/End, …) are parsed and ignored: the
-//   cursor always stays at the end of the line.
-// - `\x10` (DLE) at the start of an empty line: echo off for that line — no echo, no `=result`, no new prompt
-//   unless something was printed while it ran.
-// - `\x03` (Ctrl-C): clears a non-empty input line (with echo on: `\r\x1b[J>`); on an empty line nothing is
-//   printed, like the firmware (the CLI's terminal mode relies on that to exit on a second Ctrl-C).
-// - Backspace / DEL remove the last character; Ctrl-U / Ctrl-W clear the line. Other control bytes are ignored.
-// - After an echoed execution: `\r\n`, then `=<value>\r\n` (not for an empty line, not after an error), then any
-//   `Uncaught <error>\r\n`, then the `>` prompt. Every `\n` the device prints is sent as `\r\n`.
-// - Output printed by the device (during evaluation or later, e.g. from timers) first removes the shown input
-//   line (`\r\x1b[J`, only when echo is on) and afterwards re-draws the prompt and the pending input.
-//
-// Strings are "binary strings" (one char per byte, latin1), like Espruino's: code passed to evaluate is the raw
-// bytes received, and output chars 0..255 are sent as single bytes.
+// Details: docs/simulator.md "host-sim/console/repl.mjs".
 
 /**
  * @typedef {object} EvalContext

@@ -1,15 +1,7 @@
 // Prometheus in the loop: a real Prometheus 2.42 (Debian) with deploy/prometheus/prometheus.yml (1 s intervals)
 // and the repo's rules scrapes a simulated fleet (real-time clock, 10 Hz) through file_sd targets written by the
-// fleet. Everything is checked through the HTTP API:
-//   - every target up; the OpenMetrics path (Prometheus asks for it first) and the text path (one device with
-//     `"exposition": "text"`), told apart by what Prometheus stored;
-//   - raw counter deltas of espruino_adc_samples_taken_total = the sample rate (±5 %) over >= 10 s;
-//   - histogram_quantile(0.5) of a constant device = its bucket, of sine devices = the offset;
-//   - a Wi-Fi drop is a scrape gap (up == 0; the device is unreachable without Wi-Fi), after which the counter
-//     continues at the sample rate with every sample accounted for;
-//   - a power cycle is a counter reset and one more boot;
-//   - the recording rules evaluate.
-// Prints scrape durations, fleet size, Prometheus start-to-first-scrape and the suite's wall time.
+// fleet. Everything is checked through Prometheus's HTTP API.
+// Details: docs/host-tools.md "test/prometheus-e2e/fleet.server.test.ts".
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFleet } from "../../host-sim/fleet.mjs";
 import { ensureBuilt } from "../sim/helpers.js";

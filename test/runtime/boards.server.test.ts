@@ -1,15 +1,7 @@
 // The minified firmware on every board profile in boards/, in the simulator (host-sim, JsVar memory model),
 // with the demo config the provisioning tool writes: boot, a few virtual seconds, a /metrics scrape, a few
 // more seconds; then JsVars used/free per board are reported.
-//
-// The firmware runs from Storage (.bootcde), as the flash tool installs it. On these boards Storage is
-// memory-mapped, so Espruino keeps the functions' text in flash (host-sim/boards.mjs codeRunsFromFlash,
-// host-sim/MEMORY.md "Code"); the same bundle uploaded to RAM would hold ~6 000 JsVars more of text. Asserted as
-// it is today, so a change in either direction is noticed:
-// - esp32-devkitc (16383 JsVars) and espruino-wifi (8190) fit: valid bodies, no OUT OF MEMORY, >= 500 free.
-// - esp32-c3 (4095 JsVars) does not: the registry, sampling and Wi-Fi state plus one JsVar-sized stub per
-//   function (~6 000) exceed its heap; the test asserts that it reports OUT OF MEMORY.
-// - with the code held in RAM (codeInFlash: false), espruino-wifi runs out of memory too.
+// Details: docs/host-tools.md "test/runtime/boards.server.test.ts".
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, expect, it } from "vitest";

@@ -1,14 +1,6 @@
 // "Is the firmware running?" for the flash tool: a flash is done only when the device's console shows the
 // firmware's boot line (firmware/runtime/boot.ts) and no `Uncaught …` / `OUT OF MEMORY` line from the load on.
-//
-// Where the console output comes from (measured on the real interpreter's Telnet console and on the simulator):
-//  - the stock CLI echoes the console while it is connected, each line prefixed "--] ". It resets the board first
-//    (the interpreter prints its banner), writes the files, calls load() and exits after 500 ms of silence, so the
-//    load's output (banner, .bootcde's errors or the firmware's log lines and boot line) is normally in that echo.
-//  - once the CLI has disconnected the device prints to its default console (serial / stdout), not to a Telnet
-//    client that connects later: what was printed meanwhile is gone. So when the echo ends before the boot line,
-//    checkBoot() connects again, listens briefly (a board still loading prints to the new connection), and if
-//    nothing decisive arrives calls load() once more and watches that boot.
+// Details: docs/host-tools.md "tools/flash/boot-check.mjs".
 
 /** The firmware's boot line: "espruino-telemetry VERSION boot N, config valid|K config error(s), sampling S|not sampling, listening on port P|not listening yet". */
 export const BOOT_LINE = /^espruino-telemetry (\S+) boot (\d+), (config valid|\d+ config error\(s\)), (sampling \S+|not sampling), (listening on port \d+|not listening yet)/;

@@ -2,15 +2,7 @@
 // `evaluate` folds 3/10 into .3). Espruino parses the integer part exactly but accumulates fraction digits with
 // `v += mul*digit; mul /= 10` and applies exponents by repeated *10 or /10, so a different spelling of the same
 // double can parse to a different double on the board (19 of 111 measured respellings did).
-//
-// Criterion. A numeric literal is on Espruino's inexact path when its value is not an integer, or its exponent is
-// negative, or it uses an exponent and exceeds 2^53. Such a literal is reported when
-//   (1) its spelling is not the plain form `digits.digits` (a leading or trailing dot, or an exponent), or
-//   (2) the hidden source map resolves it to a TypeScript line and no numeric literal on that line has exactly
-//       the same spelling (numeric separators removed), i.e. a tool made or respelled it.
-// The line, not the exact column, is compared because TS/rollup/terser maps are precise to the token only most of
-// the time. Integers like 1e3 (terser's spelling of 1000) are exact on the board (integer mantissa times 10) and pass.
-// Settings: `settings.espruino.sourceLine(line, column0)` returns `{ file, line, text }` for the mapped TS line.
+// Details: docs/host-tools.md "tools/dialect/rules/no-respelled-decimal.mjs".
 
 /** @typedef {{ file: string, line: number, text: string }} SourceLine */
 
