@@ -1,6 +1,8 @@
 // npm run targets -- devices.csv [--out deploy/prometheus/targets/devices.json]
 // Details: docs/host-tools.md "tools/targets.mjs".
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { parse as parseCsv } from "csv-parse/sync";
 import { pathToFileURL } from "node:url";
 import { FileSdError, toFileSd, writeFileSd } from "../config/file-sd.mjs";
 
@@ -19,71 +21,34 @@ export class CsvError extends Error {
 }
 
 /**
- * Splits one CSV line into fields. Throws CsvError on malformed quoting.
- * @param {string} text
- * @param {number} line
- * @returns {string[]}
- */
-export function splitCsvLine(text, line) {
-  /** @type {string[]} */
-  const fields = [];
-  let i = 0;
-  for (;;) {
-    while (text[i] === " " || text[i] === "\t") i++;
-    if (text[i] === '"') {
-      let value = "";
-      i++;
-      for (;;) {
-        if (i >= text.length) throw new CsvError("line " + line + ": unterminated quoted field", line);
-        if (text[i] === '"') {
-          if (text[i + 1] === '"') {
-            value += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        value += text[i++];
-      }
-      while (text[i] === " " || text[i] === "\t") i++;
-      if (i < text.length && text[i] !== ",") {
-        throw new CsvError("line " + line + ": unexpected text after a closing quote in field " + (fields.length + 1), line);
-      }
-      fields.push(value);
-    } else {
-      const end = text.indexOf(",", i);
-      const raw = end < 0 ? text.slice(i) : text.slice(i, end);
-      if (raw.includes('"')) {
-        throw new CsvError("line " + line + ": stray quote in unquoted field " + (fields.length + 1), line);
-      }
-      fields.push(raw.trim());
-      i = end < 0 ? text.length : end;
-    }
-    if (i >= text.length) return fields;
-    i++; // the comma
-  }
-}
-
-/**
- * Parses the inventory CSV into device rows (each with its source `line`). Checks the header and field counts;
- * the values themselves are validated by toFileSd.
+ * Parses the inventory CSV (csv-parse: comments, blank lines, BOM, quoting, CRLF) into device rows, each with
+ * its source `line`. Checks the header and field counts; the values themselves are validated by toFileSd.
  * @param {string} text
  * @returns {import("../config/file-sd.mjs").Device[]}
  */
 export function parseDevicesCsv(text) {
-  if (text.startsWith("\uFEFF")) text = text.slice(1);
   const lines = text.split("\n");
+  lines.forEach((raw, idx) => {
+    if ((raw.endsWith("\r") ? raw.slice(0, -1) : raw).includes("\r")) throw new CsvError("line " + (idx + 1) + ": stray carriage return", idx + 1);
+  });
+  /** @type {{record: string[], info: {lines: number}}[]} */
+  let records;
+  try {
+    // CRLF and LF may be mixed (a stray CR is refused above): as LF, csv-parse's line numbers are the file's
+    records = /** @type {any} */ (parseCsv(text.split("\r\n").join("\n"), { bom: true, comment: "#", comment_no_infix: true, skip_empty_lines: true, trim: true, relax_column_count: true, info: true }));
+  } catch (e) {
+    const err = /** @type {Error & {lines?: number}} */ (e);
+    const line = typeof err.lines === "number" ? err.lines : 1;
+    // csv-parse says "Quote Not Closed: ... at line 3": keep what it says before the position
+    throw new CsvError("line " + line + ": " + err.message.replace(/ at line \d+.*$/s, "").replace(/:.*$/s, "").toLowerCase(), line);
+  }
   /** @type {string[] | undefined} */
   let header;
   /** @type {import("../config/file-sd.mjs").Device[]} */
   const rows = [];
-  lines.forEach((raw, idx) => {
-    const line = idx + 1;
-    const content = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (content.includes("\r")) throw new CsvError("line " + line + ": stray carriage return", line);
-    if (content.trim() === "" || content.startsWith("#")) return;
-    const fields = splitCsvLine(content, line);
+  for (const { record: fields, info } of records) {
+    const line = info.lines;
+    if (fields.length === 1 && fields[0] === "") continue; // a line of spaces
     if (!header) {
       header = fields.map((f) => f.toLowerCase());
       for (const f of header) {
@@ -97,7 +62,7 @@ export function parseDevicesCsv(text) {
       for (const c of COLUMNS) {
         if (!header.includes(c)) throw new CsvError("line " + line + ": missing column `" + c + "` in the header", line);
       }
-      return;
+      continue;
     }
     if (fields.length !== header.length) {
       throw new CsvError("line " + line + ": expected " + header.length + " fields (" + header.join(",") + "), got " + fields.length, line);
@@ -106,13 +71,22 @@ export function parseDevicesCsv(text) {
     const rec = {};
     header.forEach((h, k) => (rec[h] = fields[k]));
     rows.push({ address: rec.address, device: rec.device, location: rec.location, board: rec.board, line });
-  });
+  }
   if (!header) throw new CsvError("line 1: no header line (expected " + COLUMNS.join(",") + ")", 1);
   if (rows.length === 0) throw new CsvError("no device rows after the header", lines.length);
   return rows;
 }
 
 const USAGE = "usage: npm run targets -- devices.csv [--out deploy/prometheus/targets/devices.json]";
+const HELP = USAGE + `
+
+Turns a fleet inventory CSV (columns address, device, location, board; docs/host-tools.md "tools/targets.mjs")
+into a Prometheus file_sd targets file.
+  --out, -o FILE   write the targets there atomically (default: print them on stdout)
+  --help, -h       this text
+
+Exit status: 0 written; 2 bad arguments or a bad CSV (file:line: field and problem; nothing written); 1 the
+output could not be written.`;
 
 /**
  * @param {string[]} argv  arguments after the script name
@@ -120,33 +94,39 @@ const USAGE = "usage: npm run targets -- devices.csv [--out deploy/prometheus/ta
  * @returns {number} exit code
  */
 export function main(argv, io) {
-  /** @type {string | undefined} */
-  let input;
-  /** @type {string | undefined} */
-  let out;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--out" || a === "-o") {
-      out = argv[++i];
-      if (!out) {
-        io.stderr("targets: --out needs a path\n" + USAGE + "\n");
-        return 2;
-      }
-    } else if (a.startsWith("--out=")) {
-      out = a.slice("--out=".length);
-    } else if (a === "--help" || a === "-h") {
-      io.stdout(USAGE + "\n");
-      return 0;
-    } else if (a.startsWith("-")) {
-      io.stderr("targets: unknown option " + a + "\n" + USAGE + "\n");
-      return 2;
-    } else if (input === undefined) {
-      input = a;
-    } else {
-      io.stderr("targets: more than one input file\n" + USAGE + "\n");
-      return 2;
-    }
+  /** @type {{values: {out?: string, help?: boolean}, positionals: string[]}} */
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    const err = /** @type {Error & {code?: string}} */ (e);
+    const opt = /'([^']+)'/.exec(err.message)?.[1] ?? "";
+    const why =
+      err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? "unknown option " + opt
+      : err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" ? "--out needs a path"
+      : err.message;
+    io.stderr("targets: " + why + "\n" + USAGE + "\n");
+    return 2;
   }
+  if (parsed.values.help) {
+    io.stdout(HELP + "\n");
+    return 0;
+  }
+  const out = parsed.values.out;
+  if (out === "") {
+    io.stderr("targets: --out needs a path\n" + USAGE + "\n");
+    return 2;
+  }
+  if (parsed.positionals.length > 1) {
+    io.stderr("targets: more than one input file\n" + USAGE + "\n");
+    return 2;
+  }
+  const input = parsed.positionals[0];
   if (!input) {
     io.stderr("targets: no input CSV given\n" + USAGE + "\n");
     return 2;

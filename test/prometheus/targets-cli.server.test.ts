@@ -100,7 +100,7 @@ describe("targets CLI", () => {
     ["empty device", H + "10.0.0.1,,lab,esp32-c3\n", ":2: field `device` is missing or empty"],
     ["bad device name", H + '10.0.0.1,"a b",lab,esp32-c3\n', ':2: field `device` "a b" must be 1-63 characters [A-Za-z0-9_.-], starting with a letter or digit'],
     ["wrong field count", H + "10.0.0.1,a,lab\n", ":2: expected 4 fields (address,device,location,board), got 3"],
-    ["unterminated quote", H + '10.0.0.1,"a,lab,esp32-c3\n', ":2: unterminated quoted field"],
+    ["unterminated quote", H + '10.0.0.1,"a,lab,esp32-c3\n', ":2: quote not closed"],
   ];
   for (const [name, csv, msg] of cases) {
     it("bad input: " + name + " -> exit 2, message with line and field, no output file", () => {

@@ -4,22 +4,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CsvError, main, parseDevicesCsv, splitCsvLine } from "../../tools/targets.mjs";
-
-describe("splitCsvLine", () => {
-  it("splits plain, quoted, escaped-quote and empty fields", () => {
-    expect(splitCsvLine('a, b ,"c,d","e ""q""",,"" ', 1)).toEqual(["a", "b", "c,d", 'e "q"', "", ""]);
-    expect(splitCsvLine("", 1)).toEqual([""]);
-    expect(splitCsvLine("a,", 1)).toEqual(["a", ""]);
-  });
-  it("rejects malformed quoting with the line number", () => {
-    expect(() => splitCsvLine('"abc', 9)).toThrow("line 9: unterminated quoted field");
-    expect(() => splitCsvLine('"a"b,c', 9)).toThrow("line 9: unexpected text after a closing quote in field 1");
-    expect(() => splitCsvLine('x,a"b', 9)).toThrow("line 9: stray quote in unquoted field 2");
-  });
-});
+import { CsvError, main, parseDevicesCsv } from "../../tools/targets.mjs";
 
 describe("parseDevicesCsv", () => {
+  it("splits plain, quoted and escaped-quote fields; a # inside a field is text", () => {
+    expect(parseDevicesCsv('address,device,location,board\n"10.0.0.1", b ,"room ""3"", #2",esp32-c3\n')).toEqual([
+      { address: "10.0.0.1", device: "b", location: 'room "3", #2', board: "esp32-c3", line: 2 },
+    ]);
+  });
   it("handles comments, blank lines, CRLF, a BOM, any column order and quoted fields", () => {
     const csv = "\uFEFF# inventory\r\n\r\nboard,device,address,location\r\n# a comment row\r\nesp32-c3,a,10.0.0.1,\"lab, west\"\r\n  \r\nesp32-devkitc,b,h:81,lab\r\n";
     expect(parseDevicesCsv(csv)).toEqual([
@@ -39,6 +31,9 @@ describe("parseDevicesCsv", () => {
     ["no header", "# only comments\n\n", /^line 1: no header line/],
     ["no rows", "address,device,location,board\n", /no device rows after the header/],
     ["stray CR", "address,device,location,board\n1.2.3.4,a\r,l,esp32-c3\n", /^line 2: stray carriage return$/],
+    ["an unterminated quote", "address,device,location,board\n\"abc,a,l,esp32-c3\n", /^line 2: quote not closed$/],
+    ["text after a closing quote", "address,device,location,board\n\"a\"b,a,l,esp32-c3\n", /^line 2: invalid closing quote$/],
+    ["a stray quote", "address,device,location,board\nx,a\"b,l,esp32-c3\n", /^line 2: invalid opening quote$/],
   ];
   for (const [name, csv, re] of bad) {
     it("rejects " + name, () => {
