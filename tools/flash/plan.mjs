@@ -1,5 +1,6 @@
 // Pure parts of the flash tool: arguments, secrets, the size/JsVar rule, Storage files and output masking.
 import { readFileSync } from "node:fs";
+import { parseArgs as nodeParseArgs } from "node:util";
 import { parse as acornParse } from "acorn";
 
 /** Storage names the firmware reads (firmware/runtime/storage-contract.ts): the device file written from the
@@ -54,6 +55,24 @@ export class UsageError extends Error {
  * @property {boolean} help
  */
 
+/** The flash tool's options (node:util parseArgs); HELP describes each. */
+const FLASH_OPTIONS = /** @type {const} */ ({
+  board: { type: "string" },
+  port: { type: "string", short: "p" },
+  config: { type: "string" },
+  secrets: { type: "string" },
+  bundle: { type: "string" },
+  address: { type: "string" },
+  out: { type: "string" },
+  baud: { type: "string", short: "b" },
+  timeout: { type: "string" },
+  "secrets-only": { type: "boolean" },
+  erase: { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  "no-verify": { type: "boolean" },
+  "ignore-size": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+});
 /**
  * @param {string[]} argv
  * @returns {FlashArgs}
@@ -64,42 +83,38 @@ export function parseArgs(argv) {
     board: undefined, port: undefined, config: undefined, secrets: undefined, bundle: undefined, address: undefined, out: undefined,
     baud: 115200, timeoutSec: 180, secretsOnly: false, erase: false, dryRun: false, noVerify: false, ignoreSize: false, help: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const eq = k.indexOf("=");
-    const key = k.startsWith("--") && eq > 0 ? k.slice(0, eq) : k;
-    const inline = k.startsWith("--") && eq > 0 ? k.slice(eq + 1) : undefined;
-    const val = () => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(key + " needs a value");
-      return v;
-    };
-    switch (key) {
-      case "--board": a.board = val(); break;
-      case "--port": case "-p": a.port = val(); break;
-      case "--config": a.config = val(); break;
-      case "--secrets": a.secrets = val(); break;
-      case "--bundle": a.bundle = val(); break;
-      case "--address": a.address = val(); break;
-      case "--out": a.out = val(); break;
-      case "--baud": case "-b": a.baud = posInt(key, val()); break;
-      case "--timeout": a.timeoutSec = posInt(key, val()); break;
-      case "--secrets-only": a.secretsOnly = true; break;
-      case "--erase": a.erase = true; break;
-      case "--dry-run": a.dryRun = true; break;
-      case "--no-verify": a.noVerify = true; break;
-      case "--ignore-size": a.ignoreSize = true; break;
-      case "--help": case "-h": a.help = true; break;
-      default:
-        if (/password|token|ssid|secret=/i.test(k)) throw new UsageError("secrets are not taken from the command line: use --secrets FILE or " + Object.keys(SECRET_ENV).join("/"));
-        {
-          // name only: an unknown --flag=VALUE may carry a secret under a name we do not know
-          const name = k.indexOf("=") >= 0 ? k.slice(0, k.indexOf("=")) + "=…" : k;
-          throw new UsageError("unknown argument " + JSON.stringify(name.length > 40 ? name.slice(0, 40) + "…" : name));
-        }
-    }
+  /** @type {{values: Record<string, string | boolean | undefined>}} */
+  let parsed;
+  try {
+    parsed = nodeParseArgs({ args: argv, options: FLASH_OPTIONS, strict: true, allowPositionals: false });
+  } catch (e) {
+    const err = /** @type {Error & {code?: string}} */ (e);
+    const opt = /'(-[^' ]+)/.exec(err.message)?.[1] ?? "";
+    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new UsageError((/--[a-z-]+/.exec(err.message)?.[0] ?? opt) + " needs a value");
+    // the argument as given, named without its value: an unknown --flag=VALUE may carry a secret under a name we do not know
+    const raw = argv.find((x) => x === opt || x.startsWith(opt + "=")) ?? (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" ? /'([^']*)'/.exec(err.message)?.[1] ?? "" : opt);
+    if (/password|token|ssid|secret=/i.test(raw)) throw new UsageError("secrets are not taken from the command line: use --secrets FILE or " + Object.keys(SECRET_ENV).join("/"));
+    const name = raw.indexOf("=") >= 0 ? raw.slice(0, raw.indexOf("=")) + "=…" : raw;
+    throw new UsageError("unknown argument " + JSON.stringify(name.length > 40 ? name.slice(0, 40) + "…" : name));
   }
+  const v = parsed.values;
+  /** @param {string} k */
+  const str = (k) => /** @type {string | undefined} */ (v[k]);
+  a.board = str("board");
+  a.port = str("port");
+  a.config = str("config");
+  a.secrets = str("secrets");
+  a.bundle = str("bundle");
+  a.address = str("address");
+  a.out = str("out");
+  if (v.baud !== undefined) a.baud = posInt("--baud", String(v.baud));
+  if (v.timeout !== undefined) a.timeoutSec = posInt("--timeout", String(v.timeout));
+  a.secretsOnly = v["secrets-only"] === true;
+  a.erase = v.erase === true;
+  a.dryRun = v["dry-run"] === true;
+  a.noVerify = v["no-verify"] === true;
+  a.ignoreSize = v["ignore-size"] === true;
+  a.help = v.help === true;
   if (a.help) return a;
   if (!a.board) throw new UsageError("--board NAME is required (a boards/*.json profile, e.g. esp32-devkitc)");
   if (a.out !== undefined && (a.port || a.secretsOnly || a.erase || a.address)) {
