@@ -6,31 +6,49 @@
 // interrupts running code) and a second Ctrl-C within 1 s exits.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { openLink, isTcpPort } from "./flash/link.mjs";
 import { assertSerialBackend } from "./serial-backend.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+const HELP = `npm run console -- --port /dev/ttyUSB0|tcp://HOST:PORT [--baud 115200]
+
+  --port, -p P     serial device or tcp://HOST:PORT of the board's Espruino console
+  --baud, -b N     serial baud rate (default 115200)
+  --help, -h       this text
+
+Ctrl-] exits at once; Ctrl-C goes to the board (it interrupts running code), a second one within 1 s exits.
+Exit status: 0 closed by you or by the board; 2 bad arguments; 1 the console could not be opened.`;
+
+class UsageError extends Error {}
+
 /** @param {string[]} argv */
 function parse(argv) {
-  let port = "";
-  let baud = 115200;
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    if (k === "--port" || k === "-p") port = argv[++i] ?? "";
-    else if (k === "--baud" || k === "-b") baud = Number(argv[++i]);
-    else if (k === "--help" || k === "-h") return { help: true, port, baud };
-    else throw new Error("unknown argument " + JSON.stringify(k));
+  /** @type {{values: {port?: string, baud?: string, help?: boolean}}} */
+  let p;
+  try {
+    p = parseArgs({
+      args: argv,
+      options: { port: { type: "string", short: "p" }, baud: { type: "string", short: "b" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    });
+  } catch (e) {
+    const m = /** @type {Error} */ (e).message;
+    throw new UsageError(/argument missing|ambiguous/.test(m) ? (/--[a-z]+/.exec(m)?.[0] ?? "an option") + " needs a value" : "unknown argument " + (/'([^']*)'/.exec(m)?.[1] ?? ""));
   }
-  if (!port) throw new Error("--port /dev/ttyUSB0|tcp://HOST:PORT is required");
-  if (!(baud > 0)) throw new Error("--baud must be a positive number");
+  const port = p.values.port ?? "";
+  const baud = p.values.baud === undefined ? 115200 : Number(p.values.baud);
+  if (p.values.help) return { help: true, port, baud };
+  if (!port) throw new UsageError("--port /dev/ttyUSB0|tcp://HOST:PORT is required");
+  if (!(baud > 0)) throw new UsageError("--baud must be a positive number");
   return { help: false, port, baud };
 }
 
 async function main() {
   const a = parse(process.argv.slice(2));
   if (a.help) {
-    process.stdout.write("npm run console -- --port /dev/ttyUSB0|tcp://HOST:PORT [--baud 115200]\nCtrl-] exits; Ctrl-C twice exits.\n");
+    process.stdout.write(HELP + "\n");
     return;
   }
   if (!isTcpPort(a.port)) assertSerialBackend({ projectRoot: ROOT, port: a.port });
@@ -65,5 +83,5 @@ async function main() {
 
 main().catch((e) => {
   process.stderr.write("console: " + (e instanceof Error ? e.message : String(e)) + "\n");
-  process.exit(1);
+  process.exit(e instanceof UsageError ? 2 : 1);
 });
