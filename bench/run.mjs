@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [-- --only SUITE]: runs every suite, prints one table, writes bench/results.json
 // (bench/results.quick.json with --quick). Progress goes to stderr, the table to stdout.
+import { parseArgs } from "node:util";
 import { readFileSync, writeFileSync } from "node:fs";
 import { formatTable } from "./harness.mjs";
 import { renderFigures, withFigures } from "./figures.mjs";
@@ -14,10 +15,23 @@ import real from "./real/suite.mjs";
 /** @type {import("./harness.mjs").BenchSuite[]} */
 const SUITES = [samplePath, scrape, bundleSize, fleet, real];
 
-const args = process.argv.slice(2);
-const quick = args.includes("--quick");
-const onlyIdx = args.indexOf("--only");
-const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
+/** @type {{values: {quick?: boolean, only?: string, help?: boolean}}} */
+let opts;
+try {
+  opts = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true });
+} catch (e) {
+  console.error("bench: " + /** @type {Error} */ (e).message.split(". ")[0]);
+  process.exit(2);
+}
+if (opts.values.help) {
+  console.log(
+    "usage: npm run bench [-- --quick] [-- --only SUITE]\n  --quick       short runs (bench/results.quick.json; the README block is not touched)\n" +
+      "  --only SUITE  one of " + SUITES.map((s) => s.name).join(", ") + "\nExit status: 0 done; 1 a suite failed; 2 bad arguments.",
+  );
+  process.exit(0);
+}
+const quick = opts.values.quick === true;
+const only = opts.values.only;
 if (only && !SUITES.some((s) => s.name === only)) {
   console.error("bench: unknown suite " + JSON.stringify(only) + "; suites: " + SUITES.map((s) => s.name).join(", "));
   process.exit(2);

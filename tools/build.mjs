@@ -3,6 +3,7 @@
 // dist/firmware-core.min.js (without push mode, for configs without `push`), then a size report.
 //   --if-needed   skip when dist/ is newer than every input and was built for the same version
 //   --quiet       no size table
+import { parseArgs } from "node:util";
 import { rollup } from "rollup";
 import { loadConfigFile } from "rollup/loadConfigFile";
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
@@ -13,9 +14,20 @@ import { buildVersion } from "./build-version.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
-const args = process.argv.slice(2);
-const ifNeeded = args.includes("--if-needed");
-const quiet = args.includes("--quiet");
+/** @type {{values: {"if-needed"?: boolean, quiet?: boolean, help?: boolean}}} */
+let opts;
+try {
+  opts = parseArgs({ options: { "if-needed": { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true });
+} catch (e) {
+  console.error("build: " + /** @type {Error} */ (e).message.split(". ")[0]);
+  process.exit(2);
+}
+if (opts.values.help) {
+  console.log("usage: npm run build [-- --if-needed] [-- --quiet]\n  --if-needed   skip when dist/ is newer than every input and was built for the same version\n  --quiet       no size table\nExit status: 0 built (or up to date); 1 the build failed; 2 bad arguments.");
+  process.exit(0);
+}
+const ifNeeded = opts.values["if-needed"] === true;
+const quiet = opts.values.quiet === true;
 const OUTPUTS = ["firmware.js", "firmware.min.js", "firmware-core.min.js"];
 
 /** @param {string} dir @returns {string[]} */

@@ -8,27 +8,32 @@
 //   --ts GLOB|FILE      TypeScript sources to lint (repeatable)
 //   --bundle FILE       emitted bundle to check, with FILE.map next to it (repeatable)
 // Prints `path:line:col  rule-id  message` per finding and a summary; exit 1 on any finding, 0 when clean, 2 on usage errors.
+import { parseArgs } from "node:util";
 import { checkTypeScript, checkBundle, expandGlob, formatFinding } from "./dialect/gate.mjs";
 
-const args = process.argv.slice(2);
-/** @type {string[]} */
-const tsPatterns = [];
-/** @type {string[]} */
-const bundles = [];
-for (let i = 0; i < args.length; i++) {
-  const a = args[i];
-  if ((a === "--ts" || a === "--bundle") && i + 1 < args.length) {
-    (a === "--ts" ? tsPatterns : bundles).push(args[++i]);
-  } else if (a.startsWith("--ts=")) tsPatterns.push(a.slice(5));
-  else if (a.startsWith("--bundle=")) bundles.push(a.slice(9));
-  else if (a === "--help" || a === "-h") {
-    console.log("usage: node tools/check-espruino.mjs [--ts GLOB|FILE]... [--bundle FILE]...");
-    process.exit(0);
-  } else {
-    console.error("check-espruino: unknown argument " + a);
-    process.exit(2);
-  }
+const HELP = `usage: node tools/check-espruino.mjs [--ts GLOB|FILE]... [--bundle FILE]...
+  --ts GLOB|FILE   TypeScript sources for layer 1 (default firmware/**/*.ts)
+  --bundle FILE    an emitted bundle for layer 2 (default the three dist/ bundles)
+  (giving only one kind checks only that kind)
+Exit status: 0 no finding; 1 findings (one line each, path:line:col  rule-id  message); 2 bad arguments.`;
+/** @type {{values: {ts?: string[], bundle?: string[], help?: boolean}}} */
+let opts;
+try {
+  opts = parseArgs({
+    args: process.argv.slice(2),
+    options: { ts: { type: "string", multiple: true }, bundle: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
+} catch (e) {
+  console.error("check-espruino: " + /** @type {Error} */ (e).message.split(". ")[0]);
+  process.exit(2);
 }
+if (opts.values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const tsPatterns = opts.values.ts ?? [];
+const bundles = opts.values.bundle ?? [];
 const custom = tsPatterns.length > 0 || bundles.length > 0;
 const tsFiles = [...new Set((custom ? tsPatterns : ["firmware/**/*.ts"]).flatMap((p) => expandGlob(p)))];
 const bundleFiles = custom ? bundles : ["dist/firmware.js", "dist/firmware.min.js", "dist/firmware-core.min.js"];
