@@ -11,7 +11,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import which from "which";
 
 /**
  * @typedef {object} SerialBackendProbe
@@ -37,12 +38,8 @@ export class SerialBackendUnavailableError extends Error {
  * @returns {string | undefined}
  */
 function whichOn(cmd, pathEnv) {
-  for (const d of (pathEnv ?? "").split(delimiter)) {
-    if (!d) continue;
-    const p = join(d, cmd);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
+  if (!pathEnv) return undefined;
+  return which.sync(cmd, { path: pathEnv, nothrow: true }) ?? undefined;
 }
 
 /**

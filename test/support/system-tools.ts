@@ -3,15 +3,14 @@
 // otherwise throw with the exact install command. Never skips: a missing tool is a failure.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import whichPkg from "which";
 
-/** Absolute path of `cmd` on PATH (or in /usr/bin, /usr/sbin), or undefined. */
+const whichSync = whichPkg.sync;
+
+/** Absolute path of `cmd` on PATH (or in /usr/bin, /usr/sbin, /bin), or undefined (the `which` package). */
 export function which(cmd: string): string | undefined {
-  const dirs = (process.env.PATH ?? "").split(":").concat(["/usr/bin", "/usr/sbin", "/bin"]);
-  for (const d of dirs) {
-    const p = d + "/" + cmd;
-    if (d && existsSync(p)) return p;
-  }
-  return undefined;
+  const path = [process.env.PATH ?? "", "/usr/bin", "/usr/sbin", "/bin"].filter(Boolean).join(":");
+  return whichSync(cmd, { path, nothrow: true }) ?? undefined;
 }
 
 function installCommand(pkg: string): string {
