@@ -10,9 +10,13 @@ import ts from "typescript";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** CRC-32 (IEEE) of a string of byte characters, as Espruino's E.CRC32 computes it. @param {string} s */
-export function crc32(s) {
-  return zlibCrc32(Buffer.from(s, "latin1"));
+/**
+ * CRC-32 (IEEE) as Espruino's E.CRC32 computes it: of a string's byte characters (char codes & 255), or of bytes.
+ * @param {string | Uint8Array} data
+ * @returns {number} unsigned 32-bit
+ */
+export function crc32(data) {
+  return zlibCrc32(typeof data === "string" ? Buffer.from(data, "latin1") : data);
 }
 
 /**

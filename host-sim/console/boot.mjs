@@ -3,18 +3,11 @@
 import { EspruinoRepl } from "./repl.mjs";
 import { TcpConsole } from "./tcp-console.mjs";
 import { runInRealm } from "../sandbox.mjs";
-import { crc32 as zlibCrc32 } from "node:zlib";
+import { crc32 } from "../../config/load.mjs";
+
+export { crc32 };
 
 /** @typedef {import("../device.mjs").SimDevice} SimDevice */
-
-/**
- * CRC-32 (IEEE, reflected, as zlib and Espruino's E.CRC32) of a binary string (char codes taken & 255) or bytes.
- * @param {string | Uint8Array} data
- * @returns {number} unsigned 32-bit
- */
-export function crc32(data) {
-  return zlibCrc32(typeof data === "string" ? Buffer.from(data, "latin1") : data);
-}
 
 /**
  * Called at the start of every runtime (constructor and each reboot): picks the code this boot runs.
