@@ -14,6 +14,7 @@ import {
 import { codeRunsFromFlash } from "../config/board-facts.mjs";
 import { openLink, query, isTcpPort, isTelnetPort, LinkError } from "./flash/link.mjs";
 import { runEspruinoCli } from "./flash/espruino-cli.mjs";
+import { openSerialSession } from "./flash/serial-session.mjs";
 import { checkBoot, lastLines } from "./flash/boot-check.mjs";
 import { assertSerialBackend } from "./serial-backend.mjs";
 
@@ -84,23 +85,30 @@ function httpGet(url, timeoutMs, token) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * One console query with retries while the board reboots (connection refused, pty being re-created).
- * @param {string} port @param {number} baud @param {string} expr @param {number} totalMs @param {string} what
+ * One console query. Over a serial session, on the session's one connection; over TCP, on a fresh connection,
+ * retried while the board reboots (connection refused, closed). A query that gets no answer is retried once, after
+ * the console has settled (a board that was resetting, e.g. because its serial port was just opened, cannot hear).
+ * @param {Target} target @param {string} expr @param {number} totalMs @param {string} what
  */
-async function queryDevice(port, baud, expr, totalMs, what) {
+async function queryDevice(target, expr, totalMs, what) {
   const t0 = Date.now();
-  /** @type {unknown} */
-  let last;
+  let retried = false;
   for (;;) {
     /** @type {import("./flash/link.mjs").Link | undefined} */
     let link;
     try {
-      link = await openLink(port, { baud, root: ROOT, timeoutMs: 3000 });
+      link = target.session ? target.session.borrow() : await openLink(target.port, { baud: target.baud, root: ROOT, timeoutMs: 3000 });
       return await query(link, expr, { timeoutMs: Math.min(5000, Math.max(1000, totalMs - (Date.now() - t0))), what });
     } catch (e) {
-      last = e;
-      const retry = e instanceof LinkError && (e.code === "REFUSED" || e.code === "NO_PORT" || e.code === "CLOSED");
-      if (!retry || Date.now() - t0 > totalMs) throw e;
+      if (!(e instanceof LinkError)) throw e;
+      if (e.code === "TIMEOUT" && !retried) {
+        retried = true;
+        log("  note:     " + e.message + "; retrying once (a board that is still starting, e.g. after the reset opening its serial port causes, cannot hear)");
+        if (target.session) await target.session.settle({ quietMs: 400, maxMs: 6000 });
+        continue;
+      }
+      const retry = e.code === "REFUSED" || e.code === "NO_PORT" || e.code === "CLOSED";
+      if (!retry || Date.now() - t0 > totalMs) throw retried && e.code === "TIMEOUT" ? new LinkError(e.message + " (asked twice)", e.code) : e;
       await sleep(200);
     } finally {
       if (link) await link.close();
@@ -110,13 +118,14 @@ async function queryDevice(port, baud, expr, totalMs, what) {
 
 /**
  * A console connection, retried while the board reboots (connection refused, pty being re-created).
- * @param {string} port @param {number} baud @param {number} totalMs
+ * @param {Target} target @param {number} totalMs
  */
-async function openDevice(port, baud, totalMs) {
+async function openDevice(target, totalMs) {
+  if (target.session) return target.session.borrow();
   const t0 = Date.now();
   for (;;) {
     try {
-      return await openLink(port, { baud, root: ROOT, timeoutMs: 3000 });
+      return await openLink(target.port, { baud: target.baud, root: ROOT, timeoutMs: 3000 });
     } catch (e) {
       const retry = e instanceof LinkError && (e.code === "REFUSED" || e.code === "NO_PORT" || e.code === "CLOSED");
       if (!retry || Date.now() - t0 > totalMs) throw new FlashError("cannot reopen the console to watch the boot: " + (e instanceof Error ? e.message : String(e)));
@@ -124,6 +133,11 @@ async function openDevice(port, baud, totalMs) {
     }
   }
 }
+
+/**
+ * The device a flash talks to: a TCP console, or a serial port held open for the whole flash.
+ * @typedef {{ port: string, baud: number, session?: import("./flash/serial-session.mjs").SerialSession }} Target
+ */
 
 async function main() {
   const tStart = Date.now();
@@ -202,10 +216,16 @@ async function main() {
 
   // the CLI invocation (paths in the temp dir are shown as <tmp>)
   const tmpShown = "<tmp>";
-  /** @param {string} dir */
-  const cliArgs = (dir) => {
-    const a = ["--no-ble", "--config", "BOARD_JSON_URL=" + join(dir, "boards"), "--config", "MODULE_URL=", "-p", /** @type {string} */ (args.port ?? "PORT")];
-    if (!isTcpPort(args.port ?? "tcp://")) a.push("-b", String(args.baud));
+  // a Telnet console reads only while the interpreter has room (libs/network/telnet: jshHasEventSpaceForChars), so
+  // TCP's own flow control throttles the upload and the CLI's pause after each Storage write only costs time
+  const uploadDelay = !(args.noUploadDelay || (args.port !== undefined && isTelnetPort(args.port)));
+  const serial = args.port !== undefined && !isTcpPort(args.port);
+  /** @param {string} dir @param {string} [cliPort] the serial session's bridge */
+  const cliArgs = (dir, cliPort) => {
+    const a = ["--no-ble", "--config", "BOARD_JSON_URL=" + join(dir, "boards"), "--config", "MODULE_URL="];
+    if (!uploadDelay) a.push("--config", "STORAGE_UPLOAD_METHOD=1");
+    // over serial the CLI talks to the port this tool holds open, through a loopback bridge
+    a.push("-p", cliPort ?? (serial ? "tcp://127.0.0.1:<bridge to " + args.port + ">" : /** @type {string} */ (args.port ?? "PORT")));
     if (mode === "flash") {
       a.push("--storage", FILES.device + ":" + join(dir, "device.cfg"));
       if (secrets) a.push("--storage", FILES.secrets + ":" + join(dir, "secrets.json"));
@@ -229,6 +249,7 @@ async function main() {
       log("            runs out of memory at boot (console: OUT OF MEMORY). Check espruino_memory_jsvars{state=\"free\"}.");
     }
   }
+  if (mode !== "erase") log("  upload:   " + (uploadDelay ? "250 ms pause after each Storage write (the CLI's default; --no-upload-delay on a flow-controlled link)" : "no pause after Storage writes (" + (args.noUploadDelay ? "--no-upload-delay" : "Telnet console: flow-controlled") + "); every file is CRC-checked after"));
   if (mode !== "erase") log("  secrets:  " + mask(maskedSecrets(secrets)) + (secrets ? " -> " + FILES.secrets : ""));
   if (telnet) {
     log('  WARNING:  "telnet": true keeps the board\'s JavaScript console open on the network (port 23) after boot: anyone');
@@ -258,12 +279,24 @@ async function main() {
   const port = /** @type {string} */ (args.port);
 
   // ---- 2. pre-flight: the device answers, is the right board and a supported Espruino
-  if (!isTcpPort(port)) assertSerialBackend({ projectRoot: ROOT, port });
+  /** @type {Target} */
+  const target = { port, baud: args.baud };
+  if (serial) {
+    assertSerialBackend({ projectRoot: ROOT, port, listing: false });
+    try {
+      target.session = await openSerialSession(port, { baud: args.baud, root: ROOT });
+    } catch (e) {
+      throw new DeviceError(e instanceof Error ? e.message : String(e));
+    }
+    closeSession = () => target.session?.close();
+    const reset = await target.session.settle({ quietMs: 400, maxMs: 6000 });
+    log("console:    " + port + " opened once for the whole flash" + (reset ? "; the board reset when it opened (its boot text was seen) and has settled" : ""));
+  }
   /** @type {any} */
   let env;
   try {
     env = await queryDevice(
-      port, args.baud,
+      target,
       '{v:process.env.VERSION,b:process.env.BOARD,free:require("Storage").getFree(),sizes:' +
         JSON.stringify(ERASE_FILES) + '.map(function(n){var d=require("Storage").read(n);return d===undefined?-1:d.length})}',
       4000, "the device on " + port
@@ -298,7 +331,7 @@ async function main() {
   const pad = 'var flashNote="' + "written by tools/flash.mjs; RAM is cleared by the load() below. ".repeat(10) + '";\n';
   writeFileSync(join(tmp, "reboot.js"), pad + "load();\n");
   writeFileSync(join(tmp, "erase.js"), pad + "var S=require(\"Storage\");" + JSON.stringify(ERASE_FILES) + ".forEach(function(n){S.erase(n);});\nload();\n");
-  const run = await runEspruinoCli(ROOT, cliArgs(tmp), {
+  const run = await runEspruinoCli(ROOT, cliArgs(tmp, target.session?.cliPort), {
     timeoutMs: args.timeoutSec * 1000,
     mask,
     echo: (line) => log("  cli| " + line),
@@ -314,7 +347,7 @@ async function main() {
   // ---- 4. the firmware is seen running: its boot line, no Uncaught / OUT OF MEMORY from the load on
   if (mode !== "erase") {
     const boot = await checkBoot(run.output, {
-      open: () => openDevice(port, args.baud, 8000),
+      open: () => openDevice(target, 8000),
       mask,
       timeoutMs: BOOT_TIMEOUT_MS,
       log,
@@ -357,7 +390,7 @@ async function main() {
   /** @type {any} */
   let back;
   try {
-    back = await queryDevice(port, args.baud, expr, 15000, "the device on " + port + " after flashing");
+    back = await queryDevice(target, expr, 15000, "the device on " + port + " after flashing");
   } catch (e) {
     throw new FlashError("verification failed: " + (e instanceof Error ? e.message : String(e)));
   }
@@ -423,9 +456,16 @@ async function main() {
   return 0;
 }
 
+/** Closes the serial session, if one is open. @type {() => Promise<void> | void} */
+let closeSession = () => {};
+
 main().then(
-  (code) => process.exit(code),
-  (e) => {
+  async (code) => {
+    await closeSession();
+    process.exit(code);
+  },
+  async (e) => {
+    await Promise.resolve(closeSession()).catch(() => {});
     cleanup();
     const code = e instanceof UsageError ? 2 : e instanceof DeviceError || e?.name === "SerialBackendUnavailableError" ? 3 : 1;
     process.stderr.write("flash: " + (e instanceof Error ? e.message : String(e)) + "\n");

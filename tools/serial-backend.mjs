@@ -44,8 +44,10 @@ function whichOn(cmd, pathEnv) {
 
 /**
  * Probe the CLI's serial backend.
- * @param {{ projectRoot?: string, pathEnv?: string }} [options] projectRoot: the directory holding node_modules
- *   (default: the current directory); pathEnv: the PATH the CLI will run with (default: this process's PATH)
+ * @param {{ projectRoot?: string, pathEnv?: string, listing?: boolean }} [options] projectRoot: the directory holding
+ *   node_modules (default: the current directory); pathEnv: the PATH the CLI will run with (default: this process's
+ *   PATH); listing: false when only the binding is needed (the flash tool opens the port itself, without the CLI's
+ *   SerialPort.list())
  * @returns {SerialBackendProbe}
  */
 export function probeSerialBackend(options = {}) {
@@ -89,6 +91,11 @@ export function probeSerialBackend(options = {}) {
     return result;
   }
   result.udevadm = whichOn("udevadm", pathEnv);
+  if (options.listing === false) {
+    result.ok = true;
+    result.reason = "ok";
+    return result;
+  }
   if (process.platform === "linux" && !result.udevadm) {
     result.reason =
       "`udevadm` is not on PATH: SerialPort.list() fails, so the espruino CLI lists no serial ports and refuses to open " +
@@ -110,7 +117,7 @@ export function probeSerialBackend(options = {}) {
 
 /**
  * Throw SerialBackendUnavailableError unless the CLI can use a serial port (and `port`, when given, exists).
- * @param {{ projectRoot?: string, pathEnv?: string, port?: string }} [options]
+ * @param {{ projectRoot?: string, pathEnv?: string, port?: string, listing?: boolean }} [options]
  * @returns {SerialBackendProbe}
  */
 export function assertSerialBackend(options) {

@@ -75,7 +75,16 @@ function rebootSoon(dev, reason, runCode) {
  * @typedef {object} DeviceConsoleOptions
  * @property {number} [port] TCP port on 127.0.0.1 (default 0: any free port)
  * @property {"reject" | "replace"} [busy] see TcpConsole
+ * @property {{ deafMs: number, bootText?: boolean }} [resetOnOpen] behave like an ESP32 behind a USB-serial chip:
+ *   each client that connects resets the board (DTR/RTS), which then ignores input for `deafMs`; with `bootText`
+ *   the ROM's first lines and Espruino's banner are printed first
  */
+
+/** What an ESP32 prints after a reset: the ROM's first lines (at 115200 baud they arrive garbled; here clean) and the banner. */
+const RESET_TEXT =
+  "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n" +
+  " ____                 _ \r\n|  __|___ ___ ___ _ _|_|___ ___ \r\n|  __|_ -| . |  _| | | |   | . |\r\n" +
+  "|____|___|  _|_| |___|_|_|_|___|\r\n         |_| espruino.com\r\n";
 
 /**
  * @typedef {object} DeviceConsole
@@ -111,7 +120,21 @@ export async function openDeviceConsole(dev, options = {}) {
   });
   const onLine = (/** @type {string} */ line) => repl.print(line + "\n");
   dev.on("console", onLine);
-  const tcp = new TcpConsole(repl, { port: options.port ?? 0, busy: options.busy });
+  let deafUntil = 0;
+  const reset = options.resetOnOpen;
+  const target = {
+    /** @param {Uint8Array} d */
+    input: (d) => (Date.now() < deafUntil ? undefined : repl.input(d)),
+    /** @param {(bytes: Buffer) => void} l */
+    onOutput: (l) => repl.onOutput(l),
+  };
+  const onClient = () => {
+    if (!reset || dev.stopped) return;
+    deafUntil = Date.now() + reset.deafMs;
+    if (reset.bootText) repl.print(RESET_TEXT + " " + dev.board.version + " (c) 2025 G.Williams\r\n\r\n");
+    dev.powerCycle("reset: the serial port was opened (DTR/RTS)");
+  };
+  const tcp = new TcpConsole(target, { port: options.port ?? 0, busy: options.busy, onClient });
   await tcp.listen();
   repl.showPrompt();
   const port = tcp.address().port;

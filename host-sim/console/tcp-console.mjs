@@ -19,6 +19,7 @@ import net from "node:net";
  * @property {number} [port] TCP port on 127.0.0.1 (default 0: any free port)
  * @property {"reject" | "replace"} [busy] what a second client gets (default "reject")
  * @property {(event: string, detail?: unknown) => void} [log] connection events, for debugging
+ * @property {() => void} [onClient] called when a client is attached (a refused one does not count)
  */
 
 export const BUSY_MESSAGE = "Console busy: another client is connected\r\n";
@@ -100,6 +101,7 @@ export class TcpConsole {
     this.detach = this.target.onOutput((bytes) => {
       if (!socket.destroyed && socket.writable) socket.write(bytes);
     });
+    this.options.onClient?.();
     socket.on("data", (d) => {
       if (this.client !== socket) return;
       this.bytesIn += d.length;

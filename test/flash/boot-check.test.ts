@@ -36,8 +36,13 @@ function fakeLink(onLoad?: string): Link & { written: string[]; closed: boolean 
     },
     onData(f: (b: Buffer) => void) {
       data = f;
+      return () => {
+        if (data === f) data = undefined;
+      };
     },
-    onClose() {},
+    onClose() {
+      return () => {};
+    },
     async close() {
       l.closed = true;
     },

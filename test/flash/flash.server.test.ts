@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { SimDevice } from "../../host-sim/index.mjs";
 import type { DeviceConsole } from "../../host-sim/console/boot.mjs";
 import { crc32 } from "../../host-sim/console/boot.mjs";
-import { PtyBridge, writeUdevadmShim } from "../../host-sim/console/pty-bridge.mjs";
+import { PtyBridge } from "../../host-sim/console/pty-bridge.mjs";
 import { requireTool } from "../support/system-tools.js";
 import { ensureBuilt } from "../sim/helpers.js";
 import { freePort } from "../prometheus-e2e/prometheus.js";
@@ -34,6 +34,11 @@ function flash(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return runFlash(args, { cwd: dir, env, timeoutMs: RUN_TIMEOUT_MS, children });
 }
 
+/** A flash over the simulator's console: TCP, flow-controlled, so without the CLI's pause after each Storage write. */
+function flashSim(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return flash([...args, "--no-upload-delay"], env);
+}
+
 
 interface Sim {
   dev: SimDevice;
@@ -41,15 +46,18 @@ interface Sim {
   httpPort: number;
 }
 
-/** A board with empty Storage (or `storage`), its console on 127.0.0.1 and every device port on `httpPort`. */
-async function startSim(opts: { version?: string; storage?: Record<string, unknown> } = {}): Promise<Sim> {
+/**
+ * A board with empty Storage (or `storage`), its console on 127.0.0.1 and every device port on `httpPort`;
+ * `resetOnOpen`: each console client resets it, as opening an ESP32's serial port does.
+ */
+async function startSim(opts: { version?: string; storage?: Record<string, unknown>; resetOnOpen?: { deafMs: number; bootText?: boolean } } = {}): Promise<Sim> {
   const httpPort = await freePort();
   const board = opts.version
     ? { ...JSON.parse(readFileSync(join(ROOT, "boards", "esp32-devkitc.json"), "utf8")), version: opts.version }
     : "esp32-devkitc";
   const dev = new SimDevice({ bundle: null, board, portMap: () => httpPort, storage: opts.storage, name: "flash-test" });
   await dev.boot();
-  const con = await dev.openConsole();
+  const con = await dev.openConsole({ resetOnOpen: opts.resetOnOpen });
   cleanups.push(async () => {
     await con.close();
     await dev.stop();
@@ -102,7 +110,7 @@ describe("flash over the virtual console (TCP)", () => {
   it("fresh flash of an empty board: files and .bootcde written, rebooted into the bundle, /metrics served", async () => {
     const { dev, con, httpPort } = await startSim();
     expect(dev.storage.files.size).toBe(0);
-    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "device.json", "--secrets", "secrets.json", "--address", "127.0.0.1:" + httpPort]);
+    const run = await flashSim(["--board", "esp32-devkitc", "--port", con.url, "--config", "device.json", "--secrets", "secrets.json", "--address", "127.0.0.1:" + httpPort]);
     report("default flash (TCP, " + readFileSync(join(ROOT, "dist", "firmware.min.js")).length + " B bundle)", run);
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
@@ -133,7 +141,7 @@ describe("flash over the virtual console (TCP)", () => {
   it("a bundle that throws at load fails the flash with the device's own line, --no-verify too (it skips only the read-back)", async () => {
     const { con } = await startSim();
     writeFileSync(join(dir, "throws.js"), 'var cfg=null;console.log("loading");cfg.port;\n');
-    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "device.json", "--bundle", "throws.js", "--no-verify"]);
+    const run = await flashSim(["--board", "esp32-devkitc", "--port", con.url, "--config", "device.json", "--bundle", "throws.js", "--no-verify"]);
     report("bundle throwing at load", run);
     expect(run.code).toBe(1);
     expect(run.err).toBe("flash: the firmware did not start: Uncaught Error: Cannot read properties of null (reading 'port')\n");
@@ -143,9 +151,9 @@ describe("flash over the virtual console (TCP)", () => {
 
   it("re-flash with a changed config, then --secrets-only from the environment, then --erase", async () => {
     const { dev, con, httpPort } = await startSim();
-    const first = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "device.json", "--secrets", "secrets.json"]);
+    const first = await flashSim(["--board", "esp32-devkitc", "--port", con.url, "--config", "device.json", "--secrets", "secrets.json"]);
     expect(first.code).toBe(0);
-    const again = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "device2.json", "--address", "127.0.0.1:" + httpPort], {
+    const again = await flashSim(["--board", "esp32-devkitc", "--port", con.url, "--config", "device2.json", "--address", "127.0.0.1:" + httpPort], {
       TELEMETRY_BEARER_TOKEN: SECRETS.token,
       TELEMETRY_WIFI_SSID: SECRETS.ssid,
       TELEMETRY_WIFI_PASSWORD: SECRETS.password,
@@ -160,7 +168,7 @@ describe("flash over the virtual console (TCP)", () => {
     // a rotated token of another length: the secrets file is rewritten with a new size
     const newToken = "tok-rotated-0000111122223333";
     expect(newToken.length).not.toBe(SECRETS.token.length);
-    const sec = await flash(["--board", "esp32-devkitc", "--port", con.url, "--secrets-only"], { TELEMETRY_BEARER_TOKEN: newToken, TELEMETRY_WIFI_PASSWORD: SECRETS.password, TELEMETRY_WIFI_SSID: SECRETS.ssid });
+    const sec = await flashSim(["--board", "esp32-devkitc", "--port", con.url, "--secrets-only"], { TELEMETRY_BEARER_TOKEN: newToken, TELEMETRY_WIFI_PASSWORD: SECRETS.password, TELEMETRY_WIFI_SSID: SECRETS.ssid });
     report("--secrets-only", sec);
     if (sec.code !== 0) process.stdout.write(sec.out + sec.err);
     expect(sec.code).toBe(0);
@@ -171,7 +179,7 @@ describe("flash over the virtual console (TCP)", () => {
     expectNoSecrets(sec);
     expect((await get("http://127.0.0.1:" + httpPort + "/metrics", newToken)).status).toBe(200);
 
-    const er = await flash(["--board", "esp32-devkitc", "--port", con.url, "--erase"]);
+    const er = await flashSim(["--board", "esp32-devkitc", "--port", con.url, "--erase"]);
     report("--erase", er);
     expect(er.code).toBe(0);
     expect(er.out).toContain("erased");
@@ -196,9 +204,24 @@ describe("refusals (the device is left untouched)", () => {
     expectNoSecrets(run);
   });
 
+  it("--dry-run: the CLI pauses after each Storage write over serial, not over a Telnet console or with --no-upload-delay", async () => {
+    writeFileSync(join(dir, "telnet.json"), JSON.stringify({ schema: 1, channels: [{ name: "mains", pin: "D34" }], telnet: true }));
+    const serial = await flash(["--board", "esp32-devkitc", "--dry-run", "--port", "/dev/ttyUSB7"]);
+    expect(serial.code).toBe(0);
+    expect(serial.out).toMatch(/^ {2}upload: +250 ms pause after each Storage write/m);
+    expect(serial.out).toContain(" --config MODULE_URL= -p tcp://127.0.0.1:<bridge to /dev/ttyUSB7> --storage ");
+    const telnet = await flash(["--board", "esp32-devkitc", "--dry-run", "--port", "tcp://10.0.0.7:23", "--config", "telnet.json"]);
+    expect(telnet.code).toBe(0);
+    expect(telnet.out).toMatch(/^ {2}upload: +no pause after Storage writes \(Telnet console: flow-controlled\)/m);
+    expect(telnet.out).toContain(" --config STORAGE_UPLOAD_METHOD=1 -p tcp://10.0.0.7:23 ");
+    const forced = await flash(["--board", "esp32-devkitc", "--dry-run", "--port", "/dev/ttyUSB7", "--no-upload-delay"]);
+    expect(forced.out).toMatch(/^ {2}upload: +no pause after Storage writes \(--no-upload-delay\)/m);
+    expect(forced.out).toContain(" --config STORAGE_UPLOAD_METHOD=1 -p ");
+  });
+
   it("a config invalid for the profile (wrong board) exits 2 before connecting", async () => {
     const { con } = await startSim();
-    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--config", "wrong-board.json"]);
+    const run = await flashSim(["--board", "esp32-devkitc", "--port", con.url, "--config", "wrong-board.json"]);
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/config wrong-board\.json is invalid for board esp32-devkitc:\n {2}channels\[0\]\.pin/);
     expect(con.tcp.connections).toBe(0);
@@ -206,7 +229,7 @@ describe("refusals (the device is left untouched)", () => {
 
   it("a bundle too large for the profile's JsVar budget exits 2 before connecting", async () => {
     const { con } = await startSim();
-    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--bundle", "huge.js"]);
+    const run = await flashSim(["--board", "esp32-devkitc", "--port", con.url, "--bundle", "huge.js"]);
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/bundle too large for esp32-devkitc: \d+ bytes \(4000 functions, code in flash\) ≈ 20000 JsVars of code, budget \d+ \(jsVars 16383 − sampling state \d+ − network 1000 − runtime 3500\) \(--ignore-size flashes it anyway\)/);
     expect(con.tcp.connections).toBe(0);
@@ -255,7 +278,7 @@ describe("refusals (the device is left untouched)", () => {
 
   it("an unsupported Espruino (VERSION 2v20) exits 3 and nothing is written", async () => {
     const { dev, con } = await startSim({ version: "2v20" });
-    const run = await flash(["--board", "esp32-devkitc", "--port", con.url, "--secrets", "secrets.json"]);
+    const run = await flashSim(["--board", "esp32-devkitc", "--port", con.url, "--secrets", "secrets.json"]);
     expect(run.code).toBe(3);
     expect(run.err).toContain("unsupported Espruino 2v20");
     expect(run.err).toContain("needs 2v29 or later");
@@ -265,31 +288,61 @@ describe("refusals (the device is left untouched)", () => {
   });
 });
 
-describe("flash over a socat pty (serial path)", () => {
-  it("fresh flash through /dev/pts/N with the udevadm shim, verified by read-back and /metrics", async () => {
+describe("flash over a socat pty (serial path): the port is opened once", () => {
+  /** A simulated ESP32 behind socat's pty whose console resets the board each time the pty is opened. */
+  async function serialSim(resetOnOpen: { deafMs: number; bootText?: boolean }, name: string) {
     const socat = requireTool("socat", "socat");
-    const { dev, con, httpPort } = await startSim();
-    const bridge = new PtyBridge({ tcpPort: con.port, linkPath: join(dir, "dev", "ttySIM0"), socatPath: socat });
+    const sim = await startSim({ resetOnOpen });
+    const bridge = new PtyBridge({ tcpPort: sim.con.port, linkPath: join(dir, "dev", name), socatPath: socat });
     cleanups.push(() => bridge.close());
     await bridge.start();
-    const shim = writeUdevadmShim(join(dir, "shim"), [bridge.linkPath]);
-    const run = await flash(["--board", "esp32-devkitc", "--port", bridge.linkPath, "--config", "device.json", "--secrets", "secrets.json", "--address", "127.0.0.1:" + httpPort], {
-      PATH: shim + ":" + (process.env.PATH ?? ""),
-    });
+    return { ...sim, bridge };
+  }
+
+  it("a board that resets when its port opens (banner, then deaf for 300 ms): one open, verified by read-back and /metrics", async () => {
+    const { dev, con, httpPort, bridge } = await serialSim({ deafMs: 300, bootText: true }, "ttySIM0");
+    // no udevadm shim: the tool opens the port itself, the CLI reaches it through the tool's loopback bridge
+    const run = await flash(["--board", "esp32-devkitc", "--port", bridge.linkPath, "--config", "device.json", "--secrets", "secrets.json", "--address", "127.0.0.1:" + httpPort, "--no-upload-delay"]);
     report("flash over a socat pty", run);
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
     expect(run.out).toContain("@ 115200 baud");
+    expect(run.out).toMatch(/^console: +\S+ttySIM0 opened once for the whole flash; the board reset when it opened \(its boot text was seen\) and has settled$/m);
+    expect(run.out).toMatch(/cli\| Connecting to 'tcp:\/\/127\.0\.0\.1:\d+'/);
+    expect(run.out).not.toContain("retrying once");
     expect(run.out).toContain("GET /metrics 200");
     expect(run.out).toMatch(/verify: +\.bootcde \d+ B, CRC32 ok/);
     expect((file(dev, ".bootcde") ?? "").length).toBeGreaterThan(1000);
+    // one pty open, so one reset by the port: the pre-flight, the CLI, the boot check and the read-back shared it
+    expect(con.tcp.connections).toBe(1);
     expectNoSecrets(run);
+  }, TEST_TIMEOUT);
+
+  it("a silent reset that leaves the board deaf for 4.2 s: the pre-flight query times out, is retried once, and the flash succeeds", async () => {
+    const { dev, con, bridge } = await serialSim({ deafMs: 4200 }, "ttySIM1");
+    const run = await flash(["--board", "esp32-devkitc", "--port", bridge.linkPath, "--config", "device.json", "--no-upload-delay"]);
+    report("flash over a pty, deaf for 4.2 s after the open", run);
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^ {2}note: +the device on \S+ttySIM1 did not answer within 4000 ms \(no Espruino console\?\); retrying once/m);
+    expect(run.out.match(/retrying once/g)).toHaveLength(1);
+    expect((file(dev, ".bootcde") ?? "").length).toBeGreaterThan(1000);
+    expect(con.tcp.connections).toBe(1);
+  }, TEST_TIMEOUT);
+
+  it("a board that never answers: exit 3 after asking twice, nothing written", async () => {
+    const { dev, con, bridge } = await serialSim({ deafMs: 3_600_000 }, "ttySIM2");
+    const run = await flash(["--board", "esp32-devkitc", "--port", bridge.linkPath]);
+    expect(run.code).toBe(3);
+    expect(run.err).toMatch(/^flash: the device on \S+ttySIM2 did not answer within \d+ ms \(no Espruino console\?\) \(asked twice\)\n$/);
+    expect(dev.storage.files.size).toBe(0);
+    expect(con.tcp.connections).toBe(1);
   }, TEST_TIMEOUT);
 
   it("without a usable serial backend the flash fails with a named error", async () => {
     const run = await flash(["--board", "esp32-devkitc", "--port", join(dir, "dev", "ttyNONE")], { PATH: "/nonexistent-bin:" + dirname(process.execPath) });
     expect(run.code).toBe(3);
-    expect(run.err).toContain("espruino CLI serial backend unavailable");
+    expect(run.err).toContain("serial port " + join(dir, "dev", "ttyNONE") + " does not exist");
   });
 });
 

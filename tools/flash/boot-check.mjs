@@ -101,19 +101,21 @@ export async function checkBoot(cliOutput, opts) {
   if (s0.bootLine) return { state: "running", scan: s0, source: "cli", lines: fromCli };
 
   const link = await opts.open();
+  /** @type {(() => void)[]} */
+  const off = [];
   try {
     let text = "";
     /** @type {(() => void) | undefined} */
     let wake;
     let closed = false;
-    link.onData((b) => {
+    off.push(link.onData((b) => {
       text += b.toString("latin1");
       wake?.();
-    });
-    link.onClose(() => {
+    }));
+    off.push(link.onClose(() => {
       closed = true;
       wake?.();
-    });
+    }));
     const t0 = Date.now();
     /** @returns {BootScan} */
     const scanNow = () => scanBoot(screenLines(opts.mask(text)));
@@ -151,6 +153,7 @@ export async function checkBoot(cliOutput, opts) {
     if (fin.bootLine) return { state: "running", scan: fin, source, lines };
     return { state: "timeout", scan: fin, source, lines };
   } finally {
+    off.forEach((f) => f());
     await link.close();
   }
 }

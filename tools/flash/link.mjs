@@ -23,8 +23,8 @@ export class LinkError extends Error {
 /**
  * @typedef {object} Link
  * @property {(data: string | Buffer) => void} write
- * @property {(listener: (b: Buffer) => void) => void} onData
- * @property {(listener: () => void) => void} onClose
+ * @property {(listener: (b: Buffer) => void) => () => void} onData  returns a function that removes the listener
+ * @property {(listener: () => void) => () => void} onClose  returns a function that removes the listener
  * @property {() => Promise<void>} close
  */
 
@@ -111,15 +111,21 @@ export async function openLink(port, opts = {}) {
 
 /**
  * A Link over a stream with Node's write/on("data"|"close") (a TCP socket or a serial port); strings go as latin1.
- * @param {{write(b: Buffer): unknown, on(ev: string, l: (...a: any[]) => void): unknown}} s
+ * @param {{write(b: Buffer): unknown, on(ev: string, l: (...a: any[]) => void): unknown, off(ev: string, l: (...a: any[]) => void): unknown}} s
  * @param {() => Promise<void>} close
  * @returns {Link}
  */
 function linkOver(s, close) {
   return {
     write: (d) => void s.write(typeof d === "string" ? Buffer.from(d, "latin1") : d),
-    onData: (l) => void s.on("data", l),
-    onClose: (l) => void s.on("close", l),
+    onData: (l) => {
+      s.on("data", l);
+      return () => void s.off("data", l);
+    },
+    onClose: (l) => {
+      s.on("close", l);
+      return () => void s.off("close", l);
+    },
     close,
   };
 }
@@ -137,6 +143,8 @@ export function query(link, expr, opts = {}) {
   const start = "<<" + tag + ":";
   const end = ":" + tag + ">>";
   let buf = "";
+  /** @type {(() => void)[]} */
+  const off = [];
   return new Promise((resolve, reject) => {
     let done = false;
     const t = setTimeout(() => {
@@ -144,7 +152,7 @@ export function query(link, expr, opts = {}) {
       done = true;
       reject(new LinkError((opts.what ?? "the device") + " did not answer within " + timeoutMs + " ms (no Espruino console?)", "TIMEOUT"));
     }, timeoutMs);
-    link.onData((b) => {
+    off.push(link.onData((b) => {
       if (done) return;
       buf += b.toString("latin1");
       const i = buf.indexOf(start);
@@ -158,14 +166,14 @@ export function query(link, expr, opts = {}) {
       } catch {
         reject(new LinkError("unparsable answer from the device: " + text.slice(0, 200), "PARSE"));
       }
-    });
-    link.onClose(() => {
+    }));
+    off.push(link.onClose(() => {
       if (done) return;
       done = true;
       clearTimeout(t);
       reject(new LinkError("the console closed the connection" + (buf ? ": " + JSON.stringify(buf.slice(0, 120)) : ""), "CLOSED"));
-    });
+    }));
     const code = 'print("<<"+' + JSON.stringify(tag + ":") + "+JSON.stringify(" + expr + ")+" + JSON.stringify(":") + "+" + JSON.stringify(tag + ">>") + ")";
     link.write("\x03\x10" + code + "\n");
-  });
+  }).finally(() => off.forEach((f) => f()));
 }

@@ -52,6 +52,7 @@ export class UsageError extends Error {
  * @property {boolean} dryRun
  * @property {boolean} noVerify
  * @property {boolean} ignoreSize
+ * @property {boolean} noUploadDelay
  * @property {boolean} help
  */
 
@@ -71,6 +72,7 @@ const FLASH_OPTIONS = /** @type {const} */ ({
   "dry-run": { type: "boolean" },
   "no-verify": { type: "boolean" },
   "ignore-size": { type: "boolean" },
+  "no-upload-delay": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 });
 /**
@@ -81,7 +83,7 @@ export function parseArgs(argv) {
   /** @type {FlashArgs} */
   const a = {
     board: undefined, port: undefined, config: undefined, secrets: undefined, bundle: undefined, address: undefined, out: undefined,
-    baud: 115200, timeoutSec: 180, secretsOnly: false, erase: false, dryRun: false, noVerify: false, ignoreSize: false, help: false,
+    baud: 115200, timeoutSec: 180, secretsOnly: false, erase: false, dryRun: false, noVerify: false, ignoreSize: false, noUploadDelay: false, help: false,
   };
   /** @type {{values: Record<string, string | boolean | undefined>}} */
   let parsed;
@@ -114,6 +116,7 @@ export function parseArgs(argv) {
   a.dryRun = v["dry-run"] === true;
   a.noVerify = v["no-verify"] === true;
   a.ignoreSize = v["ignore-size"] === true;
+  a.noUploadDelay = v["no-upload-delay"] === true;
   a.help = v.help === true;
   if (a.help) return a;
   if (!a.board) throw new UsageError("--board NAME is required (a boards/*.json profile, e.g. esp32-devkitc)");
@@ -162,6 +165,10 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
   --timeout S          hard timeout of the espruino CLI run (default 180)
   --no-verify          skip the read-back (not recommended: the CLI reports success whatever happens); the
                        check that the firmware started still runs
+  --no-upload-delay    no pause after each Storage write (the stock CLI pauses 250 ms per ~1 KB chunk so that a
+                       UART without flow control does not drop bytes). The default over a board's Telnet console
+                       (tcp://HOST:23 or :2323), whose server reads only while the interpreter has room; use it on
+                       any other flow-controlled link. Every file is CRC-checked after the flash either way
   --ignore-size        flash although the RAM estimate says the bundle does not fit (the estimate assumes the
                        code is held in RAM; Storage must still fit). Watch the console for OUT OF MEMORY
 
