@@ -55,6 +55,9 @@ export class MemoryModel {
     this.codeChars = new WeakMap();
     /** JsVars held outside the firmware (fault hook, see reserve()) */
     this.reserved = 0;
+    /** whether transient() measures: from the first resetPeak() on (a heap walk per res.write() costs a scrape
+     * most of its host time, and only a reader of the peak needs it) */
+    this.writePeaks = false;
   }
 
   /**
@@ -106,12 +109,14 @@ export class MemoryModel {
    * @param {number} chars
    */
   transient(chars) {
-    if (!this.dev) return;
+    if (!this.dev || !this.writePeaks) return;
     const u = this.measure() + new Walker(this, this.dev).str(chars);
     if (u > this.peak) this.peak = u;
   }
 
+  /** Starts a peak reading: from now on `peak` also sees the write points (transient()). */
   resetPeak() {
+    this.writePeaks = true;
     this.peak = this.usage;
   }
 
@@ -339,7 +344,10 @@ export class Walker {
    */
   props(o, skipIndices) {
     let n = 0;
-    for (const k of Object.getOwnPropertyNames(o)) {
+    let keys = Object.getOwnPropertyNames(o);
+    // a typed array's own keys are its indices 0..length-1, then any named ones: skip the indices unread
+    if (ArrayBuffer.isView(o)) keys = keys.slice(/** @type {Uint8Array} */ (o).length ?? 0);
+    for (const k of keys) {
       if (skipIndices && (k === "length" || /^[0-9]+$/.test(k))) continue;
       const d = Object.getOwnPropertyDescriptor(o, k);
       if (!d) continue;
