@@ -84,16 +84,15 @@ export function createRealm(opts) {
        // String indexOf/includes as Espruino 2v29 does them (measured on the real interpreter, docs/real-interpreter.md
        // "What it found that the simulator and the dialect gate did not"): a needle that runs past the end of the string matches when the string's tail
        // begins it ("abc".indexOf("cd") is 2, ",a,b,".indexOf(",c,") is 4); lastIndexOf is exact.
-       var SP = String.prototype;
+       var SP = String.prototype, nativeIndexOf = SP.indexOf, nativeStartsWith = SP.startsWith;
+       // a whole match always lies before a tail match, so the native search first, then the tail
        function espIndexOf(s, from) {
          var h = String(this), n = String(s), p = from === undefined ? 0 : Math.floor(+from) || 0;
          if (p < 0) p = 0;
          if (n.length === 0) return p < h.length ? p : h.length;
-         for (; p < h.length; p++) {
-           var k = 0;
-           while (k < n.length && p + k < h.length && h.charCodeAt(p + k) === n.charCodeAt(k)) k++;
-           if (k === n.length || (k > 0 && p + k === h.length)) return p;
-         }
+         var q = nativeIndexOf.call(h, n, p);
+         if (q >= 0) return q;
+         for (var t = Math.max(p, h.length - n.length + 1); t < h.length; t++) if (nativeStartsWith.call(n, h.slice(t))) return t;
          return -1;
        }
        Object.defineProperty(SP, "indexOf", { value: espIndexOf, writable: true, configurable: true, enumerable: false });

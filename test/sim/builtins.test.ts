@@ -209,4 +209,25 @@ describe("String indexOf/includes as Espruino 2v29 does them (docs/real-interpre
       expect(dev().evaluate(expr)).toBe(want);
     });
   }
+
+  it("agrees with the interpreter's character loop (jsvStringFind-like) on 3 000 random haystacks, needles and starts", () => {
+    // the interpreter's rule, written the slow way: at each start, compare until a mismatch or the haystack's end
+    const reference = (h: string, n: string, from: number) => {
+      let p = Math.max(0, from);
+      if (n.length === 0) return p < h.length ? p : h.length;
+      for (; p < h.length; p++) {
+        let k = 0;
+        while (k < n.length && p + k < h.length && h.charCodeAt(p + k) === n.charCodeAt(k)) k++;
+        if (k === n.length || (k > 0 && p + k === h.length)) return p;
+      }
+      return -1;
+    };
+    let seed = 12345;
+    const rnd = (k: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % k);
+    const word = (max: number) => Array.from({ length: rnd(max + 1) }, () => "ab,"[rnd(3)]).join("");
+    const cases = Array.from({ length: 3000 }, () => [word(9), word(4), rnd(12) - 2] as const);
+    const d = dev();
+    const got = d.evaluate("(function(c){return c.map(function(x){return x[0].indexOf(x[1], x[2]);});})") as (c: unknown) => number[];
+    expect(got(cases)).toEqual(cases.map(([h, n, f]) => reference(h, n, f)));
+  });
 });
