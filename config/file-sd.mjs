@@ -14,6 +14,7 @@ export const BOARDS = Object.freeze(["esp32-devkitc", "esp32-c3", "espruino-wifi
  * @property {string} location
  * @property {string} board    one of BOARDS
  * @property {number} [line]   source line, for error messages
+ * @property {string} [console] the board's Espruino console (tcp://HOST:PORT), for a flash over the network
  */
 
 /**

@@ -11,6 +11,7 @@ import { fromSpecFile, signalPinError } from "./signals.mjs";
 import { parseSchedule } from "./faults.mjs";
 import { loadBoard } from "./boards.mjs";
 import { startFleet } from "./fleet.mjs";
+import { startFleetThreads, autoWorkers } from "./fleet-threads.mjs";
 import { provisionStorage, demoSignals, boardProfileJson, ConfigError, CONFIG_FILE, SECRETS_FILE } from "./provision.mjs";
 
 export { CONFIG_FILE, SECRETS_FILE };
@@ -34,6 +35,8 @@ Fleet (--devices N):
   --base-port P     device i listens on P+i (default 0: ephemeral ports)
   --sample-rate HZ  sampleRateHz seeded in every config (default: the --config file's, else 10)
   --targets FILE    writes a Prometheus file_sd JSON of the fleet (config/file-sd.mjs)
+  --workers N|auto  worker threads carrying the devices (default auto: one per core above 100 devices, none
+                    below; 0 = all in this thread, which saturates near 300 devices at 10 Hz)
   --quiet           do not echo device consoles
   Prints "started K/N devices" progress to stderr, then one line per device
   "sim-001 http://127.0.0.1:PORT/metrics location=..." and a summary line to stdout.
@@ -58,6 +61,7 @@ export function helpText() {
  * @property {number | undefined} devices               fleet size (undefined: one device)
  * @property {number} basePort
  * @property {number | undefined} sampleRateHz
+ * @property {number | "auto"} [workers]
  * @property {string | undefined} targets
  * @property {boolean} quiet
  */
@@ -113,6 +117,7 @@ export function parseCli(argv) {
         "base-port": { type: "string" },
         "sample-rate": { type: "string" },
         targets: { type: "string" },
+        workers: { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -125,7 +130,7 @@ export function parseCli(argv) {
   const devices = fleet ? intOption(values.devices, "--devices", 1, 5000) : undefined;
   if (fleet && values.port !== undefined) throw new UsageError("--port is for one device; with --devices use --base-port");
   if (!fleet) {
-    for (const f of ["base-port", "sample-rate", "targets", "quiet"]) {
+    for (const f of ["base-port", "sample-rate", "targets", "workers", "quiet"]) {
       if (/** @type {Record<string, unknown>} */ (values)[f] !== undefined) throw new UsageError("--" + f + " needs --devices N");
     }
   }
@@ -133,6 +138,7 @@ export function parseCli(argv) {
   const basePort = values["base-port"] === undefined ? 0 : intOption(values["base-port"], "--base-port", 0, 65535);
   if (devices !== undefined && basePort && basePort + devices - 1 > 65535) throw new UsageError("--base-port " + basePort + " + " + devices + " devices goes past port 65535");
   const sampleRateHz = values["sample-rate"] === undefined ? undefined : intOption(values["sample-rate"], "--sample-rate", 1, 100000);
+  const workers = values.workers === undefined || values.workers === "auto" ? "auto" : intOption(values.workers, "--workers", 0, 64);
   const bundle = values.bundle ?? DEFAULT_BUNDLE;
   if (!existsSync(bundle)) throw new UsageError("bundle not found: " + bundle + (values.bundle ? "" : " (run `npm run build`)"));
   /** @type {Record<string, unknown> | undefined} */
@@ -182,6 +188,7 @@ export function parseCli(argv) {
     devices,
     basePort,
     sampleRateHz,
+    workers,
     targets: values.targets,
     quiet: !!values.quiet,
   };
@@ -270,15 +277,16 @@ export async function runSingle(o) {
  */
 export async function runFleet(o) {
   const n = /** @type {number} */ (o.devices);
-  /** @type {Awaited<ReturnType<typeof startFleet>> | undefined} */
+  /** @type {{devices: {name: string, address: string, location: string, hostPort: number}[], startMs: number, writeTargets: (p: string) => unknown, stop: () => Promise<void>} | undefined} */
   let fleet;
+  const workers = o.workers === undefined || o.workers === "auto" ? autoWorkers(n) : o.workers;
   let stopping = false;
   onSignals(async () => {
     stopping = true;
     await fleet?.stop();
   });
   try {
-    fleet = await startFleet({
+    const options = {
       devices: n,
       basePort: o.basePort,
       bundle: o.bundle,
@@ -288,9 +296,10 @@ export async function runFleet(o) {
       signals: o.signals,
       faults: o.faults,
       sampleRateHz: o.sampleRateHz,
-      onProgress: (k, total) => process.stderr.write("started " + k + "/" + total + " devices\n"),
-      onConsole: o.quiet ? undefined : (name, line) => process.stdout.write("[" + name + "] " + line + "\n"),
-    });
+      onProgress: (/** @type {number} */ k, /** @type {number} */ total) => process.stderr.write("started " + k + "/" + total + " devices\n"),
+      onConsole: o.quiet ? undefined : (/** @type {string} */ name, /** @type {string} */ line) => process.stdout.write("[" + name + "] " + line + "\n"),
+    };
+    fleet = workers > 0 ? await startFleetThreads({ ...options, workers }) : await startFleet(options);
   } catch (e) {
     const u = listenError(e, o.basePort);
     if (u) throw u;
@@ -310,6 +319,7 @@ export async function runFleet(o) {
   const mem = process.memoryUsage();
   process.stdout.write(
     "fleet: " + n + " devices listening on 127.0.0.1 ports " + Math.min(...ports) + "-" + Math.max(...ports) +
+      (workers > 0 ? ", " + workers + " worker threads" : "") +
       ", started in " + (fleet.startMs / 1000).toFixed(1) + " s, heap " + Math.round(mem.heapUsed / 1048576) +
       " MiB, rss " + Math.round(mem.rss / 1048576) + " MiB" + (o.targets ? ", targets " + o.targets : "") + "\n"
   );

@@ -45,12 +45,17 @@ const MAX_PASSES = 1_000_000;
  * @property {string} [name]       label (used in realm name)
  * @property {import("./cost.mjs").CostOptions | boolean} [costModel]  statement instrumentation, charged time,
  *   memory sampling (default on; false = uninstrumented bundle for fast fleets). See host-sim/MEMORY.md.
+ * @property {number} [memoryRefreshMs]  process.memory() walks the heap at most once per this many ms of host
+ *   time and reports the last walk in between (default 0: every call; fleets use 5000, host-sim/fleet.mjs)
  * @property {Partial<import("./wifi.mjs").AccessPoint>} [wifi]  the device's access point (host-scriptable)
  * @property {boolean} [unreachableWithoutWifi]  the host reaches the board's sockets only while its Wi-Fi
  *   station is connected (has an IP): otherwise new clients are reset and open connections are reset on the
  *   next idle pass (host-sim/http.mjs). Default false: sockets are reachable whatever Wi-Fi does (firmware
  *   that never joins Wi-Fi stays testable). For firmware that joins Wi-Fi, to show a wifi-drop as a scrape gap.
  */
+
+/** Idle passes per turn of Node's event loop while network work is pending, without the cost model. */
+const NET_BURST_PASSES = 64;
 
 export class SimDevice extends EventEmitter {
   /** @param {SimDeviceOptions} [opts] */
@@ -137,7 +142,7 @@ export class SimDevice extends EventEmitter {
   createRuntime() {
     this.bootCount++;
     selectBootSource(this); // bundle: null / load(name): the code this boot runs
-    this.memory = new MemoryModel(this.board, this.source.length);
+    this.memory = new MemoryModel(this.board, { refreshMs: this.options.memoryRefreshMs });
     const cm = this.options.costModel;
     /** statement hook, counts, charged time, OOM aborts (host-sim/cost.mjs) */
     this.cost = new CostModel(this, typeof cm === "boolean" ? { enabled: cm } : cm);
@@ -566,7 +571,14 @@ export class SimDevice extends EventEmitter {
     this.pumpHandle = setImmediate(() => {
       this.pumpHandle = undefined;
       if (this.stopped) return;
-      this.idle(this.clock.mode === "realtime");
+      // without the cost model a pass takes no device time, so passes with network work run back to back (as
+      // Espruino's idle loop does) instead of one per turn of Node's loop: a fleet's scrape in one turn
+      const passes = this.cost.enabled ? 1 : NET_BURST_PASSES;
+      for (let i = 0; i < passes; i++) {
+        this.idle(this.clock.mode === "realtime");
+        if (this.stopped || !(this.net.hasWork() || this.eventQueue.length)) break;
+      }
+      if (this.stopped) return;
       if (this.net.hasWork() || this.eventQueue.length) this.kick();
       this.timersChanged();
     });

@@ -13,7 +13,9 @@ export const DEFAULT_SAMPLE_RATE_HZ = 10;
 /**
  * @typedef {object} FleetOptions
  * @property {number} devices
- * @property {number} [basePort]        0 (default): ephemeral host ports
+ * @property {number} [first]           index of the first device in the whole fleet (default 0; a worker's slice)
+ * @property {number} [total]           size of the whole fleet, for names and signal phases (default `devices`)
+ * @property {number} [basePort]        0 (default): ephemeral host ports; else device i listens on basePort + i
  * @property {string} [bundle]
  * @property {string} [board]
  * @property {Record<string, unknown>} [config]   base telemetry.config.json
@@ -24,6 +26,8 @@ export const DEFAULT_SAMPLE_RATE_HZ = 10;
  * @property {"realtime" | "virtual"} [clock]     default "realtime"
  * @property {boolean} [costModel]               default false
  * @property {boolean} [unreachableWithoutWifi]  SimDevice option: sockets refuse clients while Wi-Fi is down
+ * @property {number} [memoryRefreshMs]  SimDevice option (default 5000): process.memory() walks the heap at most
+ *   once per 5 s of host time, so a scrape does not pay for a walk
  * @property {string} [namePrefix]               default "sim-"
  * @property {string} [locationPrefix]           default "sim-lab"
  * @property {(started: number, total: number) => void} [onProgress]  after every 50 devices and at the end
@@ -70,15 +74,17 @@ export function signalSpecFor(i, n, o) {
  * @param {FleetOptions} o
  */
 export async function startFleet(o) {
-  const n = o.devices;
-  if (!Number.isInteger(n) || n < 1) throw new Error("devices must be a positive integer");
+  const count = o.devices;
+  if (!Number.isInteger(count) || count < 1) throw new Error("devices must be a positive integer");
+  const first = o.first ?? 0;
+  const n = o.total ?? count;
   const basePort = o.basePort ?? 0;
   const schedule = o.faults === undefined ? undefined : parseSchedule(o.faults);
   /** @type {FleetDevice[]} */
   const list = [];
   const t0 = performance.now();
   try {
-    for (let i = 0; i < n; i++) {
+    for (let i = first; i < first + count; i++) {
       const { name, location } = deviceIdentity(i, n, o);
       const config = {
         schema: 1,
@@ -108,6 +114,7 @@ export async function startFleet(o) {
         signals: fromSpecFile(sig.json, { baseDir: sig.baseDir, name: sig.name }),
         costModel: o.costModel ?? false,
         unreachableWithoutWifi: o.unreachableWithoutWifi ?? false,
+        memoryRefreshMs: o.memoryRefreshMs ?? 5000,
         wifi: { ip: "10.77." + Math.floor((i + 1) / 250) + "." + (((i + 1) % 250) + 1) },
         onConsole: o.onConsole ? (line) => /** @type {NonNullable<FleetOptions["onConsole"]>} */ (o.onConsole)(name, line) : undefined,
       });
@@ -123,25 +130,29 @@ export async function startFleet(o) {
       entry.hostPort = hp;
       entry.address = "127.0.0.1:" + hp;
       if (schedule) device.schedule(schedule);
-      if ((i + 1) % 50 === 0 || i + 1 === n) o.onProgress?.(i + 1, n);
+      const started = i + 1 - first;
+      if (started % 50 === 0 || started === count) o.onProgress?.(started, count);
     }
   } catch (e) {
     await Promise.all(list.map((d) => d.device.stop()));
     throw e;
   }
-  const startMs = performance.now() - t0;
+  return fleetHandle(list, performance.now() - t0, async () => void (await Promise.all(list.map((d) => d.device.stop()))));
+}
+
+/**
+ * What startFleet() and startFleetThreads() return: the devices, file_sd targets, stop().
+ * @template {{name: string, location: string, board: string, address: string}} D
+ * @param {D[]} list @param {number} startMs @param {() => Promise<void>} stop
+ */
+export function fleetHandle(list, startMs, stop) {
+  const targets = () => list.map((d) => ({ address: d.address, device: d.name, location: d.location, board: d.board }));
   return {
     devices: list,
     startMs,
-    targets() {
-      return toFileSd(list.map((d) => ({ address: d.address, device: d.name, location: d.location, board: d.board })));
-    },
+    targets: () => toFileSd(targets()),
     /** @param {string} path */
-    writeTargets(path) {
-      return writeFileSd(path, list.map((d) => ({ address: d.address, device: d.name, location: d.location, board: d.board })));
-    },
-    async stop() {
-      await Promise.all(list.map((d) => d.device.stop()));
-    },
+    writeTargets: (path) => writeFileSd(path, targets()),
+    stop,
   };
 }

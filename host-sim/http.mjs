@@ -544,6 +544,7 @@ export class SimNetwork {
       let sendEmpty = !d.sendData;
       if (d.sendData && !c.sock.writableNeedDrain && !c.sock.destroyed) {
         const part = d.sendData.substring(0, this.chunk);
+        corkForTurn(c.sock);
         c.sock.write(Buffer.from(part, "latin1"));
         d.sendData = d.sendData.substring(part.length);
         this.copyCharge(d.sendData.length);
@@ -722,6 +723,7 @@ export class SimNetwork {
           error = -1; // send() fails: SOCKET_ERR_CLOSED (becomes "unsent data" below)
         } else if (c.connected && !c.sock.writableNeedDrain && !c.sock.destroyed) {
           const part = c.sendData.substring(0, this.chunk);
+          corkForTurn(c.sock);
           c.sock.write(Buffer.from(part, "latin1"));
           c.sendData = c.sendData.substring(part.length);
           this.copyCharge(c.sendData.length);
@@ -865,4 +867,15 @@ export function parseRequestHead(s, realm) {
     contentLength: cl > 0 ? cl : 0,
     rest: s.substring(headerEnd),
   };
+}
+
+/**
+ * Holds a socket's writes until the end of this turn of Node's loop, so that the chunks several idle passes send
+ * in one turn leave in one system call.
+ * @param {import("node:net").Socket} sock
+ */
+function corkForTurn(sock) {
+  if (sock.writableCorked) return;
+  sock.cork();
+  process.nextTick(() => sock.uncork());
 }

@@ -25,7 +25,8 @@ const NAME_INLINE_CHARS = 8;
 export class MemoryModel {
   /**
    * @param {{jsVars: number, jsVarBytes?: number}} board
-   * @param {{base?: number} | number} [opts]  (a number is ignored: the old code-size argument)
+   * @param {{base?: number, refreshMs?: number} | number} [opts]  (a number is ignored: the old code-size
+   *   argument); refreshMs: snapshot() walks at most once per this many ms of host time
    */
   constructor(board, opts) {
     this.total = board.jsVars;
@@ -58,6 +59,9 @@ export class MemoryModel {
     /** whether transient() measures: from the first resetPeak() on (a heap walk per res.write() costs a scrape
      * most of its host time, and only a reader of the peak needs it) */
     this.writePeaks = false;
+    this.refreshMs = (typeof opts === "object" ? opts.refreshMs : undefined) ?? 0;
+    /** host time (performance.now()) of snapshot()'s last walk */
+    this.walkedAt = -Infinity;
   }
 
   /**
@@ -209,7 +213,12 @@ export class MemoryModel {
    * @param {boolean} gc
    */
   snapshot(gc) {
-    const usage = Math.min(this.total, this.measure());
+    const now = this.refreshMs > 0 ? performance.now() : 0;
+    if (this.refreshMs <= 0 || now - this.walkedAt >= this.refreshMs) {
+      this.measure();
+      this.walkedAt = now;
+    }
+    const usage = Math.min(this.total, this.usage);
     return { free: this.total - usage, usage, total: this.total, history: 0, gc: 0, gctime: gc ? 0.1 : 0, blocksize: this.blocksize };
   }
 

@@ -7,6 +7,8 @@ import { pathToFileURL } from "node:url";
 import { FileSdError, toFileSd, writeFileSd } from "../config/file-sd.mjs";
 
 export const COLUMNS = Object.freeze(["address", "device", "location", "board"]);
+/** Optional: the board's Espruino console, tcp://HOST:PORT, for `npm run flash:fleet` (default tcp://HOST:23). */
+export const OPTIONAL_COLUMNS = Object.freeze(["console"]);
 
 export class CsvError extends Error {
   /**
@@ -52,8 +54,8 @@ export function parseDevicesCsv(text) {
     if (!header) {
       header = fields.map((f) => f.toLowerCase());
       for (const f of header) {
-        if (!COLUMNS.includes(f)) {
-          throw new CsvError("line " + line + ": unknown column " + JSON.stringify(f) + " (expected " + COLUMNS.join(",") + ")", line);
+        if (!COLUMNS.includes(f) && !OPTIONAL_COLUMNS.includes(f)) {
+          throw new CsvError("line " + line + ": unknown column " + JSON.stringify(f) + " (expected " + COLUMNS.join(",") + ", optionally " + OPTIONAL_COLUMNS.join(",") + ")", line);
         }
         if (header.indexOf(f) !== header.lastIndexOf(f)) {
           throw new CsvError("line " + line + ": column `" + f + "` appears twice", line);
@@ -70,7 +72,7 @@ export function parseDevicesCsv(text) {
     /** @type {Record<string, string>} */
     const rec = {};
     header.forEach((h, k) => (rec[h] = fields[k]));
-    rows.push({ address: rec.address, device: rec.device, location: rec.location, board: rec.board, line });
+    rows.push({ address: rec.address, device: rec.device, location: rec.location, board: rec.board, line, ...(rec.console ? { console: rec.console } : {}) });
   }
   if (!header) throw new CsvError("line 1: no header line (expected " + COLUMNS.join(",") + ")", 1);
   if (rows.length === 0) throw new CsvError("no device rows after the header", lines.length);

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { startFleet } from "../../host-sim/fleet.mjs";
+import { startFleetThreads } from "../../host-sim/fleet-threads.mjs";
 import { ensureBuilt, killChildren, ROOT } from "./helpers.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -63,6 +64,28 @@ describe("fleet", () => {
     }
   });
 
+  it("on 2 worker threads: 500 devices named and seeded across the slices, all answer /metrics, stop() ends the threads", async () => {
+    const progress: number[] = [];
+    const fleet = await startFleetThreads({ devices: 500, workers: 2, onProgress: (k) => progress.push(k) });
+    try {
+      console.log(`fleet on ${fleet.workers} worker threads: 500 devices started in ${(fleet.startMs / 1000).toFixed(2)} s`);
+      expect(fleet.workers).toBe(2);
+      expect(progress).toEqual([50, 100, 150, 200, 250, 300, 350, 400, 450, 500]);
+      expect(fleet.devices.map((d) => d.name)).toEqual(Array.from({ length: 500 }, (_, i) => "sim-" + String(i + 1).padStart(3, "0")));
+      expect(new Set(fleet.devices.map((d) => d.hostPort)).size).toBe(500);
+      // every device serves, the second slice (from sim-251 on) too
+      const bodies = await scrapeAll(fleet.devices.map((d) => d.address));
+      expect(bodies[250]).toMatch(/^espruino_build_info\{[^}]*\} 1$/m);
+      expect(bodies.every((b) => /^espruino_adc_samples_taken_total\{channel="ch0"\} \d+$/m.test(b))).toBe(true);
+      expect(fleet.targets()[250]).toEqual({ targets: [fleet.devices[250].address], labels: { device: "sim-251", location: "sim-lab/row-13", board: "esp32-devkitc" } });
+    } finally {
+      await fleet.stop();
+    }
+    // every device is gone with its thread
+    const r = await fetch("http://" + fleet.devices[499].address + "/metrics").then(() => "answered", (e) => "refused: " + String(e.cause?.code));
+    expect(r).toBe("refused: ECONNREFUSED");
+  });
+
   it("CLI --devices 200: progress, one line per device, summary, targets file matching the fleet, SIGTERM exits 0", async () => {
     const dir = tempDir("sim-fleet-");
     const targets = join(dir, "targets.json");
@@ -83,7 +106,9 @@ describe("fleet", () => {
       child.stdout?.on("data", check);
       child.on("exit", (c) => reject(new Error("cli exited " + c + ": " + err)));
     });
-    console.log("fleet via CLI: " + out.split("\n").find((l) => l.startsWith("fleet: ")) + " (spawn to summary " + ((performance.now() - t0) / 1000).toFixed(2) + " s)");
+    const summary = out.split("\n").find((l) => l.startsWith("fleet: ")) as string;
+    console.log("fleet via CLI: " + summary + " (spawn to summary " + ((performance.now() - t0) / 1000).toFixed(2) + " s)");
+    expect(summary).toMatch(/^fleet: 200 devices listening on 127\.0\.0\.1 ports \d+-\d+, \d+ worker threads, started in /); // auto: above 100 devices
     expect(err).toContain("started 50/200 devices");
     expect(err).toContain("started 200/200 devices");
     const lines = out.split("\n").filter((l) => /^sim-\d{3} /.test(l));
