@@ -25,6 +25,8 @@ device and location, and --address (so /metrics is checked after the boot).
   --secrets FILE    passed to every flash (else the TELEMETRY_* variables, as npm run flash reads them)
   --parallel N      boards flashed at once (default 4)
   --timeout S       per board, passed to the flash (default 180)
+  --no-upload-delay passed to every flash: no pause after Storage writes (the default over port 23 anyway; for
+                    consoles on other flow-controlled TCP ports, e.g. a ser2net bridge with flow control)
   --help, -h        this text
 
 Prints one line per board as it finishes ("sim-001  ok  2.6 s  boot 3 …" or "sim-002  FAILED  exit 3: …") and a
@@ -33,7 +35,10 @@ arguments, inventory or config (no board touched).`;
 
 class UsageError extends Error {}
 
-/** @param {string[]} argv */
+/**
+ * @param {string[]} argv
+ * @returns {{help: true} | {help: false, csv: string, config: string, secrets: string | undefined, parallel: number, timeout: number, noUploadDelay: boolean}}
+ */
 function parse(argv) {
   /** @type {any} */
   let v;
@@ -42,7 +47,7 @@ function parse(argv) {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { config: { type: "string" }, secrets: { type: "string" }, parallel: { type: "string" }, timeout: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: { config: { type: "string" }, secrets: { type: "string" }, parallel: { type: "string" }, timeout: { type: "string" }, "no-upload-delay": { type: "boolean" }, help: { type: "boolean", short: "h" } },
     });
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.split("\n")[0] : String(e));
@@ -56,7 +61,7 @@ function parse(argv) {
     if (!Number.isInteger(n) || n < 1) throw new UsageError(k + " must be a positive integer, got " + JSON.stringify(s));
     return n;
   };
-  return { help: false, csv: v.positionals[0], config: v.values.config, secrets: v.values.secrets, parallel: int(v.values.parallel, "--parallel", 4), timeout: int(v.values.timeout, "--timeout", 180) };
+  return { help: false, csv: v.positionals[0], config: v.values.config, secrets: v.values.secrets, parallel: int(v.values.parallel, "--parallel", 4), timeout: int(v.values.timeout, "--timeout", 180), noUploadDelay: v.values["no-upload-delay"] === true };
 }
 
 /** The console of a row: its console column, else port 23 of the address's host. @param {import("../config/file-sd.mjs").Device} d */
@@ -93,7 +98,7 @@ function flashOne(args, timeoutSec) {
 
 async function main() {
   const a = parse(process.argv.slice(2));
-  if (a.help) {
+  if (a.help === true) {
     process.stdout.write(HELP + "\n");
     return 0;
   }
@@ -137,6 +142,7 @@ async function main() {
       writeFileSync(cfg, JSON.stringify({ ...base, device: d.device, location: d.location }));
       const args = ["--board", d.board, "--port", consoles[i], "--config", cfg, "--address", d.address, "--timeout", String(a.timeout)];
       if (a.secrets) args.push("--secrets", resolve(a.secrets));
+      if (a.noUploadDelay) args.push("--no-upload-delay");
       const r = await flashOne(args, a.timeout);
       const name = d.device.padEnd(width);
       const secs = (r.ms / 1000).toFixed(1) + " s";
