@@ -3,6 +3,7 @@
 // fleet. Everything is checked through Prometheus's HTTP API.
 // Details: docs/host-tools.md "test/prometheus-e2e/fleet.server.test.ts".
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Worker } from "node:worker_threads";
 import { startFleet } from "../../host-sim/fleet.mjs";
 import { ensureBuilt } from "../sim/helpers.js";
 import { PROMETHEUS_ACCEPT, PrometheusProcess, pollUntil, sleep, type MatrixSeries } from "./prometheus.js";
@@ -300,6 +301,40 @@ describe("Prometheus 2.42 scraping a simulated fleet", () => {
         .map((m) => m.metric + ":" + m.type);
     expect(await meta(TEXT_DEV)).toEqual(["espruino_adc_samples_taken_total:counter"]);
     expect(await meta("sim-002")).toEqual(["espruino_adc_samples_taken:counter"]);
+  });
+
+  it("a loaded host (the fleet's event loop blocked 50-300 ms at a time, a busy thread beside it, 15 s): no missed tick, no sampler alert pending or firing", async () => {
+    // what made EspruinoSamplerMissedTicks fire on a healthy fleet before: Node late, devices' timers late with it
+    const from = secs();
+    const burner = new Worker("const end = Date.now() + 15000; while (Date.now() < end) {}", { eval: true });
+    let blocked = 0;
+    try {
+      for (let k = 0; secs() - from < 15 && k < 1000; k++) {
+        const t = Date.now();
+        const ms = 50 + ((k * 37) % 251); // 50..300 ms, spread
+        while (Date.now() - t < ms) {
+          // busy: this thread carries the fleet
+        }
+        blocked += Date.now() - t;
+        await sleep(100);
+      }
+    } finally {
+      await burner.terminate();
+    }
+    const span = secs() - from;
+    console.log(`loaded host: the fleet's event loop blocked ${(blocked / 1000).toFixed(1)} s of ${span.toFixed(1)} s, a busy thread beside it`);
+    await scrapedAfter(CONST_DEV, secs(), "a scrape after the load");
+    const window = Math.ceil(secs() - at.allUp) + "s";
+    const missed = await prom.query(`max_over_time(espruino_sampler_ticks_missed_total[${window}])`);
+    expect(missed).toHaveLength(TOTAL);
+    expect(missed.filter((x) => x.value[1] !== "0").map((x) => x.metric.device)).toEqual([]);
+    const rate = await prom.query(`max_over_time(espruino:sampler_ticks_missed:rate5m[${window}])`);
+    expect(rate.filter((x) => x.value[1] !== "0")).toEqual([]);
+    const alerts = await prom.query(`ALERTS{alertname=~"EspruinoSamplerMissedTicks|EspruinoSamplerStalled|EspruinoSamplesDropped"}`);
+    expect(alerts).toEqual([]);
+    // every sample is still accounted for on every device that is up
+    const cons = await prom.query("espruino:adc_samples_conservation:delta");
+    expect(cons.filter((x) => x.value[1] !== "0")).toEqual([]);
   });
 
   it("the recording rules evaluate: rate1m ≈ sample rate per device, conservation 0, per-location counts", async () => {
