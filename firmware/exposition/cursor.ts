@@ -14,8 +14,12 @@ export interface Sink {
   write(chunk: string): unknown;
 }
 
-/** Most sample lines one next() call writes (a histogram child is never split: its lines stay together). */
-export var PIECE_LINES = 24;
+/**
+ * A piece ends at the first line boundary at or past this many characters: about one network chunk, so that what
+ * a scrape holds beyond idle (the piece being written and the send buffer behind it) stays small at any series
+ * count (docs/design.md "Scrape memory").
+ */
+export var PIECE_CHARS = 256;
 
 /** "# HELP" and "# TYPE" lines of family `m`. */
 function familyHeader(m: Metric, fmt: number): string {
@@ -33,67 +37,82 @@ function snapshot(m: Metric, n: number, into: Float64Array): Float64Array {
   return into;
 }
 
-/** Sample lines of children [from, to) of `m`, from the snapshot `snap`; `cl`: constant label pairs or "". */
-function childLines(m: Metric, fmt: number, snap: Float64Array, from: number, to: number, cl: string): string {
+/** Where the rendering of a family stands: next child, next line of a histogram child, its running count. */
+interface Position {
+  /** next child */
+  c: number;
+  /** children to render */
+  n: number;
+  /** next line of child c when it is a histogram's: 0..buckets (+Inf last), then _sum and _count */
+  j: number;
+  /** cumulative count of child c's buckets so far */
+  cum: number;
+}
+
+/**
+ * Appends to `out` the sample lines of `m` from position `p` on, from the snapshot `snap`, until `out` holds
+ * `limit` characters (at a line boundary; a histogram's _sum and _count go together) or the family ends;
+ * advances `p`. `cl`: constant label pairs or "".
+ */
+function lines(p: Position, m: Metric, fmt: number, snap: Float64Array, cl: string, out: string, limit: number): string {
   var om = fmt === OPENMETRICS;
   var name = m.name;
   var kids = m.k;
-  var w = m.w;
-  var out = "";
-  var i: number;
   var s: string;
   if (m.type !== HISTOGRAM) {
-    for (i = from; i < to; i++) {
+    for (; p.c < p.n && out.length < limit; p.c++) {
       // the constant label pairs first (inline: a call per series costs as much as the rest of its line)
-      s = kids[i].s;
+      s = kids[p.c].s;
       if (cl) s = s ? cl + "," + s : cl;
-      out += name + (s ? "{" + s + "} " : " ") + fmtValue(snap[i]) + "\n";
+      out += name + (s ? "{" + s + "} " : " ") + fmtValue(snap[p.c]) + "\n";
     }
     return out;
   }
   var le = m.le as string[];
   var nb = le.length;
+  var w = m.w;
   // OpenMetrics: _sum is counter-like, so it must not exist with a negative bucket bound (nor be negative),
   // and _count goes with it; such a child is exposed by its buckets alone (a gauge-like distribution).
   var negBound = om && nb > 0 && (m.b as Float64Array)[0] < 0;
-  for (i = from; i < to; i++) {
-    s = kids[i].s;
+  while (p.c < p.n && out.length < limit) {
+    s = kids[p.c].s;
     if (cl) s = s ? cl + "," + s : cl;
+    var base = p.c * w;
     var pre = name + "_bucket{" + (s ? s + "," : "") + 'le="';
-    var tail = s ? "{" + s + "} " : " ";
-    var base = i * w;
-    var cum = 0;
-    for (var j = 0; j <= nb; j++) {
-      cum += snap[base + j];
-      out += pre + (j < nb ? (om ? omLe(le[j]) : le[j]) : "+Inf") + '"} ' + fmtValue(cum) + "\n";
+    for (; p.j <= nb && out.length < limit; p.j++) {
+      p.cum += snap[base + p.j];
+      out += pre + (p.j < nb ? (om ? omLe(le[p.j]) : le[p.j]) : "+Inf") + '"} ' + fmtValue(p.cum) + "\n";
     }
+    if (p.j <= nb) break; // the piece is full in the middle of this child's buckets
     var sum = snap[base + nb + 1];
-    if (negBound || (om && sum < 0)) continue;
-    out += name + "_sum" + tail + fmtValue(sum) + "\n" + name + "_count" + tail + fmtValue(cum) + "\n";
+    if (!(negBound || (om && sum < 0))) {
+      var tail = s ? "{" + s + "} " : " ";
+      out += name + "_sum" + tail + fmtValue(sum) + "\n" + name + "_count" + tail + fmtValue(p.cum) + "\n";
+    }
+    p.c++;
+    p.j = 0;
+    p.cum = 0;
   }
   return out;
 }
 
-/** Sample lines one child of `m` renders (a histogram child: its buckets, +Inf, _sum and _count). */
-function linesPerChild(m: Metric): number {
-  return m.type === HISTOGRAM ? (m.le as string[]).length + 3 : 1;
-}
-
 /** Scratch for renderFamily (never used across calls). */
 var scratch: Float64Array = new Float64Array(32);
+var whole: Position = { c: 0, n: 0, j: 0, cum: 0 };
 
 /** Renders family `m` whole, as one string, from one snapshot of its values; `cl`: constant label pairs. */
 export function renderFamily(m: Metric, fmt: number, cl?: string): string {
-  var n = m.k.length;
-  scratch = snapshot(m, n, scratch);
-  return familyHeader(m, fmt) + childLines(m, fmt, scratch, 0, n, cl ? cl : "");
+  whole.c = whole.j = whole.cum = 0;
+  whole.n = m.k.length;
+  scratch = snapshot(m, whole.n, scratch);
+  return lines(whole, m, fmt, scratch, cl ? cl : "", familyHeader(m, fmt), Infinity);
 }
 
 /**
  * Iterates the families of a registry. open() runs the registry's collectors (once per scrape, before
- * anything is rendered); each next(sink) writes one piece and returns true: a whole family, or for a large
- * family its next PIECE_LINES sample lines, so what is buffered per call stays small whatever the series
- * count. Every piece of a family is rendered from one snapshot of its values taken (one native typed-array
+ * anything is rendered); each next(sink) writes one piece and returns true: a small family whole, a large one
+ * PIECE_CHARS characters at a time (a histogram child may be split between its lines), so what is buffered
+ * per call stays small whatever the series count. Every piece of a family is rendered from one snapshot of its values taken (one native typed-array
  * copy) when its first piece was written, so the family stays consistent even if a timer callback updates it
  * between two pieces. The call after the last family writes the end ("# EOF" for OpenMetrics, nothing for
  * text) and returns false. A Cursor can be reused: open() or resume() resets it; its snapshot buffer stays.
@@ -111,6 +130,10 @@ export class Cursor {
   n: number;
   /** the current family's snapshot */
   v: Float64Array;
+  /** next line of the current histogram child */
+  j: number;
+  /** cumulative count of the current histogram child so far */
+  cum: number;
   constructor() {
     this.r = null;
     this.f = 0;
@@ -118,6 +141,8 @@ export class Cursor {
     this.c = -1;
     this.n = 0;
     this.v = new Float64Array(32);
+    this.j = 0;
+    this.cum = 0;
   }
   /** Starts a scrape: runs the collectors, then iterates from the first family. */
   open(reg: Registry, fmt: number): Cursor {
@@ -147,14 +172,10 @@ export class Cursor {
       out = familyHeader(m, this.f);
       this.n = m.k.length;
       this.v = snapshot(m, this.n, this.v);
-      this.c = 0;
+      this.c = this.j = this.cum = 0;
     }
-    var per = linesPerChild(m);
-    var to = this.c + (per >= PIECE_LINES ? 1 : Math.floor(PIECE_LINES / per));
-    if (to > this.n) to = this.n;
-    out += childLines(m, this.f, this.v, this.c, to, r.cl ? r.cl : "");
-    this.c = to;
-    if (to >= this.n) {
+    out = lines(this, m, this.f, this.v, r.cl ? r.cl : "", out, PIECE_CHARS);
+    if (this.c >= this.n) {
       this.i++;
       this.c = -1;
     }

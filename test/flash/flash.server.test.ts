@@ -78,6 +78,7 @@ function expectNoSecrets(run: Run): void {
 
 function report(what: string, run: Run): void {
   process.stdout.write(`[flash] ${what}: ${run.ms} ms (exit ${run.code ?? run.signal})\n`);
+  if (run.code !== 0) process.stdout.write(run.out + run.err);
 }
 
 async function get(url: string, token?: string): Promise<{ status: number; body: string }> {

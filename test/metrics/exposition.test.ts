@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Registry } from "../../firmware/metrics/registry.js";
 import { linearBuckets, exponentialBuckets } from "../../firmware/metrics/metric.js";
-import { Cursor, PIECE_LINES, open } from "../../firmware/exposition/cursor.js";
+import { Cursor, PIECE_CHARS, open } from "../../firmware/exposition/cursor.js";
 import {
   CONTENT_TYPE_OPENMETRICS,
   CONTENT_TYPE_TEXT,
@@ -228,13 +228,15 @@ describe("exact exposition text", () => {
 });
 
 describe("cursor", () => {
-  it("writes exactly one family per next() and returns false at the end", () => {
+  it("writes a family per next(), a large one in several pieces, and returns false at the end", () => {
     const r = sample();
     const { pieces } = renderAll(r, TEXT);
-    expect(pieces.length).toBe(r.metrics.length);
-    for (const p of pieces) expect(p.split("\n").filter((l) => l.startsWith("# TYPE")).length).toBe(1);
+    expect(pieces.filter((p) => p.startsWith("# HELP ")).length).toBe(r.metrics.length);
+    expect(pieces.length).toBeGreaterThan(r.metrics.length);
+    for (const p of pieces) expect(p.split("\n").filter((l) => l.startsWith("# TYPE")).length).toBeLessThanOrEqual(1);
+    expect(pieces.join("")).toBe(body(r, TEXT));
     const om = renderAll(r, OPENMETRICS).pieces;
-    expect(om.length).toBe(r.metrics.length + 1);
+    expect(om.filter((p) => p.startsWith("# HELP ")).length).toBe(r.metrics.length);
     expect(om[om.length - 1]).toBe("# EOF\n");
   });
 
@@ -293,7 +295,7 @@ describe("cursor", () => {
     }
   });
 
-  it("a large family goes out in pieces of at most PIECE_LINES lines, all from the snapshot of its first piece", () => {
+  it("a large family goes out in pieces that end at the first line past PIECE_CHARS characters, all from the snapshot of its first piece", () => {
     const r = new Registry();
     const g = r.gauge({ name: "many", help: "Many.", labelNames: ["i"], maxSeries: 200 });
     const h = r.histogram({ name: "wide", help: "Wide.", labelNames: ["c"], buckets: linearBuckets(1, 1, 30) });
@@ -313,12 +315,20 @@ describe("cursor", () => {
       change();
       if (++guard > 1000) throw new Error("cursor does not end");
     }
-    const sampleLines = (p: string) => p.split("\n").filter((l) => l && !l.startsWith("#")).length;
-    // 100 gauge lines -> ceil(100 / PIECE_LINES) pieces; each wide child (33 lines) is a piece of its own
+    // every piece but a family's last holds PIECE_CHARS characters or more, and without its last line fewer (a
+    // histogram child's last bucket, _sum and _count lines go together); a family's last piece may be shorter
+    const lastLines = (p: string, k: number) => p.slice(0, p.length - 1).split("\n").slice(-k).join("\n").length + 1;
     const manyPieces = pieces.filter((p) => p.includes("many{"));
-    expect(manyPieces).toHaveLength(Math.ceil(100 / PIECE_LINES));
-    for (const p of manyPieces) expect(sampleLines(p)).toBeLessThanOrEqual(PIECE_LINES);
-    expect(pieces.filter((p) => p.includes("wide_bucket{")).map(sampleLines)).toEqual([33, 33]);
+    const widePieces = pieces.filter((p) => p.includes("wide_"));
+    for (const fam of [manyPieces, widePieces]) {
+      expect(fam.length).toBeGreaterThan(2);
+      for (const p of fam.slice(0, -1)) {
+        expect(p.length).toBeGreaterThanOrEqual(PIECE_CHARS);
+        expect(p.length - lastLines(p, /_count\{/.test(p.split("\n").at(-2) ?? "") ? 3 : 1)).toBeLessThan(PIECE_CHARS);
+      }
+    }
+    // a wide child (33 lines, over 600 characters) is split between its bucket lines
+    expect(widePieces.filter((p) => /^wide_bucket\{c="a"/m.test(p)).length).toBeGreaterThan(1);
     const text = pieces.join("");
     expect(promtoolCheckMetrics(text).status).toBe(0);
     expect(text.match(/^# TYPE many gauge$/gm)).toHaveLength(1);

@@ -2,6 +2,7 @@
 // HTTP in both formats, and its families are diffed against docs/metrics.md: every exposed family is
 // documented with the same type, labels and help, and every row marked implemented is exposed; every device metric
 // the dashboard and the rules query is served.
+import { PIECE_CHARS } from "../../firmware/exposition/cursor.js";
 import { execFileSync } from "node:child_process";
 import { connect } from "node:net";
 import { readFileSync } from "node:fs";
@@ -88,15 +89,28 @@ function rawChunks(port: number, accept?: string): Promise<{ head: string; chunk
 }
 
 describe("live scrape of the built firmware matches docs/metrics.md", () => {
-  it("streams one family per chunk (one res.write per drain), then the last chunk", async () => {
+  it("streams a family per chunk, a large one in chunks of about PIECE_CHARS characters (one res.write per drain), then the last chunk", async () => {
     const port = device.hostPort(80) as number;
     const text = await rawChunks(port);
     expect(text.head).toMatch(/\r\nTransfer-Encoding: chunked(\r\n|$)/i);
     expect(text.chunks.length).toBeGreaterThan(2);
+    // a chunk starts a family (its HELP and TYPE lines) or continues the one before it; no chunk holds two families
+    let family = "";
     for (const c of text.chunks) {
-      expect(c.startsWith("# HELP ")).toBe(true);
-      expect(c.split("\n").filter((l) => l.startsWith("# TYPE ")).length).toBe(1);
+      const types = c.split("\n").filter((l) => l.startsWith("# TYPE "));
+      expect(types.length).toBeLessThanOrEqual(1);
+      if (types.length) {
+        expect(c.startsWith("# HELP ")).toBe(true);
+        family = types[0].split(" ")[2];
+      } else {
+        expect(family).not.toBe("");
+        for (const l of c.split("\n").filter(Boolean)) expect(l.startsWith(family)).toBe(true);
+      }
+      // a chunk ends at the first line past PIECE_CHARS (a histogram's last bucket, _sum and _count together)
+      const lines = c.split("\n").filter(Boolean);
+      expect(c.length - lines.slice(-3).join("\n").length - 1).toBeLessThan(PIECE_CHARS);
     }
+    expect(text.chunks.some((c) => !c.startsWith("# HELP "))).toBe(true); // the histogram needs more than one chunk
     const om = await rawChunks(port, "application/openmetrics-text");
     expect(om.chunks.length).toBe(text.chunks.length + 1);
     expect(om.chunks[om.chunks.length - 1]).toBe("# EOF\n");
