@@ -250,41 +250,44 @@ export class Aggregator {
       var mn = on > 0 ? this.openMin[ch] : 65535;
       var mx = on > 0 ? this.openMax[ch] : 0;
       var lc = -1;
-      var c: number;
-      if (checked) {
-        while (i < end) {
-          c = codes[base + j];
-          // The producer may have lapped this slot since we computed `end`: only trust the value if,
-          // after reading it, sample i is still within the last seg samples.
-          if (wr[ch] - i > seg) {
-            bad++;
-          } else {
+      var c = 0;
+      // at most two contiguous runs of slots: [j, seg) and then [0, ...) after the wrap; in each, slot p holds
+      // sample index p + (i - j), so sample i of slot p is lapped once wr[ch] > p + lim (lim = i - j + seg)
+      while (i < end) {
+        var stop = j + (end - i);
+        if (stop > seg) stop = seg;
+        var p = base + j;
+        var pend = base + stop;
+        if (checked) {
+          var lim = i - j + seg - base;
+          for (; p < pend; p++) {
+            c = codes[p];
+            // The producer may have lapped this slot since we computed `end`: only trust the value if, after
+            // reading it, its sample is still within the last seg samples.
+            if (wr[ch] > p + lim) bad++;
+            else {
+              lo += c;
+              if (c < mn) mn = c;
+              if (c > mx) mx = c;
+              hist[hb + table[tb + c]]++;
+              lc = c;
+            }
+          }
+        } else {
+          // REFUSE_NEWEST: the producer never writes an unread slot.
+          for (; p < pend; p++) {
+            c = codes[p];
             lo += c;
             if (c < mn) mn = c;
             if (c > mx) mx = c;
             hist[hb + table[tb + c]]++;
-            lc = c;
-            n++;
           }
-          i++;
-          j++;
-          if (j === seg) j = 0;
-        }
-      } else {
-        // REFUSE_NEWEST: the producer never writes an unread slot.
-        while (i < end) {
-          c = codes[base + j];
-          lo += c;
-          if (c < mn) mn = c;
-          if (c > mx) mx = c;
-          hist[hb + table[tb + c]]++;
           lc = c;
-          i++;
-          j++;
-          if (j === seg) j = 0;
         }
-        n = end - start;
+        i += stop - j;
+        j = 0;
       }
+      n = end - start - bad;
       if (bad > 0) ring.lost[ch] = ring.lost[ch] + bad;
       ring.rd[ch] = end;
       if (n > 0) {

@@ -2,7 +2,7 @@
 // a tick allocates nothing (no closures, no strings, typed arrays only) and never throws out of its
 // callback (the body runs in try/catch and an exception is counted in `errors`).
 // Details: docs/design.md "firmware/sampling/samplers.ts".
-import { SampleRing } from "./ring-buffer.js";
+import { SampleRing, REFUSE_NEWEST } from "./ring-buffer.js";
 import { TickClock } from "./tick-clock.js";
 import {
   analogReader,
@@ -53,39 +53,53 @@ export function versionAtLeast(have: string, want: string): boolean {
   return h >= 0 && h >= w;
 }
 
-/** One tick of the timer/interval strategies: samplesPerTick readings of every channel. */
-function tickBody(s: SamplerCore): void {
-  var time = s.time;
-  var t = time();
-  if (s.clocks[0].tick(t) === 2) s.steps += 2; // a step there and back: the clock watch cannot see it
-  s.last[0] = t;
-  var read = s.read;
-  var pins = s.pins;
-  var ring = s.ring;
-  var inv = s.invalid;
-  var nch = s.nch;
-  var n = s.spt;
-  for (var k = 0; k < n; k++) {
-    for (var ch = 0; ch < nch; ch++) {
-      var v = read(pins[ch]);
-      if (!(v >= -1 && v <= 2)) {
-        ring.lose(ch, 1);
-        inv[ch] = inv[ch] + 1;
-      } else {
-        var c = (v * 8192 + 1) >> 1;
-        if (c < 0) c = 0;
-        else if (c > 4095) c = 4095;
-        ring.push(ch, c);
-      }
-    }
-  }
-}
-
-/** The tick callback for `s`, created once per SamplerCore (not per tick). */
+/**
+ * The tick callback of the timer/interval strategies for `s`, created once per SamplerCore (not per tick): reads
+ * samplesPerTick readings of every channel into the ring. The per-sample path is written out here, without a call
+ * per tick or per sample (docs/design.md "The sample path"): the ring write is SampleRing.push() inline, and a
+ * tick at the normal pace (no gap open, nothing owed or credited) is TickClock.tick()'s common case inline.
+ */
 function tickFactory(s: SamplerCore): () => void {
   return function () {
     try {
-      tickBody(s);
+      var time = s.time;
+      var t = time();
+      var c0 = s.clocks[0];
+      var dt = t - c0.prev;
+      // TickClock.tick(t) for 0 <= dt < 1.5 intervals when nothing is owed or credited: prev and ticks move, nothing else
+      if (c0.owed === 0 && c0.credit === 0 && dt >= 0 && 2 * dt < 3 * c0.interval && c0.prev >= 0) {
+        c0.prev = t;
+        c0.ticks++;
+      } else if (c0.tick(t) === 2) s.steps += 2; // a step there and back: the clock watch cannot see it
+      s.last[0] = t;
+      var read = s.read;
+      var pins = s.pins;
+      var ring = s.ring;
+      var codes = ring.codes;
+      var wr = ring.wr;
+      var seg = ring.seg;
+      var refuse = ring.policy === REFUSE_NEWEST;
+      var nch = s.nch;
+      var n = s.spt;
+      for (var k = 0; k < n; k++) {
+        for (var ch = 0; ch < nch; ch++) {
+          var v = read(pins[ch]);
+          if (!(v >= -1 && v <= 2)) {
+            ring.lose(ch, 1);
+            s.invalid[ch] = s.invalid[ch] + 1;
+            continue;
+          }
+          var c = (v * 8192 + 1) >> 1;
+          if (c < 0) c = 0;
+          else if (c > 4095) c = 4095;
+          var w = wr[ch];
+          if (refuse && w - ring.rd[ch] >= seg) ring.ref[ch] = ring.ref[ch] + 1;
+          else {
+            codes[ch * seg + (w % seg)] = c;
+            wr[ch] = w + 1;
+          }
+        }
+      }
     } catch (e) {
       s.errors++;
     }
