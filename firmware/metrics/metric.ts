@@ -250,10 +250,12 @@ export class Metric {
   name: string;
   help: string;
   type: number;
-  labelNames: string[];
+  /** label names; the prototype's [] when there are none */
+  labelNames!: string[];
   /** values, stride w per child */
   v: Float64Array;
-  w: number;
+  /** stride per child: 1 (the prototype's) for counters and gauges, buckets + 2 for histograms */
+  w!: number;
   /** children by index */
   k: Child[];
   /** per-family series limit; unset means DEFAULT_MAX_SERIES (a property per family costs RAM) */
@@ -299,8 +301,9 @@ export class Metric {
       if (l === "quantile") throw err(this, 'label name "quantile" is reserved for summaries');
       if (ln.indexOf(l) !== i) throw err(this, 'duplicate label name "' + l + '"');
     }
-    this.labelNames = ln.concat([]);
-    this.w = 1;
+    // an unlabelled family and a counter or gauge keep the prototype's labelNames ([]) and w (1): a property on
+    // every family costs 2 JsVars or more
+    if (ln.length) this.labelNames = ln.concat([]);
     if (type === HISTOGRAM) {
       var bs = o.buckets === undefined ? defaultBuckets() : o.buckets;
       if (!Array.isArray(bs)) throw err(this, "buckets must be an array of numbers");
@@ -428,6 +431,10 @@ export class Metric {
     return this.one().get();
   }
 }
+
+/** Defaults every family shares (set on a family only when they differ: see the constructor). */
+Metric.prototype.labelNames = [];
+Metric.prototype.w = 1;
 
 function checkCount(fn: string, count: number): void {
   if (typeof count !== "number" || !(count >= 1) || Math.floor(count) !== count) {
