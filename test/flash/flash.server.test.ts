@@ -297,14 +297,25 @@ describe("flash over a socat pty (serial path): the port is opened once", () => 
     const bridge = new PtyBridge({ tcpPort: sim.con.port, linkPath: join(dir, "dev", name), socatPath: socat });
     cleanups.push(() => bridge.close());
     await bridge.start();
-    return { ...sim, bridge };
+    const lines: string[] = [];
+    sim.dev.on("console", (l: string) => lines.push(l));
+    /** What to look at when a serial flash fails: socat's restarts and log, the console's clients, the device's boots and lines. */
+    const diag = (run: Run) => {
+      if (run.code === 0) return;
+      process.stdout.write(
+        "[serial diag] socat starts " + bridge.starts + ", console clients " + sim.con.tcp.connections + ", boots " + sim.dev.bootCount +
+          "\n[serial diag] socat: " + bridge.logLines.slice(-20).join(" | ") + "\n[serial diag] device: " + lines.slice(-20).join(" | ") + "\n",
+      );
+    };
+    return { ...sim, bridge, diag };
   }
 
   it("a board that resets when its port opens (banner, then deaf for 300 ms): one open, verified by read-back and /metrics", async () => {
-    const { dev, con, httpPort, bridge } = await serialSim({ deafMs: 300, bootText: true }, "ttySIM0");
+    const { dev, con, httpPort, bridge, diag } = await serialSim({ deafMs: 300, bootText: true }, "ttySIM0");
     // no udevadm shim: the tool opens the port itself, the CLI reaches it through the tool's loopback bridge
     const run = await flash(["--board", "esp32-devkitc", "--port", bridge.linkPath, "--config", "device.json", "--secrets", "secrets.json", "--address", "127.0.0.1:" + httpPort, "--no-upload-delay"]);
     report("flash over a socat pty", run);
+    diag(run);
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
     expect(run.out).toContain("@ 115200 baud");
@@ -320,9 +331,10 @@ describe("flash over a socat pty (serial path): the port is opened once", () => 
   }, TEST_TIMEOUT);
 
   it("a silent reset that leaves the board deaf for 4.2 s: the pre-flight query times out, is retried once, and the flash succeeds", async () => {
-    const { dev, con, bridge } = await serialSim({ deafMs: 4200 }, "ttySIM1");
+    const { dev, con, bridge, diag } = await serialSim({ deafMs: 4200 }, "ttySIM1");
     const run = await flash(["--board", "esp32-devkitc", "--port", bridge.linkPath, "--config", "device.json", "--no-upload-delay"]);
     report("flash over a pty, deaf for 4.2 s after the open", run);
+    diag(run);
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/^ {2}note: +the device on \S+ttySIM1 did not answer within \d+ ms \(no Espruino console\?\); retrying once/m);
