@@ -23,6 +23,7 @@ export class LinkError extends Error {
 /**
  * @typedef {object} Link
  * @property {(data: string | Buffer) => void} write
+ * @property {() => Promise<void>} [drain] resolves once what was written has left (a serial port: tcdrain)
  * @property {(listener: (b: Buffer) => void) => () => void} onData  returns a function that removes the listener
  * @property {(listener: () => void) => () => void} onClose  returns a function that removes the listener
  * @property {() => Promise<void>} close
@@ -101,12 +102,14 @@ export async function openLink(port, opts = {}) {
   });
   const s = /** @type {any} */ (sp);
   s.on("error", () => {});
-  return linkOver(s, () =>
+  const link = linkOver(s, () =>
     new Promise((r) => {
       if (!s.isOpen) return r();
       s.close(() => r());
     }),
   );
+  link.drain = () => new Promise((r) => (s.isOpen ? s.drain(() => r(undefined)) : r(undefined)));
+  return link;
 }
 
 /**

@@ -4,6 +4,13 @@
 import net from "node:net";
 import { openLink } from "./link.mjs";
 
+/**
+ * Bytes written to the port at a time, each write drained (tcdrain) before the next: the stock CLI without its
+ * upload pauses sends a whole bundle in a second, and a burst that overfills the tty's output buffer could stall
+ * the serial binding's write for good (seen on socat's pty about one flash in ten).
+ */
+const WRITE_CHUNK = 1024;
+
 /** What a reset prints: the ESP32 ROM's first lines, or Espruino's banner. */
 const RESET_TEXT = /rst:0x[0-9a-f]+|ets [A-Z][a-z]{2} |\(c\) \d{4} G\.Williams/;
 
@@ -24,6 +31,28 @@ const RESET_TEXT = /rst:0x[0-9a-f]+|ets [A-Z][a-z]{2} |\(c\) \d{4} G\.Williams/;
  */
 export async function openSerialSession(port, opts) {
   const link = await openLink(port, { baud: opts.baud, root: opts.root, timeoutMs: opts.timeoutMs ?? 3000 });
+  // every write (the CLI's through the bridge, the tool's own queries) goes through one queue, in order
+  /** @type {Buffer[]} */
+  const queue = [];
+  let pumping = false;
+  const pump = async () => {
+    pumping = true;
+    while (queue.length) {
+      let b = /** @type {Buffer} */ (queue.shift());
+      if (b.length > WRITE_CHUNK) {
+        queue.unshift(b.subarray(WRITE_CHUNK));
+        b = b.subarray(0, WRITE_CHUNK);
+      }
+      link.write(b);
+      if (link.drain) await link.drain();
+    }
+    pumping = false;
+  };
+  /** @param {string | Buffer} d */
+  const send = (d) => {
+    queue.push(typeof d === "string" ? Buffer.from(d, "latin1") : d);
+    if (!pumping) void pump();
+  };
   let lastByteAt = Date.now();
   let recent = "";
   link.onData((b) => {
@@ -38,7 +67,7 @@ export async function openSerialSession(port, opts) {
     accepted++;
     client = s;
     s.setNoDelay(true);
-    s.on("data", (b) => link.write(b));
+    s.on("data", (b) => send(b));
     s.on("error", () => {});
     s.on("close", () => {
       if (client === s) client = null;
@@ -58,7 +87,7 @@ export async function openSerialSession(port, opts) {
       /** @type {(() => void)[]} */
       const off = [];
       return {
-        write: (d) => link.write(d),
+        write: send,
         onData: (l) => {
           const f = link.onData(l);
           off.push(f);
