@@ -299,7 +299,17 @@ export async function runFleet(o) {
       onProgress: (/** @type {number} */ k, /** @type {number} */ total) => process.stderr.write("started " + k + "/" + total + " devices\n"),
       onConsole: o.quiet ? undefined : (/** @type {string} */ name, /** @type {string} */ line) => process.stdout.write("[" + name + "] " + line + "\n"),
     };
-    fleet = workers > 0 ? await startFleetThreads({ ...options, workers }) : await startFleet(options);
+    fleet =
+      workers > 0
+        ? await startFleetThreads({
+            ...options,
+            workers,
+            onWorkerExit: (message) => {
+              process.stderr.write("error: " + message + "\n");
+              process.exit(1);
+            },
+          })
+        : await startFleet(options);
   } catch (e) {
     const u = listenError(e, o.basePort);
     if (u) throw u;

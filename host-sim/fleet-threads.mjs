@@ -17,6 +17,7 @@ export function autoWorkers(/** @type {number} */ devices) {
  *   workers: number,
  *   onProgress?: (started: number, total: number) => void,
  *   onConsole?: (name: string, line: string) => void,
+ *   onWorkerExit?: (message: string) => void,
  * }} ThreadedFleetOptions
  * @typedef {{ name: string, location: string, board: string, hostPort: number, address: string }} RemoteDevice
  */
@@ -27,7 +28,8 @@ export function autoWorkers(/** @type {number} */ devices) {
  * @param {ThreadedFleetOptions} o
  */
 export async function startFleetThreads(o) {
-  const { workers: w, onProgress, onConsole, ...options } = o;
+  const { workers: w, onProgress, onConsole, onWorkerExit, ...options } = o;
+  let stopping = false;
   const n = options.devices;
   if (!Number.isInteger(w) || w < 1) throw new Error("workers must be a positive integer");
   const t0 = performance.now();
@@ -38,7 +40,10 @@ export async function startFleetThreads(o) {
   let started = 0;
   /** @type {Worker[]} */
   const threads = [];
-  const stopAll = () => Promise.all(threads.map((t) => stopWorker(t)));
+  const stopAll = () => {
+    stopping = true;
+    return Promise.all(threads.map((t) => stopWorker(t)));
+  };
   try {
     const lists = await Promise.all(
       slices.map(({ first, count }) => {
@@ -46,17 +51,30 @@ export async function startFleetThreads(o) {
         threads.push(t);
         return new Promise((resolve, reject) => {
           let last = 0;
+          let ready = false;
+          /** @type {Error | undefined} */
+          let failure;
           t.on("message", (m) => {
             if (m.type === "progress") {
               started += m.started - last;
               last = m.started;
               onProgress?.(started, n);
             } else if (m.type === "console") onConsole?.(m.name, m.line);
-            else if (m.type === "ready") resolve(/** @type {RemoteDevice[]} */ (m.devices));
+            else if (m.type === "ready") {
+              ready = true;
+              resolve(/** @type {RemoteDevice[]} */ (m.devices));
+            }
             else if (m.type === "failed") reject(Object.assign(new Error(m.message), m.detail));
           });
-          t.once("error", reject);
-          t.once("exit", (code) => reject(new Error("fleet worker exited (" + code + ") before its devices started")));
+          t.on("error", (e) => {
+            failure = e;
+            if (!ready) reject(e);
+          });
+          t.on("exit", (code) => {
+            if (!ready) return reject(failure ?? new Error("fleet worker exited (" + code + ") before its devices started"));
+            // after it started: its devices are gone, which must not go unnoticed
+            if (!stopping) onWorkerExit?.("fleet worker thread for devices " + (first + 1) + "-" + (first + count) + " ended (" + (failure ? failure.message : "exit " + code) + "): its devices are gone");
+          });
         });
       }),
     );

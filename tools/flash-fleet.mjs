@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parseDevicesCsv, CsvError } from "./targets.mjs";
+import { toFileSd, FileSdError } from "../config/file-sd.mjs";
 import { isTelnetPort, parseTcp } from "./flash/link.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -74,26 +75,40 @@ export function consoleOf(d) {
   return "tcp://" + host + ":23";
 }
 
+/** The flashes running now (a signal to this tool is passed on to them). @type {Set<import("node:child_process").ChildProcess>} */
+const running = new Set();
+
 /**
- * One board: tools/flash.mjs as a child, its output kept; resolves with the line to print.
+ * One board: tools/flash.mjs as a child, its output kept. Past its own time limits (the CLI's --timeout plus the
+ * boot check, read-back and HTTP checks around it) it gets SIGTERM (it cleans up and stops the CLI), then SIGKILL.
  * @param {string[]} args @param {number} timeoutSec
  * @returns {Promise<{ ok: boolean, code: number | null, out: string, err: string, ms: number }>}
  */
 function flashOne(args, timeoutSec) {
   const t0 = Date.now();
   const child = spawn(process.execPath, [FLASH, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
   let out = "";
   let err = "";
   child.stdout?.on("data", (b) => (out += b));
   child.stderr?.on("data", (b) => (err += b));
-  // the flash's own --timeout bounds the CLI run; this bounds everything else around it
-  const hard = setTimeout(() => child.kill("SIGKILL"), (timeoutSec + 60) * 1000);
-  return new Promise((r) =>
-    child.on("close", (code) => {
-      clearTimeout(hard);
-      r({ ok: code === 0, code, out, err, ms: Date.now() - t0 });
-    }),
-  );
+  /** @type {NodeJS.Timeout | undefined} */
+  let kill;
+  const term = setTimeout(() => {
+    err += "flash: stopped after " + (timeoutSec + 150) + " s\n";
+    child.kill("SIGTERM");
+    kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  }, (timeoutSec + 150) * 1000);
+  return new Promise((r) => {
+    const done = (/** @type {number | null} */ code, /** @type {string} */ extra) => {
+      clearTimeout(term);
+      if (kill) clearTimeout(kill);
+      running.delete(child);
+      r({ ok: code === 0, code, out, err: err + extra, ms: Date.now() - t0 });
+    };
+    child.on("error", (e) => done(null, "flash: cannot start " + FLASH + ": " + e.message + "\n"));
+    child.on("close", (code) => done(code, ""));
+  });
 }
 
 async function main() {
@@ -108,6 +123,12 @@ async function main() {
   } catch (e) {
     if (e instanceof CsvError) throw new UsageError(a.csv + ":" + e.message.replace(/^line /, ""));
     throw new UsageError("cannot read " + a.csv + ": " + (e instanceof Error ? e.message : String(e)));
+  }
+  try {
+    toFileSd(rows); // names (unique, [A-Za-z0-9_.-]), locations, addresses, boards: what npm run targets checks
+  } catch (e) {
+    if (e instanceof FileSdError) throw new UsageError(a.csv + ":" + e.message.replace(/^row /, "").replace(/^line /, ""));
+    throw e;
   }
   let base;
   try {
@@ -128,6 +149,20 @@ async function main() {
   }
   const tmp = mkdtempSync(join(tmpdir(), "flash-fleet-"));
   process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+  // Ctrl-C or a kill: the running flashes are told too (each cleans up and stops its CLI), then this tool ends
+  for (const sig of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
+    process.on(sig, () => {
+      for (const c of running) c.kill("SIGTERM");
+      const t = setTimeout(() => process.exit(130), 10_000);
+      const wait = setInterval(() => {
+        if (running.size === 0) {
+          clearTimeout(t);
+          clearInterval(wait);
+          process.exit(130);
+        }
+      }, 100);
+    });
+  }
   const width = Math.max(...rows.map((d) => d.device.length));
   const t0 = Date.now();
   process.stdout.write("flashing " + rows.length + " board" + (rows.length === 1 ? "" : "s") + " from " + a.csv + ", " + Math.min(a.parallel, rows.length) + " at a time\n");
@@ -138,7 +173,7 @@ async function main() {
     while (next < rows.length) {
       const i = next++;
       const d = rows[i];
-      const cfg = join(tmp, d.device + ".json");
+      const cfg = join(tmp, "row-" + i + ".json");
       writeFileSync(cfg, JSON.stringify({ ...base, device: d.device, location: d.location }));
       const args = ["--board", d.board, "--port", consoles[i], "--config", cfg, "--address", d.address, "--timeout", String(a.timeout)];
       if (a.secrets) args.push("--secrets", resolve(a.secrets));

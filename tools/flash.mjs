@@ -288,7 +288,8 @@ async function main() {
     } catch (e) {
       throw new DeviceError(e instanceof Error ? e.message : String(e));
     }
-    closeSession = () => target.session?.close();
+    // bounded: a port whose writes stalled must not keep the tool from exiting
+    closeSession = () => Promise.race([target.session?.close(), sleep(2000)]).then(() => {});
     const reset = await target.session.settle({ quietMs: 400, maxMs: 6000 });
     log("console:    " + port + " opened once for the whole flash" + (reset ? "; the board reset when it opened (its boot text was seen) and has settled" : ""));
   }
@@ -331,7 +332,8 @@ async function main() {
   const pad = 'var flashNote="' + "written by tools/flash.mjs; RAM is cleared by the load() below. ".repeat(10) + '";\n';
   writeFileSync(join(tmp, "reboot.js"), pad + "load();\n");
   writeFileSync(join(tmp, "erase.js"), pad + "var S=require(\"Storage\");" + JSON.stringify(ERASE_FILES) + ".forEach(function(n){S.erase(n);});\nload();\n");
-  const run = await runEspruinoCli(ROOT, cliArgs(tmp, target.session?.cliPort), {
+  const cliPort = target.session ? await target.session.bridge() : undefined;
+  const run = await runEspruinoCli(ROOT, cliArgs(tmp, cliPort), {
     timeoutMs: args.timeoutSec * 1000,
     mask,
     echo: (line) => log("  cli| " + line),

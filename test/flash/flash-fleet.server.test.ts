@@ -83,6 +83,10 @@ describe("npm run flash:fleet", () => {
     const badConsole = await run([join(dir, "bad.csv"), "--config", join(dir, "device.json")]);
     expect(badConsole.code).toBe(2);
     expect(badConsole.err).toBe('flash:fleet: ' + join(dir, "bad.csv") + ':2: field `console`: bad TCP port "telnet://10.0.0.21" (expected tcp://HOST:PORT)\n');
+    writeFileSync(join(dir, "dup.csv"), "address,device,location,board,console\n10.0.0.21,boiler-1,plant,esp32-devkitc,tcp://127.0.0.1:1\n10.0.0.22,boiler-1,plant,esp32-devkitc,tcp://127.0.0.1:2\n");
+    const dup = await run([join(dir, "dup.csv"), "--config", join(dir, "device.json")]);
+    expect(dup.code).toBe(2);
+    expect(dup.err).toMatch(/^flash:fleet: \S+dup\.csv:3: field `device` "boiler-1" /);
     writeFileSync(join(dir, "cols.csv"), "address,device,place,board\n");
     const cols = await run([join(dir, "cols.csv"), "--config", join(dir, "device.json")]);
     expect(cols.code).toBe(2);

@@ -16,7 +16,8 @@ const RESET_TEXT = /rst:0x[0-9a-f]+|ets [A-Z][a-z]{2} |\(c\) \d{4} G\.Williams/;
 
 /**
  * @typedef {object} SerialSession
- * @property {string} cliPort `tcp://127.0.0.1:N`, the bridge the CLI is given
+ * @property {() => Promise<string>} bridge starts the loopback bridge for the CLI and returns `tcp://127.0.0.1:N`;
+ *   it takes one connection and then stops listening, so nobody else on the host reaches the console
  * @property {() => import("./link.mjs").Link} borrow a view of the link whose close() only removes its own listeners
  * @property {(o: { quietMs: number, maxMs: number }) => Promise<boolean>} settle waits until the console has been
  *   quiet for `quietMs` (at most `maxMs`); true when what it printed meanwhile looks like a reset
@@ -62,27 +63,33 @@ export async function openSerialSession(port, opts) {
   /** @type {net.Socket | null} */
   let client = null;
   let accepted = 0;
-  const server = net.createServer((s) => {
-    if (client) return void s.destroy(); // one CLI at a time, as on the port itself
-    accepted++;
-    client = s;
-    s.setNoDelay(true);
-    s.on("data", (b) => send(b));
-    s.on("error", () => {});
-    s.on("close", () => {
-      if (client === s) client = null;
-    });
-  });
+  /** @type {net.Server | undefined} */
+  let server;
   link.onData((b) => {
     if (client && !client.destroyed) client.write(b);
   });
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => resolve(undefined));
-  });
-  const address = /** @type {net.AddressInfo} */ (server.address());
+  /** @returns {Promise<string>} */
+  const bridge = () => {
+    const srv = net.createServer((s) => {
+      srv.close(); // the CLI's connection is the only one; what is accepted stays open
+      if (client) return void s.destroy();
+      accepted++;
+      client = s;
+      s.setNoDelay(true);
+      s.on("data", (b) => send(b));
+      s.on("error", () => {});
+      s.on("close", () => {
+        if (client === s) client = null;
+      });
+    });
+    server = srv;
+    return new Promise((resolve, reject) => {
+      srv.once("error", reject);
+      srv.listen({ host: "127.0.0.1", port: 0 }, () => resolve("tcp://127.0.0.1:" + /** @type {net.AddressInfo} */ (srv.address()).port));
+    });
+  };
   return {
-    cliPort: "tcp://127.0.0.1:" + address.port,
+    bridge,
     borrow() {
       /** @type {(() => void)[]} */
       const off = [];
@@ -111,7 +118,7 @@ export async function openSerialSession(port, opts) {
     clients: () => accepted,
     async close() {
       client?.destroy();
-      await new Promise((r) => server.close(() => r(undefined)));
+      if (server?.listening) await new Promise((r) => server?.close(() => r(undefined)));
       await link.close();
     },
   };
