@@ -72,15 +72,8 @@ function tickFactory(s: SamplerCore): () => void {
         c0.ticks++;
       } else if (c0.tick(t) === 2) s.steps += 2; // a step there and back: the clock watch cannot see it
       s.last[0] = t;
-      var read = s.read;
-      var pins = s.pins;
-      var ring = s.ring;
-      var codes = ring.codes;
-      var wr = ring.wr;
-      var seg = ring.seg;
-      var refuse = ring.policy === REFUSE_NEWEST;
-      var nch = s.nch;
-      var n = s.spt;
+      var read = s.read, pins = s.pins, nch = s.nch, n = s.spt;
+      var ring = s.ring, codes = ring.codes, wr = ring.wr, seg = ring.seg, refuse = ring.policy === REFUSE_NEWEST;
       for (var k = 0; k < n; k++) {
         for (var ch = 0; ch < nch; ch++) {
           var v = read(pins[ch]);
