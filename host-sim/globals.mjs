@@ -139,6 +139,13 @@ export function createGlobals(dev) {
     if (!(t > 0)) throw realm.error("Invalid timeout");
     dev.enableWatchdog(t, isAuto === undefined || !!isAuto);
   };
+  // jswrap_espruino_sum: the elements' sum as a float (Array, String or ArrayBuffer view)
+  E.sum = function (/** @type {ArrayLike<number> | string} */ a) {
+    let s = 0;
+    if (typeof a === "string") for (let i = 0; i < a.length; i++) s += a.charCodeAt(i);
+    else for (let i = 0; i < a.length; i++) s += Number(a[i]);
+    return s;
+  };
   E.getSizeOf = function (/** @type {unknown} */ v) {
     return dev.memory.sizeOf(v); // JsVar model, host-sim/memory.mjs
   };

@@ -1,8 +1,8 @@
 // Scrape-time aggregation of the sample ring into per-channel state, all in typed arrays allocated once
-// at boot. Nothing here allocates per sample or per drain.
+// at boot. A drain's work per sample is native (copy, sort, sum); nothing here allocates per sample.
 // Details: docs/design.md "firmware/sampling/aggregator.ts".
 
-import { SampleRing, OVERWRITE_OLDEST } from "./ring-buffer.js";
+import type { SampleRing } from "./ring-buffer.js";
 
 /** 2^32, the unit of sumHi. */
 export var SUM_SPLIT = 4294967296;
@@ -25,9 +25,11 @@ export interface AggregatorSpec {
   buckets: number[];
   /** Window length in seconds (integer >= 1). */
   windowSeconds: number;
+  /** Sum of a typed array's elements (the platform's native E.sum on the board). */
+  sum: (a: Uint16Array) => number;
 }
 
-/** code -> volts (or the physical unit) for one channel. Same formula everywhere, including the bucket table. */
+/** code -> volts (or the physical unit) for one channel. Same formula everywhere, including the bucket cuts. */
 export function codeToVolts(code: number, fullScaleMv: number, scale: number, offset: number): number {
   return ((code * fullScaleMv) / 4096000) * scale + offset;
 }
@@ -42,27 +44,21 @@ export function codeSumToVolts(hi: number, lo: number, count: number, fullScaleM
 }
 
 /**
- * Fills table[base .. base+4095] with the bucket index of each code: the first i with
- * codeToVolts(code) <= bounds[i], or bounds.length for +Inf. O(4096 + buckets): the conversion is
- * monotonic in the code (increasing when scale >= 0, decreasing otherwise), so one sweep suffices.
+ * Where bucket bound `bound` cuts the codes of conversion `conv`: the first code whose value is above the bound
+ * when the conversion increases (scale >= 0), the first code whose value is at most the bound when it
+ * decreases; 4096 when there is none. The conversion is monotonic in the code, so a binary search finds it:
+ * a code is in a bucket <= b exactly when it lies on the bound's side of cut b (see Aggregator.drain).
  */
-export function fillBucketTable(table: Uint8Array, base: number, conv: ChannelConversion, bounds: Float64Array, nb: number): void {
-  var b = 0;
-  var code: number;
-  var v: number;
-  if (conv.scale >= 0) {
-    for (code = 0; code < CODES; code++) {
-      v = codeToVolts(code, conv.fullScaleMv, conv.scale, conv.offset);
-      while (b < nb && v > bounds[b]) b++;
-      table[base + code] = b;
-    }
-  } else {
-    for (code = CODES - 1; code >= 0; code--) {
-      v = codeToVolts(code, conv.fullScaleMv, conv.scale, conv.offset);
-      while (b < nb && v > bounds[b]) b++;
-      table[base + code] = b;
-    }
+export function bucketCut(conv: ChannelConversion, bound: number): number {
+  var dec = conv.scale < 0;
+  var lo = 0;
+  var hi = CODES;
+  while (lo < hi) {
+    var mid = (lo + hi) >> 1;
+    if (codeToVolts(mid, conv.fullScaleMv, conv.scale, conv.offset) <= bound ? dec : !dec) hi = mid;
+    else lo = mid + 1;
   }
+  return lo;
 }
 
 /**
@@ -127,9 +123,12 @@ export class Aggregator {
   fullScaleMv: Float64Array;
   scale: Float64Array;
   offset: Float64Array;
-  /** code -> bucket tables, 4096 entries per distinct conversion; tabBase[ch] is the channel's offset. */
-  table: Uint8Array;
-  tabBase: Int32Array;
+  /** cut[ch * nb + b]: bucketCut() of channel ch's conversion at bounds[b] */
+  cut: Int32Array;
+  /** the platform's native sum of a typed array (E.sum on the board) */
+  sum: (a: Uint16Array) => number;
+  /** a run of codes copied out of the ring and sorted at each drain (ring segment length, made at the first drain) */
+  tmp: Uint16Array | null;
   count: Float64Array;
   sumHi: Float64Array;
   sumLo: Float64Array;
@@ -164,33 +163,16 @@ export class Aggregator {
     this.fullScaleMv = new Float64Array(nch);
     this.scale = new Float64Array(nch);
     this.offset = new Float64Array(nch);
-    this.tabBase = new Int32Array(nch);
-    // Channels with the same conversion share one 4 KB table.
-    var owner = new Int32Array(nch);
-    var tables = 0;
+    this.cut = new Int32Array(nch * nb);
     for (i = 0; i < nch; i++) {
       var c = spec.channels[i];
       this.fullScaleMv[i] = c.fullScaleMv;
       this.scale[i] = c.scale;
       this.offset[i] = c.offset;
-      owner[i] = -1;
-      for (j = 0; j < i; j++) {
-        if (owner[j] === j && this.fullScaleMv[j] === c.fullScaleMv && this.scale[j] === c.scale && this.offset[j] === c.offset) {
-          owner[i] = j;
-          this.tabBase[i] = this.tabBase[j];
-          break;
-        }
-      }
-      if (owner[i] < 0) {
-        owner[i] = i;
-        this.tabBase[i] = tables * CODES;
-        tables++;
-      }
+      for (j = 0; j < nb; j++) this.cut[i * nb + j] = bucketCut(c, this.bounds[j]);
     }
-    this.table = new Uint8Array(tables * CODES);
-    for (i = 0; i < nch; i++) {
-      if (owner[i] === i) fillBucketTable(this.table, this.tabBase[i], spec.channels[i], this.bounds, nb);
-    }
+    this.sum = spec.sum;
+    this.tmp = null;
     this.count = new Float64Array(nch);
     this.sumHi = new Float64Array(nch);
     this.sumLo = new Float64Array(nch);
@@ -210,11 +192,6 @@ export class Aggregator {
     this.lastDrain = -1;
   }
 
-  /** Number of distinct code->bucket tables (4096 bytes each). */
-  tableCount(): number {
-    return this.table.length / CODES;
-  }
-
   /** True when `now` lies in another window than the open one: time for a boundary drain. */
   windowDue(now: number): boolean {
     return this.openWin >= 0 && Math.floor(now / this.windowSeconds) !== this.openWin;
@@ -222,7 +199,8 @@ export class Aggregator {
 
   /**
    * Folds every sample buffered in `ring` (same channel count) into the aggregates, then rolls the
-   * window if `now` is in a later one. Returns the number of samples aggregated. No allocation.
+   * window if `now` is in a later one. Returns the number of samples aggregated. The work per sample is
+   * native (a copy, a sort, a sum); the statements run per channel and bucket. Allocates only the views.
    */
   drain(ring: SampleRing, now: number): number {
     var total = 0;
@@ -231,79 +209,73 @@ export class Aggregator {
     var seg = ring.seg;
     var codes = ring.codes;
     var wr = ring.wr;
-    var table = this.table;
+    var nb = this.nb;
     var hist = this.hist;
-    var checked = ring.policy === OVERWRITE_OLDEST;
-    var hw = this.nb + 1;
+    var cut = this.cut;
+    var tmp = this.tmp;
+    if (!tmp || tmp.length !== seg) tmp = this.tmp = new Uint16Array(seg);
     for (var ch = 0; ch < this.nch; ch++) {
       var end = wr[ch];
       var i = ring.skipLapped(ch, end);
-      var start = i;
+      var len = end - i;
+      ring.rd[ch] = end;
+      if (len <= 0) continue;
+      // the unread slots as at most two runs, [j, seg) and [0, ...) after the wrap, copied in one native call
+      // each: a timer tick runs between statements, never inside one
       var base = ch * seg;
       var j = i % seg;
-      var tb = this.tabBase[ch];
-      var hb = ch * hw;
-      var n = 0;
-      var bad = 0;
-      var lo = this.sumLo[ch];
+      var first = seg - j < len ? seg - j : len;
+      tmp.set(codes.subarray(base + j, base + j + first));
+      if (len > first) tmp.set(codes.subarray(base, base + len - first), first);
+      // the producer may have reused slots before they were copied: sample k was intact if k + seg >= wr now
+      var bad = wr[ch] - seg - i;
+      if (bad > 0) {
+        if (bad > len) bad = len;
+        ring.lost[ch] = ring.lost[ch] + bad;
+      } else bad = 0;
+      var n = len - bad;
+      if (n <= 0) continue;
+      this.last[ch] = tmp[len - 1];
+      var s = tmp.subarray(bad, len).sort();
+      var lo = this.sumLo[ch] + this.sum(s);
+      if (lo >= SUM_SPLIT) {
+        var carry = Math.floor(lo / SUM_SPLIT);
+        this.sumHi[ch] = this.sumHi[ch] + carry;
+        lo = lo - carry * SUM_SPLIT;
+      }
+      this.sumLo[ch] = lo;
+      this.count[ch] = this.count[ch] + n;
       var on = this.openN[ch];
-      var mn = on > 0 ? this.openMin[ch] : 65535;
-      var mx = on > 0 ? this.openMax[ch] : 0;
-      var lc = -1;
-      var c = 0;
-      // at most two contiguous runs of slots: [j, seg) and then [0, ...) after the wrap; in each, slot p holds
-      // sample index p + (i - j), so sample i of slot p is lapped once wr[ch] > p + lim (lim = i - j + seg)
-      while (i < end) {
-        var stop = j + (end - i);
-        if (stop > seg) stop = seg;
-        var p = base + j;
-        var pend = base + stop;
-        if (checked) {
-          var lim = i - j + seg - base;
-          for (; p < pend; p++) {
-            c = codes[p];
-            // The producer may have lapped this slot since we computed `end`: only trust the value if, after
-            // reading it, its sample is still within the last seg samples.
-            if (wr[ch] > p + lim) bad++;
-            else {
-              lo += c;
-              if (c < mn) mn = c;
-              if (c > mx) mx = c;
-              hist[hb + table[tb + c]]++;
-              lc = c;
-            }
+      if (on === 0 || s[0] < this.openMin[ch]) this.openMin[ch] = s[0];
+      if (on === 0 || s[n - 1] > this.openMax[ch]) this.openMax[ch] = s[n - 1];
+      this.openN[ch] = on + n;
+      // per bucket: how many sorted codes lie on the bound's side of its cut (a binary search only for a cut
+      // between the lowest and the highest code), minus those of the buckets below; done once all are counted
+      var dec = this.scale[ch] < 0;
+      var hb = ch * (nb + 1);
+      var lc = s[0];
+      var hc = s[n - 1];
+      var below = 0;
+      for (var b = 0; b < nb && below < n; b++) {
+        var x = cut[ch * nb + b];
+        var a = 0;
+        if (x > hc) a = n;
+        else if (x > lc) {
+          var z = n;
+          while (a < z) {
+            var mid = (a + z) >> 1;
+            if (s[mid] < x) a = mid + 1;
+            else z = mid;
           }
-        } else {
-          // REFUSE_NEWEST: the producer never writes an unread slot.
-          for (; p < pend; p++) {
-            c = codes[p];
-            lo += c;
-            if (c < mn) mn = c;
-            if (c > mx) mx = c;
-            hist[hb + table[tb + c]]++;
-          }
-          lc = c;
         }
-        i += stop - j;
-        j = 0;
-      }
-      n = end - start - bad;
-      if (bad > 0) ring.lost[ch] = ring.lost[ch] + bad;
-      ring.rd[ch] = end;
-      if (n > 0) {
-        if (lo >= SUM_SPLIT) {
-          var carry = Math.floor(lo / SUM_SPLIT);
-          this.sumHi[ch] = this.sumHi[ch] + carry;
-          lo = lo - carry * SUM_SPLIT;
+        if (dec) a = n - a;
+        if (a > below) {
+          hist[hb + b] += a - below;
+          below = a;
         }
-        this.sumLo[ch] = lo;
-        this.count[ch] = this.count[ch] + n;
-        this.last[ch] = lc;
-        this.openN[ch] = on + n;
-        this.openMin[ch] = mn;
-        this.openMax[ch] = mx;
-        total += n;
       }
+      if (below < n) hist[hb + nb] += n - below;
+      total += n;
     }
     if (win > this.openWin) this.closeWindow(win);
     this.lastDrain = now;

@@ -2,7 +2,10 @@
 // computed independently here; the code->bucket table against a linear scan; fixed windows.
 import { describe, expect, it } from "vitest";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "../../firmware/sampling/ring-buffer.js";
-import { Aggregator, Snapshot, codeToVolts, codeSumToVolts, fillBucketTable, CODES } from "../../firmware/sampling/aggregator.js";
+import { Aggregator, Snapshot, codeToVolts, codeSumToVolts, bucketCut, CODES } from "../../firmware/sampling/aggregator.js";
+
+/** The board's E.sum, as a plain loop (the aggregator takes the platform's). */
+const nativeSum = (a: Uint16Array) => a.reduce((x, y) => x + y, 0);
 import { prng, randInt } from "../support/prng.js";
 
 const ATTENUATIONS = [1000, 1340, 2000, 3600];
@@ -42,6 +45,7 @@ describe("aggregates of known sequences", () => {
           ],
           buckets: bounds,
           windowSeconds: 10,
+          sum: nativeSum,
         });
         // push in chunks that fit the ring, draining in between, all within window [0, 10)
         let t = 0;
@@ -92,7 +96,7 @@ describe("aggregates of known sequences", () => {
 
   it("sums stay exact past 2^32 (carried into sumHi) and past 2^53 when read as hi/lo", () => {
     const ring = new SampleRing(1, 65535, REFUSE_NEWEST);
-    const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1], windowSeconds: 60 });
+    const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1], windowSeconds: 60, sum: nativeSum });
     let expected = 0n;
     for (let round = 0; round < 20; round++) {
       for (let i = 0; i < 65535; i++) ring.push(0, 4095 - (i & 1));
@@ -118,7 +122,7 @@ describe("aggregates of known sequences", () => {
       [OVERWRITE_OLDEST, [7, 8, 9, 10]],
     ] as const) {
       const ring = new SampleRing(1, 4, policy);
-      const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1], windowSeconds: 10 });
+      const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1], windowSeconds: 10, sum: nativeSum });
       for (let i = 1; i <= 10; i++) ring.push(0, i);
       agg.drain(ring, 1);
       const s = agg.snapshot(ring);
@@ -143,19 +147,20 @@ describe("code -> bucket table", () => {
     { scale: -1, offset: 2 },
     { scale: 0.5, offset: 0.25 },
   ];
-  it("equals a linear scan for all 4096 codes, every attenuation, several conversions and bounds", () => {
+  /** The bucket of `code` from the cuts: the bounds whose cut the code is not on the in-bucket side of. */
+  const bucketFromCuts = (cuts: number[], dec: boolean, code: number) => cuts.filter((x) => (dec ? code < x : code >= x)).length;
+  it("cuts give the same bucket as a linear scan for all 4096 codes, every attenuation, several conversions and bounds", () => {
     let checked = 0;
     for (const fs of ATTENUATIONS) {
       for (const conv of convs) {
         for (const bounds of boundsSets) {
-          const table = new Uint8Array(2 * CODES);
-          fillBucketTable(table, CODES, { fullScaleMv: fs, ...conv }, Float64Array.from(bounds), bounds.length);
+          const cuts = bounds.map((b) => bucketCut({ fullScaleMv: fs, ...conv }, b));
           for (let code = 0; code < CODES; code++) {
             const expected = bucketOf(volts(code, fs, conv.scale, conv.offset), bounds);
-            if (table[CODES + code] !== expected) throw new Error(`fs ${fs} ${JSON.stringify(conv)} ${bounds} code ${code}: ${table[CODES + code]} != ${expected}`);
+            const got = bucketFromCuts(cuts, conv.scale < 0, code);
+            if (got !== expected) throw new Error(`fs ${fs} ${JSON.stringify(conv)} ${bounds} code ${code}: ${got} != ${expected}`);
             checked++;
           }
-          expect(table.subarray(0, CODES).every((x) => x === 0)).toBe(true);
         }
       }
     }
@@ -165,24 +170,24 @@ describe("code -> bucket table", () => {
   it("a bound exactly on a code's value puts that code in the bucket (le)", () => {
     const fs = 1000;
     const v = volts(2048, fs); // 0.5
-    const agg = new Aggregator({ channels: [{ fullScaleMv: fs, scale: 1, offset: 0 }], buckets: [v], windowSeconds: 1 });
-    expect(agg.table[2048]).toBe(0);
-    expect(agg.table[2049]).toBe(1);
+    const agg = new Aggregator({ channels: [{ fullScaleMv: fs, scale: 1, offset: 0 }], buckets: [v], windowSeconds: 1, sum: nativeSum });
+    expect(Array.from(agg.cut)).toEqual([2049]);
   });
 
-  it("channels with the same conversion share one table", () => {
+  it("each channel has its own cuts (no 4 KB table per conversion)", () => {
     const agg = new Aggregator({
       channels: [
         { fullScaleMv: 3600, scale: 1, offset: 0 },
         { fullScaleMv: 1000, scale: 1, offset: 0 },
-        { fullScaleMv: 3600, scale: 1, offset: 0 },
         { fullScaleMv: 3600, scale: 2, offset: 0 },
+        { fullScaleMv: 3600, scale: -1, offset: 3 },
       ],
       buckets: [1],
       windowSeconds: 1,
+      sum: nativeSum,
     });
-    expect(agg.tableCount()).toBe(3);
-    expect(Array.from(agg.tabBase)).toEqual([0, 4096, 0, 8192]);
+    // 1 V is code 1137.78 at 3.6 V full scale, 4096 (none above) at 1 V, 568.9 at scale 2; 3 - v <= 1 from v >= 2 (2275.6)
+    expect(Array.from(agg.cut)).toEqual([1138, 4096, 569, 2276]);
   });
 
   it("codeToVolts follows raw/4096 * full scale, then scale and offset", () => {
@@ -196,7 +201,7 @@ describe("code -> bucket table", () => {
 describe("fixed windows", () => {
   function setup() {
     const ring = new SampleRing(1, 1000, OVERWRITE_OLDEST);
-    const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1], windowSeconds: 10 });
+    const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1], windowSeconds: 10, sum: nativeSum });
     return { ring, agg };
   }
 
