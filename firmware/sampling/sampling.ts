@@ -11,7 +11,7 @@ import { Aggregator, Snapshot, codeToVolts, codeSumToVolts } from "./aggregator.
 import { SamplerCore, arm, disarm, release, missedTicks, lateTicks, settleClock, commitClocks, forgiveClocks } from "./samplers.js";
 import { ClockWatch, WATCH_PERIOD_S } from "./clock-watch.js";
 import type { ArmLimits } from "./samplers.js";
-import { setAdcAttenuation, samplerTimeout, samplerInterval, clearSamplerTimer, timeReader } from "../platform.js";
+import { setAdcAttenuation, samplerTimeout, samplerInterval, clearSamplerTimer, timeReader, nativeSum } from "../platform.js";
 
 /** Shortest stall limit, seconds. */
 export var MIN_STALL_S = 2;
@@ -126,7 +126,6 @@ export class SamplingHandle {
   strategy: string;
   core: SamplerCore;
   agg: Aggregator;
-  snap: Snapshot;
   reg: Registry;
   names: string[];
   kids: Children;
@@ -184,8 +183,7 @@ export class SamplingHandle {
       if (profile.adc.attenuation) setAdcAttenuation(c.pin, c.attenuationMv);
     }
     var ring = new SampleRing(nch, config.ringCapacity, config.overflow === "refuse-newest" ? REFUSE_NEWEST : OVERWRITE_OLDEST);
-    this.agg = new Aggregator({ channels: convs, buckets: config.buckets, windowSeconds: config.windowSeconds });
-    this.snap = new Snapshot(nch, nb);
+    this.agg = new Aggregator({ channels: convs, buckets: config.buckets, windowSeconds: config.windowSeconds, sum: nativeSum() });
     this.reg = reg;
     this.names = names;
     this.time = timeReader();
@@ -362,7 +360,7 @@ export class SamplingHandle {
     var agg = this.agg;
     var ring = this.core.ring;
     agg.drain(ring, now);
-    var sn = agg.snapshot(ring, this.snap);
+    var sn = agg.snapshot(ring);
     this.publish(sn);
   }
 
@@ -465,7 +463,7 @@ export class SamplingHandle {
     this.reg.removeCollector("sampler");
     var now = this.time();
     this.agg.drain(this.core.ring, now);
-    this.publish(this.agg.snapshot(this.core.ring, this.snap));
+    this.publish(this.agg.snapshot(this.core.ring));
     if (active === this) active = null;
   }
 }
