@@ -60,9 +60,19 @@ export function versionAtLeast(have: string, want: string): boolean {
  * tick at the normal pace (no gap open, nothing owed or credited) is TickClock.tick()'s common case inline.
  */
 function tickFactory(s: SamplerCore): () => void {
+  // what never changes for a SamplerCore is read once here, not at every tick
+  var time = s.time;
+  var read = s.read;
+  var pins = s.pins;
+  var nch = s.nch;
+  var last = s.last;
+  var ring = s.ring;
+  var codes = ring.codes;
+  var wr = ring.wr;
+  var seg = ring.seg;
+  var refuse = ring.policy === REFUSE_NEWEST;
   return function () {
     try {
-      var time = s.time;
       var t = time();
       var c0 = s.clocks[0];
       var dt = t - c0.prev;
@@ -71,10 +81,8 @@ function tickFactory(s: SamplerCore): () => void {
         c0.prev = t;
         c0.ticks++;
       } else if (c0.tick(t) === 2) s.steps += 2; // a step there and back: the clock watch cannot see it
-      s.last[0] = t;
-      var read = s.read, pins = s.pins, nch = s.nch, n = s.spt;
-      var ring = s.ring, codes = ring.codes, wr = ring.wr, seg = ring.seg, refuse = ring.policy === REFUSE_NEWEST;
-      for (var k = 0; k < n; k++) {
+      last[0] = t;
+      for (var k = s.spt; k > 0; k--) {
         for (var ch = 0; ch < nch; ch++) {
           var v = read(pins[ch]);
           if (!(v >= -1 && v <= 2)) {
