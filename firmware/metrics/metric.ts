@@ -1,6 +1,7 @@
 // Counter, gauge and histogram families in one compact class. Values live in one Float64Array per
 // family (stride `w` per child: 1 for counters/gauges, buckets+1 counts and the sum for histograms);
-// children are indexed and found (linear search, no second copy of the key) by their rendered label string.
+// children are indexed and found (linear search, no second copy of the key) by their rendered label string;
+// a family without labels is its own only series.
 import { fmtLe, fmtValue } from "../exposition/number.js";
 import { endsWith, escapeLabelValue, validLabelName, validMetricName } from "./names.js";
 import type { Registry } from "./registry.js";
@@ -73,6 +74,11 @@ function err(m: { name: string }, msg: string): Error {
   return new Error("metric " + m.name + ": " + msg);
 }
 
+/** What a labelled family's own inc(), set(), ... throw: it has no series of its own. */
+function labelled(f: { name: string; labelNames: string[] }): Error {
+  return err(f, "has labels (" + f.labelNames.join(",") + "); use labels()");
+}
+
 function nothing(): void {}
 function nan(): number {
   return NaN;
@@ -84,10 +90,11 @@ function nan(): number {
  * histograms observe.
  */
 export class Child {
+  /** the family (a family without labels is its own only series: m is itself; unset on a labelled family) */
   m: Metric;
   /** index into the family's children */
   i: number;
-  /** rendered label pairs, `a="x",b="y"`, empty for the unlabelled child */
+  /** rendered label pairs, `a="x",b="y"` ("" for a family without labels, its own series) */
   s: string;
   constructor(m: Metric, i: number, s: string) {
     this.m = m;
@@ -101,6 +108,7 @@ export class Child {
   /** Adds `v`; a counter refuses negative, NaN and infinite increments. */
   add(v: number): void {
     var m = this.m;
+    if (!m) throw labelled(this as never);
     if (typeof v !== "number") throw err(m, "value must be a number, got " + typeof v);
     if (m.type === COUNTER) {
       if (!(v >= 0 && v < Infinity)) throw err(m, "counter increment must be finite and >= 0, got " + fmtValue(v));
@@ -109,14 +117,17 @@ export class Child {
   }
   /** Gauge only: subtracts `v` (default 1). */
   dec(v?: number): void {
-    if (this.m.type !== GAUGE) throw err(this.m, "dec() is only supported by a gauge");
+    var m = this.m;
+    if (!m) throw labelled(this as never);
+    if (m.type !== GAUGE) throw err(m, "dec() is only supported by a gauge");
     if (v === undefined) v = 1;
-    if (typeof v !== "number") throw err(this.m, "value must be a number, got " + typeof v);
-    this.m.v[this.i] -= v;
+    if (typeof v !== "number") throw err(m, "value must be a number, got " + typeof v);
+    m.v[this.i] -= v;
   }
   /** Gauge only: sets the value (NaN and infinities are allowed and exposed as NaN/+Inf/-Inf). */
   set(v: number): void {
     var m = this.m;
+    if (!m) throw labelled(this as never);
     if (m.type !== GAUGE) throw err(m, "set() is only supported by a gauge");
     if (typeof v !== "number") throw err(m, "value must be a number, got " + typeof v);
     m.v[this.i] = v;
@@ -128,6 +139,7 @@ export class Child {
    */
   setTotal(v: number): void {
     var m = this.m;
+    if (!m) throw labelled(this as never);
     if (m.type !== COUNTER) throw err(m, "setTotal() is only supported by a counter");
     if (typeof v !== "number" || !(v >= 0 && v < Infinity)) {
       throw err(m, "counter total must be finite and >= 0, got " + (typeof v === "number" ? fmtValue(v) : typeof v));
@@ -145,6 +157,7 @@ export class Child {
    */
   setFrom(counts: Float64Array, offset: number, sum: number): void {
     var m = this.m;
+    if (!m) throw labelled(this as never);
     if (m.type !== HISTOGRAM) throw err(m, "setFrom() is only supported by a histogram");
     var n = m.w - 1;
     if (!counts || typeof counts.length !== "number" || !(offset >= 0) || offset + n > counts.length) {
@@ -166,6 +179,7 @@ export class Child {
   /** Histogram only: copies the per-bucket counts (not cumulative, +Inf last) and the sum into out[offset ..]. */
   read(out: Float64Array, offset: number): void {
     var m = this.m;
+    if (!m) throw labelled(this as never);
     if (m.type !== HISTOGRAM) throw err(m, "read() is only supported by a histogram");
     var base = this.i * m.w;
     for (var j = 0; j < m.w; j++) out[offset + j] = m.v[base + j];
@@ -173,6 +187,7 @@ export class Child {
   /** Gauge only: sets the value to the family's clock (seconds). */
   setToCurrentTime(): void {
     var m = this.m;
+    if (!m) throw labelled(this as never);
     if (m.type !== GAUGE) throw err(m, "setToCurrentTime() is only supported by a gauge");
     if (!m.clock) throw err(m, "setToCurrentTime() needs a clock (pass clock in the options or to the Registry)");
     this.set(m.clock());
@@ -181,6 +196,7 @@ export class Child {
    *  infinities are refused (as prom-client does): they would poison `_sum` for the rest of the uptime. */
   observe(v: number): void {
     var m = this.m;
+    if (!m) throw labelled(this as never);
     if (m.type !== HISTOGRAM) throw err(m, "observe() is only supported by a histogram");
     if (typeof v !== "number" || !(v > -Infinity && v < Infinity)) {
       throw err(m, "observation must be a finite number, got " + (typeof v === "number" ? fmtValue(v) : typeof v));
@@ -200,6 +216,7 @@ export class Child {
   /** Counter/gauge: the current value. Histogram: the observation count. */
   get(): number {
     var m = this.m;
+    if (!m) throw labelled(this as never);
     var base = this.i * m.w;
     if (m.type !== HISTOGRAM) return m.v[base];
     var c = 0;
@@ -268,8 +285,10 @@ export class Metric {
   reg?: Registry;
   /** registry self-metrics: outside the guard (set only when true: a property costs RAM) */
   exempt?: boolean;
-  /** the unlabelled child */
-  u?: Child;
+  /** a family without labels is its own only series (Child's methods, shared): m is the family itself, i 0, s "" */
+  m?: Metric;
+  i!: number;
+  s!: string;
 
   constructor(type: number, o: MetricOptions) {
     if (!o || typeof o !== "object") throw new Error("metric options must be an object");
@@ -335,9 +354,12 @@ export class Metric {
       if (typeof o.clock !== "function") throw err(this, "clock must be a function");
       this.clock = o.clock;
     }
-    this.k = [];
     this.v = new Float64Array((ln.length ? 4 : 1) * this.w);
-    if (!ln.length) this.u = this.mk("");
+    if (ln.length) this.k = [];
+    else {
+      this.m = this;
+      this.k = [this as never];
+    }
     presetChildren(this, o.preset);
   }
 
@@ -394,47 +416,30 @@ export class Metric {
     }
     return this.mk(key);
   }
-
-  /** The unlabelled child; throws for a labelled family. */
-  one(): Child {
-    if (!this.u) throw err(this, "has labels (" + this.labelNames.join(",") + "); use labels()");
-    return this.u;
-  }
-  inc(v?: number): void {
-    this.one().inc(v);
-  }
-  add(v: number): void {
-    this.one().add(v);
-  }
-  dec(v?: number): void {
-    this.one().dec(v);
-  }
-  set(v: number): void {
-    this.one().set(v);
-  }
-  setToCurrentTime(): void {
-    this.one().setToCurrentTime();
-  }
-  observe(v: number): void {
-    this.one().observe(v);
-  }
-  setTotal(v: number): void {
-    this.one().setTotal(v);
-  }
-  setFrom(counts: Float64Array, offset: number, sum: number): void {
-    this.one().setFrom(counts, offset, sum);
-  }
-  read(out: Float64Array, offset: number): void {
-    this.one().read(out, offset);
-  }
-  get(): number {
-    return this.one().get();
-  }
 }
 
 /** Defaults every family shares (set on a family only when they differ: see the constructor). */
 Metric.prototype.labelNames = [];
 Metric.prototype.w = 1;
+Metric.prototype.i = 0;
+Metric.prototype.s = "";
+
+/** A family's own inc(), set(), observe() ...: Child's methods themselves (m is the family without labels, unset with). */
+export interface Metric extends CounterChild, GaugeChild, HistogramChild {
+  get(): number;
+}
+var MP = Metric.prototype;
+var CP = Child.prototype;
+MP.inc = CP.inc;
+MP.add = CP.add;
+MP.dec = CP.dec;
+MP.set = CP.set;
+MP.setToCurrentTime = CP.setToCurrentTime;
+MP.observe = CP.observe;
+MP.setTotal = CP.setTotal;
+MP.setFrom = CP.setFrom;
+MP.read = CP.read;
+MP.get = CP.get;
 
 function checkCount(fn: string, count: number): void {
   if (typeof count !== "number" || !(count >= 1) || Math.floor(count) !== count) {
