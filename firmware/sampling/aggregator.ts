@@ -206,80 +206,88 @@ export class Aggregator {
     var total = 0;
     var win = Math.floor(now / this.windowSeconds);
     if (this.openWin < 0 || win < this.openWin) this.openWin = win;
-    var seg = ring.seg;
-    var codes = ring.codes;
-    var wr = ring.wr;
-    var nb = this.nb;
-    var hist = this.hist;
-    var cut = this.cut;
-    var tmp = this.tmp;
-    if (!tmp || tmp.length !== seg) tmp = this.tmp = new Uint16Array(seg);
-    for (var ch = 0; ch < this.nch; ch++) {
-      var end = wr[ch];
-      var i = ring.skipLapped(ch, end);
-      var len = end - i;
-      ring.rd[ch] = end;
-      if (len <= 0) continue;
-      // the unread slots as at most two runs, [j, seg) and [0, ...) after the wrap, copied in one native call
-      // each: a timer tick runs between statements, never inside one
-      var base = ch * seg;
-      var j = i % seg;
-      var first = seg - j < len ? seg - j : len;
-      tmp.set(codes.subarray(base + j, base + j + first));
-      if (len > first) tmp.set(codes.subarray(base, base + len - first), first);
-      // the producer may have reused slots before they were copied: sample k was intact if k + seg >= wr now
-      var bad = wr[ch] - seg - i;
-      if (bad > 0) {
-        if (bad > len) bad = len;
-        ring.lost[ch] = ring.lost[ch] + bad;
-      } else bad = 0;
-      var n = len - bad;
-      if (n <= 0) continue;
-      this.last[ch] = tmp[len - 1];
-      var s = tmp.subarray(bad, len).sort();
-      var lo = this.sumLo[ch] + this.sum(s);
-      if (lo >= SUM_SPLIT) {
-        var carry = Math.floor(lo / SUM_SPLIT);
-        this.sumHi[ch] = this.sumHi[ch] + carry;
-        lo = lo - carry * SUM_SPLIT;
-      }
-      this.sumLo[ch] = lo;
-      this.count[ch] = this.count[ch] + n;
-      var on = this.openN[ch];
-      if (on === 0 || s[0] < this.openMin[ch]) this.openMin[ch] = s[0];
-      if (on === 0 || s[n - 1] > this.openMax[ch]) this.openMax[ch] = s[n - 1];
-      this.openN[ch] = on + n;
-      // per bucket: how many sorted codes lie on the bound's side of its cut (a binary search only for a cut
-      // between the lowest and the highest code), minus those of the buckets below; done once all are counted
-      var dec = this.scale[ch] < 0;
-      var hb = ch * (nb + 1);
-      var lc = s[0];
-      var hc = s[n - 1];
-      var below = 0;
-      for (var b = 0; b < nb && below < n; b++) {
-        var x = cut[ch * nb + b];
-        var a = 0;
-        if (x > hc) a = n;
-        else if (x > lc) {
-          var z = n;
-          while (a < z) {
-            var mid = (a + z) >> 1;
-            if (s[mid] < x) a = mid + 1;
-            else z = mid;
-          }
-        }
-        if (dec) a = n - a;
-        if (a > below) {
-          hist[hb + b] += a - below;
-          below = a;
-        }
-      }
-      if (below < n) hist[hb + nb] += n - below;
-      total += n;
-    }
+    // a channel with nothing unread costs one test here (the board pays for every token of a block it skips)
+    for (var ch = 0; ch < this.nch; ch++) if (ring.wr[ch] !== ring.rd[ch]) total += this.fold(ring, ch);
     if (win > this.openWin) this.closeWindow(win);
     this.lastDrain = now;
     return total;
+  }
+
+  /** Folds channel `ch`'s unread samples into its aggregates (see drain); returns how many it aggregated. */
+  fold(ring: SampleRing, ch: number): number {
+    var seg = ring.seg;
+    var wr = ring.wr;
+    var end = wr[ch];
+    var i = ring.rd[ch];
+    if (end - i > seg) i = ring.skipLapped(ch, end);
+    var len = end - i;
+    ring.rd[ch] = end;
+    var tmp = this.tmp;
+    if (!tmp || tmp.length !== seg) tmp = this.tmp = new Uint16Array(seg);
+    // the unread slots as at most two runs, [j, seg) and [0, ...) after the wrap, copied in one native call
+    // each: a timer tick runs between statements, never inside one
+    var base = ch * seg;
+    var j = i % seg;
+    var first = seg - j < len ? seg - j : len;
+    tmp.set(ring.codes.subarray(base + j, base + j + first));
+    if (len > first) tmp.set(ring.codes.subarray(base, base + len - first), first);
+    // the producer may have reused slots before they were copied: sample k was intact if k + seg >= wr now
+    var bad = wr[ch] - seg - i;
+    if (bad > 0) {
+      if (bad > len) bad = len;
+      ring.lost[ch] = ring.lost[ch] + bad;
+    } else bad = 0;
+    var n = len - bad;
+    if (n <= 0) return 0;
+    this.last[ch] = tmp[len - 1];
+    var s = tmp.subarray(bad, len).sort();
+    var lo = this.sumLo[ch] + this.sum(s);
+    if (lo >= SUM_SPLIT) {
+      var carry = Math.floor(lo / SUM_SPLIT);
+      this.sumHi[ch] = this.sumHi[ch] + carry;
+      lo = lo - carry * SUM_SPLIT;
+    }
+    this.sumLo[ch] = lo;
+    this.count[ch] = this.count[ch] + n;
+    var on = this.openN[ch];
+    if (on === 0 || s[0] < this.openMin[ch]) this.openMin[ch] = s[0];
+    if (on === 0 || s[n - 1] > this.openMax[ch]) this.openMax[ch] = s[n - 1];
+    this.openN[ch] = on + n;
+    // per bucket: how many sorted codes lie on the bound's side of its cut (a binary search only for a cut
+    // between the lowest and the highest code), minus those of the buckets below; done once all are counted
+    var nb = this.nb;
+    var hist = this.hist;
+    var cut = this.cut;
+    var dec = this.scale[ch] < 0;
+    var hb = ch * (nb + 1);
+    var lc = s[0];
+    var hc = s[n - 1];
+    var below = 0;
+    var cb = ch * nb;
+    // the buckets below the lowest code hold none of these: stepped over in a tight loop
+    var b = 0;
+    if (dec) while (b < nb && cut[cb + b] > hc) b++;
+    else while (b < nb && cut[cb + b] <= lc) b++;
+    for (; b < nb && below < n; b++) {
+      var x = cut[cb + b];
+      var a = 0;
+      if (x > hc) a = n;
+      else if (x > lc) {
+        var z = n;
+        while (a < z) {
+          var mid = (a + z) >> 1;
+          if (s[mid] < x) a = mid + 1;
+          else z = mid;
+        }
+      }
+      if (dec) a = n - a;
+      if (a > below) {
+        hist[hb + b] += a - below;
+        below = a;
+      }
+    }
+    if (below < n) hist[hb + nb] += n - below;
+    return n;
   }
 
   /** Closes the open window at window index `win` (> openWin): it becomes the published one. */

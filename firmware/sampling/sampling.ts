@@ -15,8 +15,11 @@ import { setAdcAttenuation, samplerTimeout, samplerInterval, clearSamplerTimer, 
 
 /** Shortest stall limit, seconds. */
 export var MIN_STALL_S = 2;
-/** Longest housekeeping period, seconds (liveness checks without scrapes). */
-export var HOUSEKEEPING_S = 1;
+/**
+ * Longest housekeeping period, seconds. The clock watch drains every second; housekeeping drains at window
+ * boundaries and, this often, brings back a clock watch Espruino removed (the ring then holds ~2 s).
+ */
+export var HOUSEKEEPING_S = 5;
 
 /** Consistent completeness counts of one channel (since the first startSampling on this registry). */
 export interface SampleTotals {
@@ -87,14 +90,13 @@ function housekeep(h: SamplingHandle): void {
   h.hkId = -1;
   if (!h.running) return;
   var agg = h.agg;
-  // Drain on every run (at least once a second), not only at window boundaries: the ring holds ~2 s of
-  // samples by default, so without a scrape a boundary-only drain would overwrite samples in between.
+  // the window boundary (the clock watch drains every second in between; this drain also covers its absence)
   agg.drain(h.core.ring, now);
   // the clock watch is an interval too: if Espruino removed it, start a new one (3 housekeeping runs without it)
   if (h.watch.runs !== h.watchSeen) {
     h.watchSeen = h.watch.runs;
     h.watchIdle = 0;
-  } else if (++h.watchIdle > 3) h.startWatch(now);
+  } else if (++h.watchIdle > 1) h.startWatch(now);
   h.schedule(now);
 }
 
@@ -285,10 +287,14 @@ export class SamplingHandle {
     this.watchId = samplerInterval(this.watchFn, WATCH_PERIOD_S * 1000);
   }
 
-  /** One run of the clock watch: steps, then (when getTime() agrees with the timers) missed ticks and liveness. */
+  /**
+   * One run of the clock watch: drains the ring (once a second: the ring holds ~2 s of samples by default), then
+   * steps, then (when getTime() agrees with the timers) missed ticks and liveness.
+   */
   watchRun(): void {
     if (!this.running) return;
     var now = this.time();
+    this.agg.drain(this.core.ring, now);
     var s = this.core;
     var w = this.watch;
     var step = w.run(now);
