@@ -100,43 +100,26 @@ export function typedArrayJsVars(bytes: number, jsVarBytes: number): number {
   return Math.ceil((2 * bytes) / (2 * jsVarBytes - 1)) + 4;
 }
 
-/** Number of distinct (attenuationMv, scale, offset) among channels: one 4 KB bucket table each. */
-export function distinctConversions(channels: ChannelConfig[]): number {
-  var n = 0;
-  for (var i = 0; i < channels.length; i++) {
-    var dup = false;
-    for (var j = 0; j < i; j++) {
-      var a = channels[i];
-      var b = channels[j];
-      if (a.attenuationMv === b.attenuationMv && a.scale === b.scale && a.offset === b.offset) dup = true;
-    }
-    if (!dup) n++;
-  }
-  return n;
-}
-
 /**
- * Estimated JsVars of the sampling state for `nch` channels, `capacity` ring slots, `nb` buckets and
- * `tables` distinct conversions, with JsVars of `jsVarBytes` bytes (docs/espruino-platform.md §5:
- * Uint16Array(1000) ~ 146 JsVars and Float64Array(1000) ~ 590 at 14 bytes; the formula
- * ceil(2 bytes / (2 B - 1)) + 4 is at or above both):
+ * Estimated JsVars of the sampling state for `nch` channels, `capacity` ring slots and `nb` buckets, with JsVars
+ * of `jsVarBytes` bytes (docs/espruino-platform.md §5: Uint16Array(1000) ~ 146 JsVars and Float64Array(1000) ~ 590
+ * at 14 bytes; the formula ceil(2 bytes / (2 B - 1)) + 4 is at or above both):
  *   ring:       codes Uint16[capacity] + 4 Float64[nch]
- *   aggregator: tables Uint8[4096 tables] + 8 Float64[nch] + 4 Uint16[nch] + Int16[nch] + Int32[nch]
+ *   aggregator: scratch Uint16[min(capacity / nch, 256)] + cuts Int32[nch nb] + 8 Float64[nch] + 4 Uint16[nch] + Int16[nch]
  *               + Float64[nb] bounds + Float64[nch (nb+1)] histogram
- *   snapshots:  2 (one being rendered, one for a concurrent scrape), each 7 Float64[nch] + Int16[nch]
- *               + 2 Uint16[nch] + Float64[nch (nb+1)]
- *   objects:    250 (ring, aggregator, snapshots, tick clock: ~2 JsVars per property) + 25 per channel
+ *   snapshot:   7 Float64[nch] + Int16[nch] + 2 Uint16[nch] + Float64[nch (nb+1)]
+ *   objects:    250 (ring, aggregator, snapshot, tick clock: ~2 JsVars per property) + 25 per channel
  *               (config object, name/pin/unit strings)
  */
-export function estimateSamplingJsVars(nch: number, capacity: number, nb: number, tables: number, jsVarBytes: number): number {
+export function estimateSamplingJsVars(nch: number, capacity: number, nb: number, jsVarBytes: number): number {
   var B = jsVarBytes;
   var f64 = typedArrayJsVars(8 * nch, B);
   var u16 = typedArrayJsVars(2 * nch, B);
   var hist = typedArrayJsVars(8 * nch * (nb + 1), B);
   var ring = typedArrayJsVars(2 * capacity, B) + 4 * f64;
-  var agg = typedArrayJsVars(4096 * tables, B) + 8 * f64 + 5 * u16 + typedArrayJsVars(4 * nch, B) + typedArrayJsVars(8 * nb, B) + hist;
+  var agg = typedArrayJsVars(2 * Math.min(Math.ceil(capacity / nch), 256), B) + typedArrayJsVars(4 * nch * nb, B) + 8 * f64 + 5 * u16 + typedArrayJsVars(8 * nb, B) + hist;
   var snap = 7 * f64 + 3 * u16 + hist;
-  return ring + agg + 2 * snap + 250 + 25 * nch;
+  return ring + agg + snap + 250 + 25 * nch;
 }
 
 export function defaultBuckets(): number[] {
@@ -393,7 +376,7 @@ export function validateDeviceConfig(input: unknown, profile: BoardProfile): Con
     } else if (seg > MAX_SEGMENT) {
       errors.push("ringCapacity: " + ringCapacity + " slots for " + chText + " is " + seg + " per channel, more than " + MAX_SEGMENT);
     } else {
-      jsVars = estimateSamplingJsVars(nch, seg * nch, buckets.length, distinctConversions(channels), profile.jsVarBytes);
+      jsVars = estimateSamplingJsVars(nch, seg * nch, buckets.length, profile.jsVarBytes);
       var room = profile.jsVars - profile.reservedJsVars;
       if (jsVars > room) {
         errors.push(

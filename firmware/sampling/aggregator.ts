@@ -6,6 +6,8 @@ import type { SampleRing } from "./ring-buffer.js";
 
 /** 2^32, the unit of sumHi. */
 export var SUM_SPLIT = 4294967296;
+/** Most samples one fold copies, sorts and adds up at a time: the length of the aggregator's scratch array. */
+export var FOLD_MAX = 256;
 /** Number of raw codes (12-bit ADC). */
 export var CODES = 4096;
 
@@ -127,7 +129,7 @@ export class Aggregator {
   cut: Int32Array;
   /** the platform's native sum of a typed array (E.sum on the board) */
   sum: (a: Uint16Array) => number;
-  /** a run of codes copied out of the ring and sorted at each drain (ring segment length, made at the first drain) */
+  /** a run of codes copied out of the ring and sorted (min(segment, FOLD_MAX) long, made at the first drain) */
   tmp: Uint16Array | null;
   count: Float64Array;
   sumHi: Float64Array;
@@ -207,23 +209,31 @@ export class Aggregator {
     var win = Math.floor(now / this.windowSeconds);
     if (this.openWin < 0 || win < this.openWin) this.openWin = win;
     // a channel with nothing unread costs one test here (the board pays for every token of a block it skips)
-    for (var ch = 0; ch < this.nch; ch++) if (ring.wr[ch] !== ring.rd[ch]) total += this.fold(ring, ch);
+    for (var ch = 0; ch < this.nch; ch++) {
+      // in runs of at most FOLD_MAX samples, up to what was written when this channel's turn came
+      var stop = ring.wr[ch];
+      while (ring.rd[ch] < stop) total += this.fold(ring, ch, stop);
+    }
     if (win > this.openWin) this.closeWindow(win);
     this.lastDrain = now;
     return total;
   }
 
-  /** Folds channel `ch`'s unread samples into its aggregates (see drain); returns how many it aggregated. */
-  fold(ring: SampleRing, ch: number): number {
+  /**
+   * Folds channel `ch`'s next unread samples, at most FOLD_MAX and none written at or after sample index `stop`,
+   * into its aggregates (see drain); returns how many it aggregated.
+   */
+  fold(ring: SampleRing, ch: number, stop: number): number {
     var seg = ring.seg;
     var wr = ring.wr;
-    var end = wr[ch];
     var i = ring.rd[ch];
-    if (end - i > seg) i = ring.skipLapped(ch, end);
-    var len = end - i;
-    ring.rd[ch] = end;
+    if (stop - i > seg) i = ring.skipLapped(ch, stop);
     var tmp = this.tmp;
-    if (!tmp || tmp.length !== seg) tmp = this.tmp = new Uint16Array(seg);
+    if (!tmp) tmp = this.tmp = new Uint16Array(seg < FOLD_MAX ? seg : FOLD_MAX);
+    var len = stop - i;
+    if (len > tmp.length) len = tmp.length;
+    var end = i + len;
+    ring.rd[ch] = end;
     // the unread slots as at most two runs, [j, seg) and [0, ...) after the wrap, copied in one native call
     // each: a timer tick runs between statements, never inside one
     var base = ch * seg;
