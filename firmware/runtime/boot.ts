@@ -143,6 +143,12 @@ export function boot(): Runtime {
   // The profile is only needed while booting (sampling limits, watchdog, network, stream cap): drop it so
   // its ~140 JsVars are free for series; the status page keeps the name.
   rt.profile = null;
+  // the config likewise (about 90 JsVars): the status page keeps the rate and each channel's pin and unit
+  if (cfg) {
+    var chs: { pin: string; unit: string }[] = [];
+    for (var k = 0; k < cfg.channels.length; k++) chs.push({ pin: cfg.channels[k].pin, unit: cfg.channels[k].unit });
+    rt.config = { sampleRateHz: cfg.sampleRateHz, channels: chs };
+  }
 
   var what = "boot " + boots + ", " + (cfg ? "config valid" : rt.errors.length + " config error(s)") + (rt.sampling ? ", sampling " + rt.sampling.strategy : ", not sampling");
   if (tryListen(rt)) log("espruino-telemetry " + BUILD_VERSION + " " + what + ", listening on port " + rt.port);

@@ -2,7 +2,6 @@
 // code can stop it (timers, server, sampler, Wi-Fi handlers) before starting again.
 import type { Registry } from "../metrics/registry.js";
 import type { DeviceProfile } from "../../config/device-file.js";
-import type { DeviceConfig } from "../../config/device-config.js";
 import type { SamplingHandle } from "../sampling/sampling.js";
 import type { RuntimeCollector, SelfMetrics } from "./self-metrics.js";
 import type { WifiCtl } from "./wifi.js";
@@ -21,7 +20,8 @@ export interface Runtime {
   profile: DeviceProfile | null;
   /** the profile's name ("unknown" without a valid profile), for the status page */
   board: string;
-  config: DeviceConfig | null;
+  /** the valid config while booting; after boot only what the status page shows (rate, each channel's pin and unit) */
+  config: { sampleRateHz: number; channels: { pin: string; unit: string }[] } | null;
   /** config errors and start-up failures, shown on / */
   errors: string[];
   /** bearer token ("" = no auth) */
