@@ -70,28 +70,6 @@ export class SampleRing {
     this.ref[ch] = this.ref[ch] + n;
   }
 
-  /** Samples offered to push() for this channel (stored + refused). */
-  taken(ch: number): number {
-    return this.wr[ch] + this.ref[ch];
-  }
-
-  /** Samples waiting to be drained. */
-  buffered(ch: number): number {
-    var n = this.wr[ch] - this.rd[ch];
-    return n > this.seg ? this.seg : n;
-  }
-
-  /** Samples lost so far: refused, or overwritten before being drained. */
-  dropped(ch: number): number {
-    var over = this.wr[ch] - this.rd[ch] - this.seg;
-    return this.ref[ch] + this.lost[ch] + (over > 0 ? over : 0);
-  }
-
-  /** Samples handed to a drain visitor (or consumed by an index-based drain) so far. */
-  consumed(ch: number): number {
-    return this.rd[ch] - this.lost[ch];
-  }
-
   /**
    * Consumer step 1 of an index-based drain: accounts for samples the producer has already lapped
    * and returns the first sample index to read; read indices [start, end) where end is `wr[ch]` read
@@ -106,34 +84,5 @@ export class SampleRing {
       this.rd[ch] = start;
     }
     return start;
-  }
-
-  /**
-   * Drains channel `ch`, calling visit(code) once per sample that was still intact when read
-   * (oldest first). Samples pushed during the drain stay buffered. Returns the number visited.
-   * Allocates nothing (the visitor should be a function created once, not per call).
-   */
-  drain(ch: number, visit: (code: number) => void): number {
-    var end = this.wr[ch];
-    var i = this.skipLapped(ch, end);
-    var seg = this.seg;
-    var base = ch * seg;
-    var codes = this.codes;
-    var n = 0;
-    var bad = 0;
-    while (i < end) {
-      var code = codes[base + (i % seg)];
-      // Still intact? The producer may have lapped us between two statements of this loop.
-      if (this.wr[ch] - i > seg) {
-        bad++;
-      } else {
-        visit(code);
-        n++;
-      }
-      i++;
-    }
-    if (bad > 0) this.lost[ch] = this.lost[ch] + bad;
-    this.rd[ch] = end;
-    return n;
   }
 }
