@@ -266,7 +266,8 @@ export function presetChildren(m: Metric, preset: LabelValues[] | undefined): vo
 export class Metric {
   name: string;
   help: string;
-  type: number;
+  /** COUNTER, GAUGE or HISTOGRAM; a counter keeps the prototype's */
+  type!: number;
   /** label names; the prototype's [] when there are none */
   labelNames!: string[];
   /** values, stride w per child */
@@ -298,7 +299,7 @@ export class Metric {
     }
     if (!validMetricName(name)) throw new Error('invalid metric name "' + name + '"');
     this.name = name;
-    this.type = type;
+    if (type !== COUNTER) this.type = type;
     if (type === COUNTER && !endsWith(name, "_total")) throw err(this, "counter names must end with _total");
     // suffixes promtool reserves (its lint fails the body otherwise)
     if (type !== COUNTER && endsWith(name, "_total")) throw err(this, "only counter names may end with _total");
@@ -320,8 +321,8 @@ export class Metric {
       if (l === "quantile") throw err(this, 'label name "quantile" is reserved for summaries');
       if (ln.indexOf(l) !== i) throw err(this, 'duplicate label name "' + l + '"');
     }
-    // an unlabelled family and a counter or gauge keep the prototype's labelNames ([]) and w (1): a property on
-    // every family costs 2 JsVars or more
+    // an unlabelled family and a counter or gauge keep the prototype's labelNames ([]) and w (1), a counter the
+    // prototype's type: a property on every family costs 2 JsVars or more
     if (ln.length) this.labelNames = ln.concat([]);
     if (type === HISTOGRAM) {
       var bs = o.buckets === undefined ? defaultBuckets() : o.buckets;
@@ -421,6 +422,7 @@ export class Metric {
 /** Defaults every family shares (set on a family only when they differ: see the constructor). */
 Metric.prototype.labelNames = [];
 Metric.prototype.w = 1;
+Metric.prototype.type = COUNTER;
 Metric.prototype.i = 0;
 Metric.prototype.s = "";
 

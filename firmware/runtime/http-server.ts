@@ -10,7 +10,7 @@ import { fmtValue } from "../exposition/number.js";
 import { AUTH_REALM, bearerOk } from "./auth.js";
 import { wifiUp } from "./wifi.js";
 import type { Runtime } from "./state.js";
-import { advanceUptime } from "./self-metrics.js";
+import { HTTP_CODES, advanceUptime } from "./self-metrics.js";
 import { BUILD_VERSION } from "../build-info.js";
 
 var TEXT_PLAIN = "text/plain; charset=utf-8";
@@ -36,8 +36,8 @@ function header(req: Req, name: string): string | undefined {
 }
 
 function count(rt: Runtime, code: number): void {
-  var c = rt.m.codes["" + code];
-  if (c) c.inc();
+  var i = HTTP_CODES.indexOf("" + code);
+  if (i >= 0) rt.m.codes[i].inc();
 }
 
 /** A small complete response. `hName`/`hValue`: one extra header (Allow, Retry-After, WWW-Authenticate). */

@@ -16,12 +16,12 @@ export interface SelfMetrics {
   memFree: GaugeChild;
   memUsed: GaugeChild;
   memTotal: GaugeChild;
-  /** flag name -> its series */
-  flags: { [flag: string]: GaugeChild };
+  /** espruino_error_flags{flag}, in ERROR_FLAGS order */
+  flags: GaugeChild[];
   scrapes: CounterChild;
   scrapeSeconds: GaugeChild;
-  /** "200" ... -> espruino_http_requests_total{code} */
-  codes: { [code: string]: CounterChild };
+  /** espruino_http_requests_total{code}, in HTTP_CODES order */
+  codes: CounterChild[];
   wifiUp: GaugeChild;
   wifiReconnects: CounterChild;
   rssi: GaugeChild;
@@ -38,8 +38,6 @@ export interface RuntimeCollector {
   /** uptime accumulated so far (seconds) and the getTime() it was last advanced at (see advanceUptime) */
   up: number;
   upAt: number;
-  /** latched error flags (1 once seen since boot) */
-  seen: { [flag: string]: number };
   /** RSSI source: returns NaN while not connected */
   rssi: () => number;
 }
@@ -48,10 +46,8 @@ export interface RuntimeCollector {
 export function latchErrorFlags(c: RuntimeCollector): void {
   var f = takeErrorFlags();
   for (var i = 0; i < f.length; i++) {
-    var name = "" + f[i];
-    c.seen[name] = 1;
-    var g = c.m.flags[name];
-    if (g) g.set(1);
+    var k = ERROR_FLAGS.indexOf("" + f[i]);
+    if (k >= 0) c.m.flags[k].set(1);
   }
 }
 
@@ -122,8 +118,8 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     labelNames: ["flag"],
     preset: flagPreset,
   });
-  var flags: { [flag: string]: GaugeChild } = {};
-  for (i = 0; i < ERROR_FLAGS.length; i++) flags[ERROR_FLAGS[i]] = flagFam.labels([ERROR_FLAGS[i]]);
+  var flags: GaugeChild[] = [];
+  for (i = 0; i < ERROR_FLAGS.length; i++) flags.push(flagFam.labels([ERROR_FLAGS[i]]));
   var scrapes = reg.counter({ name: "espruino_scrapes_total", help: "Requests for /metrics answered." });
   var scrapeSeconds = reg.gauge({ name: "espruino_scrape_duration_seconds", help: "Seconds the previous /metrics took." });
   var codePreset: string[][] = [];
@@ -134,8 +130,8 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     labelNames: ["code"],
     preset: codePreset,
   });
-  var codes: { [code: string]: CounterChild } = {};
-  for (i = 0; i < HTTP_CODES.length; i++) codes[HTTP_CODES[i]] = reqFam.labels([HTTP_CODES[i]]);
+  var codes: CounterChild[] = [];
+  for (i = 0; i < HTTP_CODES.length; i++) codes.push(reqFam.labels([HTTP_CODES[i]]));
   var wifiUp = reg.gauge({ name: "espruino_wifi_connected", help: "1 while Wi-Fi has an IP address." });
   var wifiReconnects = reg.counter({ name: "espruino_wifi_reconnects_total", help: "Wi-Fi reconnect attempts." });
   var rssi = reg.gauge({ name: "espruino_wifi_rssi_dbm", help: "Wi-Fi signal strength." });
@@ -159,5 +155,5 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
 
 /** The collector object (state on the object, collect() a shared function). */
 export function runtimeCollector(m: SelfMetrics, t0: number): RuntimeCollector {
-  return { name: "runtime", collect: collectRuntime, m: m, t0: t0, up: 0, upAt: t0, seen: {}, rssi: noRssi };
+  return { name: "runtime", collect: collectRuntime, m: m, t0: t0, up: 0, upAt: t0, rssi: noRssi };
 }
