@@ -31,6 +31,11 @@ export interface MetricOptions {
   maxSeries?: number;
   /** Clock for Gauge.setToCurrentTime(), seconds. Registries pass their own to the gauges they create. */
   clock?: () => number;
+  /**
+   * The label sets are fixed by `preset` (the firmware's own families): the registry makes no
+   * espruino_series_dropped_total child for the family in advance (one appears if a label set is ever refused).
+   */
+  fixed?: boolean;
 }
 
 /** Typed views of Metric and Child (all methods exist at runtime; types keep each family to its API). */

@@ -125,8 +125,11 @@ export class Registry {
     this.em = this.register(em);
   }
 
-  /** Adds a family; throws (naming it) when its name, or a name it would expose, is taken. */
-  register(metric: Counter | Gauge | Histogram): Metric {
+  /**
+   * Adds a family; throws (naming it) when its name, or a name it would expose, is taken. A labelled family gets its
+   * espruino_series_dropped_total child at once, unless `fixed` (its label sets are all preset: MetricOptions.fixed).
+   */
+  register(metric: Counter | Gauge | Histogram, fixed?: boolean): Metric {
     if (!(metric instanceof Metric)) throw new Error("register() takes a metric from createCounter/createGauge/createHistogram");
     var m = metric;
     if (m.reg) throw new Error("metric " + m.name + ": already registered" + (m.reg === this ? "" : " in another registry"));
@@ -142,7 +145,7 @@ export class Registry {
     m.reg = this;
     if (!m.exempt) {
       this.ns += m.k.length;
-      if (m.labelNames.length) this.dm.labels([m.name]);
+      if (m.labelNames.length && !fixed) this.dm.labels([m.name]);
     }
     return m;
   }
@@ -173,7 +176,7 @@ export class Registry {
     var m = new Metric(type, o);
     if (type === GAUGE && !m.clock && this.clock) m.clock = this.clock;
     var old = this.get(m.name);
-    if (!old) return this.register(m);
+    if (!old) return this.register(m, o.fixed === true);
     checkSame(old, m);
     presetChildren(old, o.preset);
     return old;

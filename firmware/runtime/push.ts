@@ -177,7 +177,7 @@ export function startPush(rt: Runtime, c: PushConfig, token: string): PushCtl {
   var preset: string[][] = [];
   var i: number;
   for (i = 0; i < PUSH_RESULTS.length; i++) preset.push([PUSH_RESULTS[i]]);
-  var fam = rt.reg.counter({ name: "espruino_push_total", help: "Pushes to the Pushgateway, by result.", labelNames: ["result"], preset: preset });
+  var fam = rt.reg.counter({ name: "espruino_push_total", help: "Pushes to the Pushgateway, by result.", labelNames: ["result"], preset: preset, fixed: true });
   var n: CounterChild[] = [];
   for (i = 0; i < PUSH_RESULTS.length; i++) n.push(fam.labels([PUSH_RESULTS[i]]));
   var h: { [name: string]: string } = { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Transfer-Encoding": "chunked" };

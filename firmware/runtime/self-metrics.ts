@@ -90,11 +90,11 @@ function noRssi(): number {
 /** `board`: the profile name (as on the status page and in the targets file), process.env.BOARD without one. */
 export function registerSelfMetrics(reg: Registry, device: string, location: string, board: string): SelfMetrics {
   reg
-    .gauge({ name: "espruino_build_info", help: "Firmware build and board (always 1).", labelNames: ["version", "board"] })
+    .gauge({ name: "espruino_build_info", help: "Firmware build and board (always 1).", labelNames: ["version", "board"], fixed: true })
     .labels([BUILD_VERSION, board])
     .set(1);
   reg
-    .gauge({ name: "espruino_device_info", help: "Device identity (always 1).", labelNames: ["device", "location"] })
+    .gauge({ name: "espruino_device_info", help: "Device identity (always 1).", labelNames: ["device", "location"], fixed: true })
     .labels([device, location])
     .set(1);
   var configValid = reg.gauge({
@@ -107,6 +107,7 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     name: "espruino_memory_jsvars",
     help: "Interpreter JsVars by state.",
     labelNames: ["state"],
+    fixed: true,
     preset: [["free"], ["used"], ["total"]],
   });
   var i: number;
@@ -116,6 +117,7 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     name: "espruino_error_flags",
     help: "Interpreter error flags (1 set).",
     labelNames: ["flag"],
+    fixed: true,
     preset: flagPreset,
   });
   var flags: GaugeChild[] = [];
@@ -128,6 +130,7 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     name: "espruino_http_requests_total",
     help: "HTTP requests answered, by code.",
     labelNames: ["code"],
+    fixed: true,
     preset: codePreset,
   });
   var codes: CounterChild[] = [];

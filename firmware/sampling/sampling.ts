@@ -74,7 +74,7 @@ var active: SamplingHandle | null = null;
 
 /** espruino_adc_volts; when a previous start registered it with other buckets, it is replaced (and restarts at 0). */
 function histogramFamily(reg: Registry, buckets: number[], preset: string[][]): Histogram {
-  var o = { name: "espruino_adc_volts", help: HELP_VOLTS, labelNames: ["channel"], buckets: buckets, preset: preset };
+  var o = { name: "espruino_adc_volts", help: HELP_VOLTS, labelNames: ["channel"], buckets: buckets, preset: preset, fixed: true };
   try {
     return reg.histogram(o);
   } catch (e) {
@@ -199,15 +199,15 @@ export class SamplingHandle {
     var preset: string[][] = [];
     for (i = 0; i < nch; i++) preset.push([names[i]]);
     var ln = ["channel"];
-    var taken = reg.counter({ name: "espruino_adc_samples_taken_total", help: HELP_TAKEN, labelNames: ln, preset: preset });
-    var aggd = reg.counter({ name: "espruino_adc_samples_aggregated_total", help: HELP_AGG, labelNames: ln, preset: preset });
-    var dropped = reg.counter({ name: "espruino_adc_samples_dropped_total", help: HELP_DROPPED, labelNames: ln, preset: preset });
-    var invalid = reg.counter({ name: "espruino_adc_samples_invalid_total", help: HELP_INVALID, labelNames: ln, preset: preset });
-    var buffered = reg.gauge({ name: "espruino_adc_samples_buffered", help: HELP_BUFFERED, labelNames: ln, preset: preset });
+    var taken = reg.counter({ name: "espruino_adc_samples_taken_total", help: HELP_TAKEN, labelNames: ln, preset: preset, fixed: true });
+    var aggd = reg.counter({ name: "espruino_adc_samples_aggregated_total", help: HELP_AGG, labelNames: ln, preset: preset, fixed: true });
+    var dropped = reg.counter({ name: "espruino_adc_samples_dropped_total", help: HELP_DROPPED, labelNames: ln, preset: preset, fixed: true });
+    var invalid = reg.counter({ name: "espruino_adc_samples_invalid_total", help: HELP_INVALID, labelNames: ln, preset: preset, fixed: true });
+    var buffered = reg.gauge({ name: "espruino_adc_samples_buffered", help: HELP_BUFFERED, labelNames: ln, preset: preset, fixed: true });
     var volts = histogramFamily(reg, config.buckets, preset);
-    var last = reg.gauge({ name: "espruino_adc_last_volts", help: HELP_LAST, labelNames: ln, preset: preset });
-    var min = reg.gauge({ name: "espruino_adc_min_volts", help: HELP_MIN, labelNames: ln, preset: preset });
-    var max = reg.gauge({ name: "espruino_adc_max_volts", help: HELP_MAX, labelNames: ln, preset: preset });
+    var last = reg.gauge({ name: "espruino_adc_last_volts", help: HELP_LAST, labelNames: ln, preset: preset, fixed: true });
+    var min = reg.gauge({ name: "espruino_adc_min_volts", help: HELP_MIN, labelNames: ln, preset: preset, fixed: true });
+    var max = reg.gauge({ name: "espruino_adc_max_volts", help: HELP_MAX, labelNames: ln, preset: preset, fixed: true });
     this.missed = reg.counter({ name: "espruino_sampler_ticks_missed_total", help: HELP_MISSED });
     this.late = reg.counter({ name: "espruino_sampler_ticks_late_total", help: HELP_LATE });
     this.steps = reg.counter({ name: "espruino_clock_steps_total", help: HELP_STEPS });

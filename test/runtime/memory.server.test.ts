@@ -30,13 +30,17 @@ async function peakDuringScrape(nch: number, nb: number): Promise<{ series: numb
   return { series: body.split("\n").filter((l) => l && !l.startsWith("#")).length, delta: d.memory.peak - before };
 }
 
-it("peak JsVars during a scrape stay flat from 61 to 393 series", async () => {
+it("peak JsVars during a scrape stay flat from 47 to 379 series", async () => {
   const rows = [];
   for (const [nch, nb] of [[1, 1], [2, 8], [4, 16], [8, 32]]) rows.push({ nch, nb, ...(await peakDuringScrape(nch, nb)) });
   console.log("peak JsVars above idle during one scrape: " + rows.map((r) => r.series + " series (" + r.nch + " ch x " + r.nb + " buckets): +" + r.delta).join("; "));
-  expect(rows.map((r) => r.series)).toEqual([61, 87, 157, 393]);
-  // pieces of about PIECE_CHARS characters whatever the family: the same peak at every size, and within the
+  // 35 series whatever the channels (runtime, collector errors, sampler) + per channel 8 and its histogram's
+  // buckets + 3 lines
+  expect(rows.map((r) => r.series)).toEqual([47, 73, 143, 379]);
+  // pieces of about PIECE_CHARS characters whatever the family: about the same peak at every size, and within the
   // lean-core goal of 200 JsVars (the piece twice, as the argument and in the send buffer, the connection, the frames)
-  for (const r of rows) expect(r.delta).toBe(rows[0].delta);
-  expect(rows[0].delta).toBeLessThanOrEqual(200);
+  // (a piece ends at the first line boundary past PIECE_CHARS, so its length varies by up to a line: a few JsVars)
+  const deltas = rows.map((r) => r.delta);
+  expect(Math.max(...deltas) - Math.min(...deltas)).toBeLessThanOrEqual(8);
+  for (const r of rows) expect(r.delta).toBeLessThanOrEqual(200);
 });
