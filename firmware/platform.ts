@@ -83,7 +83,8 @@ export function after(ms: number, fn: () => void): number {
   return setTimeout(fn, ms);
 }
 
-/** Cancels a timer from every()/after(); an id that already fired or was cleared is ignored. */
+/** Cancels a timer from every()/after() (clearTimeout and clearInterval are one function on Espruino); an id that
+ *  already fired or was cleared (or removed after an out-of-memory) is ignored. */
 export function cancelTimer(id: number): void {
   try {
     clearTimeout(id);
@@ -179,25 +180,6 @@ export function setAdcAttenuation(pin: string, fullScaleMv: number): boolean {
     return true;
   } catch (e) {
     return false;
-  }
-}
-
-/** setInterval for the sampler; returns the id. */
-export function samplerInterval(fn: () => void, ms: number): number {
-  return setInterval(fn, ms);
-}
-
-/** setTimeout for the sampler's main-loop housekeeping; returns the id. */
-export function samplerTimeout(fn: () => void, ms: number): number {
-  return setTimeout(fn, ms);
-}
-
-/** clearInterval/clearTimeout that ignores ids Espruino no longer knows (fired, or removed after an out-of-memory). */
-export function clearSamplerTimer(id: number): void {
-  try {
-    clearInterval(id);
-  } catch (e) {
-    // "Unknown Interval": already gone
   }
 }
 

@@ -7,8 +7,8 @@ import { TickClock } from "./tick-clock.js";
 import {
   analogReader,
   timeReader,
-  samplerInterval,
-  clearSamplerTimer,
+  every,
+  cancelTimer,
   hwTimerExec,
   hwTimerRemove,
   newInputWaveform,
@@ -288,7 +288,7 @@ function armInterval(s: SamplerCore, minTickUs: number): boolean {
   if (s.spt > MAX_SAMPLES_PER_TICK) s.spt = MAX_SAMPLES_PER_TICK;
   if (s.spt > s.ring.seg) s.spt = s.ring.seg;
   setClocks(s, 1, s.spt / s.rate, 0);
-  s.id = samplerInterval(s.tickFn, (1000 * s.spt) / s.rate);
+  s.id = every((1000 * s.spt) / s.rate, s.tickFn);
   return true;
 }
 
@@ -305,7 +305,7 @@ export function disarm(s: SamplerCore): void {
     }
   } else if (s.id >= 0) {
     if (s.strategy === STRATEGY_TIMER) hwTimerRemove(s.id);
-    else clearSamplerTimer(s.id);
+    else cancelTimer(s.id);
   }
   s.id = -1;
   s.armed = false;

@@ -11,7 +11,7 @@ import { Aggregator, Snapshot, codeToVolts, codeSumToVolts } from "./aggregator.
 import { SamplerCore, arm, disarm, release, missedTicks, lateTicks, settleClock, commitClocks, forgiveClocks } from "./samplers.js";
 import { ClockWatch, WATCH_PERIOD_S } from "./clock-watch.js";
 import type { ArmLimits } from "./samplers.js";
-import { setAdcAttenuation, samplerTimeout, samplerInterval, clearSamplerTimer, timeReader, nativeSum } from "../platform.js";
+import { setAdcAttenuation, after, every, cancelTimer, timeReader, nativeSum } from "../platform.js";
 
 /** Shortest stall limit, seconds. */
 export var MIN_STALL_S = 2;
@@ -277,14 +277,14 @@ export class SamplingHandle {
 
   /** (Re)starts the clock watch's interval with a fresh reference; counted steps are kept. */
   startWatch(now: number): void {
-    if (this.watchId >= 0) clearSamplerTimer(this.watchId);
+    if (this.watchId >= 0) cancelTimer(this.watchId);
     this.watch = new ClockWatch(now);
     this.watchSeen = 0;
     this.watchIdle = 0;
     this.rearmRun = 0;
     this.stepRun = -1;
     this.quietRuns = 0;
-    this.watchId = samplerInterval(this.watchFn, WATCH_PERIOD_S * 1000);
+    this.watchId = every(WATCH_PERIOD_S * 1000, this.watchFn);
   }
 
   /**
@@ -311,11 +311,11 @@ export class SamplingHandle {
   /** Schedules the housekeeping timer: at the next window boundary (+1 ms) or in HOUSEKEEPING_S, whichever is first. */
   schedule(now: number): void {
     if (!this.running) return;
-    if (this.hkId >= 0) clearSamplerTimer(this.hkId);
+    if (this.hkId >= 0) cancelTimer(this.hkId);
     var W = this.agg.windowSeconds;
     var next = (Math.floor(now / W) + 1) * W - now;
     if (next > HOUSEKEEPING_S) next = HOUSEKEEPING_S;
-    this.hkId = samplerTimeout(this.hkFn, Math.ceil(next * 1000) + 1);
+    this.hkId = after(Math.ceil(next * 1000) + 1, this.hkFn);
   }
 
   /** Liveness check at a settled watch run (see the header); `now` = getTime(). Re-arms a stalled sampler. */
@@ -462,9 +462,9 @@ export class SamplingHandle {
     disarm(this.core);
     release(this.core);
     this.running = false;
-    if (this.hkId >= 0) clearSamplerTimer(this.hkId);
+    if (this.hkId >= 0) cancelTimer(this.hkId);
     this.hkId = -1;
-    if (this.watchId >= 0) clearSamplerTimer(this.watchId);
+    if (this.watchId >= 0) cancelTimer(this.watchId);
     this.watchId = -1;
     this.reg.removeCollector("sampler");
     var now = this.time();
