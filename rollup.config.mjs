@@ -47,16 +47,20 @@ export function minifyPlugins(compress = {}) {
 }
 
 /**
- * Builds without push mode: boot.ts gets firmware/runtime/push-off.ts in place of push.ts, so none of push mode's
+ * Builds without the features a config leaves off: push mode (boot.ts gets firmware/runtime/push-off.ts in place of
+ * push.ts) and the waveform sampler (firmware/sampling/waveform-off.ts in place of waveform.ts), so none of their
  * code is in the bundle. @returns {import("rollup").Plugin}
  */
-function pushOff() {
+function featuresOff() {
   return {
-    name: "push-off",
+    name: "features-off",
     /** @param {string} source @param {string | undefined} importer */
     resolveId(source, importer) {
       if (source === "./push.js" && importer && importer.endsWith("firmware/runtime/boot.ts")) {
         return fileURLToPath(new URL("./firmware/runtime/push-off.ts", import.meta.url));
+      }
+      if (source === "./waveform.js" && importer && /firmware\/sampling\/[a-z-]+\.ts$/.test(importer)) {
+        return fileURLToPath(new URL("./firmware/sampling/waveform-off.ts", import.meta.url));
       }
       return null;
     },
@@ -96,13 +100,13 @@ const full = {
 };
 
 /**
- * The bundle `npm run flash` writes for a config without `push` (the features a config leaves off stay off the
- * device): the same firmware minus push mode.
+ * The bundle `npm run flash` writes for a config without `push` whose sampler is not "waveform" (the features a
+ * config leaves off stay off the device): the same firmware minus push mode and the waveform sampler.
  * @type {import("rollup").RollupOptions}
  */
 const core = {
   ...full,
-  plugins: [pushOff(), buildInfo(), typescript({ tsconfig: "./tsconfig.json", noEmitOnError: true, outDir: "dist", sourceMap: true })],
+  plugins: [featuresOff(), buildInfo(), typescript({ tsconfig: "./tsconfig.json", noEmitOnError: true, outDir: "dist", sourceMap: true })],
   output: [minified("dist/firmware-core.min.js")],
 };
 

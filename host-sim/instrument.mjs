@@ -452,9 +452,10 @@ function doInstrument(source, weights) {
       return;
     }
     if (body.type === "EmptyStatement") {
-      if (loop) ins(body.start, "{" + lt() + "}", 1);
       // the `;` stays after the braces: `for(;;){__s(c);};` is still one loop with an empty statement after
-      else if (extra) ins(body.start, "{" + call(CHARGE_HOOK, extra) + "}", 1);
+      if (loop) ins(body.start, "{" + lt() + "}", 1);
+      // ... but an if's empty branch becomes the braces (`if(a);else b()` would read `if(a){...};else b()`)
+      else ins(body.start, "{" + (extra ? call(CHARGE_HOOK, extra) : "") + "}", 1, 0, 1);
       return;
     }
     statements++;

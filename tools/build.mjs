@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run build: firmware/*.ts -> dist/firmware.js + dist/firmware.min.js (every feature) and
-// dist/firmware-core.min.js (without push mode, for configs without `push`), then a size report.
+// dist/firmware-core.min.js (without push mode and the waveform sampler, for configs that use neither), then a size
+// report.
 //   --if-needed   skip when dist/ is newer than every input and was built for the same version
 //   --quiet       no size table
 import { parseArgs } from "node:util";

@@ -192,8 +192,10 @@ async function main() {
   const secretsText = secrets ? JSON.stringify(secrets) : "";
   const mask = makeMasker(secretStrings(secrets, secretsText));
 
-  // the features a config leaves off stay off the device: without `push`, the bundle without push mode
-  const bundlePath = abs(args.bundle ?? join(ROOT, "dist", mode === "flash" && !configIn.push ? "firmware-core.min.js" : "firmware.min.js"));
+  // the features a config leaves off stay off the device: without `push` and the waveform sampler, the bundle without
+  // push mode and waveform
+  const core = mode === "flash" && !configIn.push && sampler !== "waveform";
+  const bundlePath = abs(args.bundle ?? join(ROOT, "dist", core ? "firmware-core.min.js" : "firmware.min.js"));
   let bundle = "";
   let buildVersion = "";
   /** @type {ReturnType<typeof sizeRule> | undefined} */

@@ -4,6 +4,7 @@
 // Details: docs/design.md "firmware/sampling/samplers.ts".
 import { SampleRing, REFUSE_NEWEST } from "./ring-buffer.js";
 import { TickClock } from "./tick-clock.js";
+import { waveBufLen, startWaves, stopWaves, releaseWaves } from "./waveform.js";
 import {
   analogReader,
   timeReader,
@@ -11,7 +12,6 @@ import {
   cancelTimer,
   hwTimerExec,
   hwTimerRemove,
-  newInputWaveform,
   firmwareVersion,
   log,
 } from "../platform.js";
@@ -107,32 +107,6 @@ function tickFactory(s: SamplerCore): () => void {
   };
 }
 
-/** A Waveform `buffer` event of channel `ch`: copies the buffer that just filled into the ring. */
-function bufferBody(s: SamplerCore, ch: number, buf: Uint16Array): void {
-  var time = s.time;
-  var t = time();
-  // lost buffers are counted when the clock watch commits them (commitClocks)
-  if (s.clocks[ch].tick(t) === 2 && ch === 0) s.steps += 2;
-  s.last[ch] = t;
-  var ring = s.ring;
-  var n = buf.length;
-  for (var i = 0; i < n; i++) {
-    var c = (buf[i] + 8) >> 4;
-    if (c > 4095) c = 4095;
-    ring.push(ch, c);
-  }
-}
-
-function bufferFactory(s: SamplerCore, ch: number): (buf: Uint16Array) => void {
-  return function (buf: Uint16Array) {
-    try {
-      bufferBody(s, ch, buf);
-    } catch (e) {
-      s.errors++;
-    }
-  };
-}
-
 /** Everything a running sampler touches. One per startSampling(); arm()/disarm() may run many times. */
 export class SamplerCore {
   ring: SampleRing;
@@ -195,17 +169,6 @@ export class SamplerCore {
   }
 }
 
-/** Buffer length for Waveform: about 100 ms of samples, 2..512, and at most half a ring segment. */
-export function waveformBufLen(rate: number, seg: number): number {
-  var n = Math.ceil(rate / 10);
-  if (n > 512) n = 512;
-  if (n > Math.floor(seg / 2)) n = Math.floor(seg / 2);
-  if (n < 2) n = 2;
-  // `| 0`: Math.ceil/floor return a float on Espruino and `new Waveform(5.0)` throws "'samples' should be a
-  // integer or ArrayBuffer" after OUT OF MEMORY (measured on 2v29); the simulator cannot tell 5.0 from 5.
-  return n | 0;
-}
-
 /**
  * Commits clock `c`'s owed ticks as missed outside a tick (re-arm, strategy change); for Waveform the lost
  * buffers' samples are counted as taken and dropped, as bufferBody does for a gap it sees.
@@ -233,36 +196,6 @@ function setClocks(s: SamplerCore, nclk: number, period: number, loss: number): 
   }
   s.period = period;
   s.clkLoss = loss;
-}
-
-function armWaveform(s: SamplerCore): boolean {
-  var ch: number;
-  if (s.waves.length === 0) {
-    s.bufLen = waveformBufLen(s.rate, s.ring.seg);
-    for (ch = 0; ch < s.nch; ch++) {
-      var w = newInputWaveform(s.bufLen);
-      if (!w) return false;
-      var fn = bufferFactory(s, ch);
-      w.on("buffer", fn);
-      s.waves.push(w);
-      s.bufFns.push(fn);
-    }
-  }
-  setClocks(s, s.nch, s.bufLen / s.rate, s.bufLen);
-  for (ch = 0; ch < s.nch; ch++) {
-    var wv = s.waves[ch] as EspWaveform;
-    try {
-      if (wv.running) wv.stop();
-    } catch (e) {
-      // not running after all
-    }
-    try {
-      wv.startInput(s.pins[ch], s.rate, { repeat: true });
-    } catch (e) {
-      return false;
-    }
-  }
-  return true;
 }
 
 function armTimer(s: SamplerCore, minVersion: string): boolean {
@@ -294,31 +227,13 @@ function armInterval(s: SamplerCore, minTickUs: number): boolean {
 
 /** Stops whatever is running (idempotent; timers already removed by Espruino are ignored). */
 export function disarm(s: SamplerCore): void {
-  if (s.strategy === STRATEGY_WAVEFORM) {
-    for (var ch = 0; ch < s.waves.length; ch++) {
-      var w = s.waves[ch];
-      try {
-        if (w && w.running) w.stop();
-      } catch (e) {
-        // "Waveform is not running"
-      }
-    }
-  } else if (s.id >= 0) {
+  stopWaves(s); // none unless the strategy is waveform
+  if (s.id >= 0 && s.strategy !== STRATEGY_WAVEFORM) {
     if (s.strategy === STRATEGY_TIMER) hwTimerRemove(s.id);
     else cancelTimer(s.id);
   }
   s.id = -1;
   s.armed = false;
-}
-
-/** Releases the Waveform objects' listeners (after disarm, when the sampler is stopped for good). */
-export function release(s: SamplerCore): void {
-  for (var ch = 0; ch < s.waves.length; ch++) {
-    var w = s.waves[ch];
-    if (w) w.removeAllListeners("buffer");
-  }
-  s.waves = [];
-  s.bufFns = [];
 }
 
 export interface ArmLimits {
@@ -335,18 +250,14 @@ export interface ArmLimits {
 export function arm(s: SamplerCore, lim: ArmLimits): string {
   var ok = false;
   if (s.strategy === STRATEGY_WAVEFORM) {
-    ok = armWaveform(s);
+    // a buffer per channel: one clock each, a missed tick is a lost buffer of bufLen samples
+    s.bufLen = waveBufLen(s);
+    setClocks(s, s.nch, s.bufLen / s.rate, s.bufLen);
+    ok = startWaves(s);
     if (!ok) {
       log("sampler: no Waveform; using setInterval");
-      for (var ch = 0; ch < s.waves.length; ch++) {
-        var w = s.waves[ch];
-        try {
-          if (w && w.running) w.stop();
-        } catch (e) {
-          // not running
-        }
-      }
-      release(s);
+      stopWaves(s);
+      releaseWaves(s);
     }
   } else if (s.strategy === STRATEGY_TIMER) {
     ok = armTimer(s, lim.timerMinVersion);

@@ -8,7 +8,8 @@ import type { DeviceConfig } from "../../config/device-config.js";
 import type { DeviceProfile } from "../../config/device-file.js";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "./ring-buffer.js";
 import { Aggregator, Snapshot, codeToVolts, codeSumToVolts } from "./aggregator.js";
-import { SamplerCore, arm, disarm, release, missedTicks, lateTicks, settleClock, commitClocks, forgiveClocks } from "./samplers.js";
+import { SamplerCore, arm, disarm, missedTicks, lateTicks, settleClock, commitClocks, forgiveClocks } from "./samplers.js";
+import { releaseWaves } from "./waveform.js";
 import { ClockWatch, WATCH_PERIOD_S } from "./clock-watch.js";
 import type { ArmLimits } from "./samplers.js";
 import { setAdcAttenuation, after, every, cancelTimer, timeReader, nativeSum } from "../platform.js";
@@ -460,7 +461,7 @@ export class SamplingHandle {
   stop(): void {
     if (!this.running) return;
     disarm(this.core);
-    release(this.core);
+    releaseWaves(this.core);
     this.running = false;
     if (this.hkId >= 0) cancelTimer(this.hkId);
     this.hkId = -1;

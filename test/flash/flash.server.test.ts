@@ -202,6 +202,11 @@ describe("refusals (the device is left untouched)", () => {
     const withPush = await flash(["--board", "esp32-devkitc", "--dry-run", "--config", "push.json"]);
     expect(withPush.code).toBe(0);
     expect(withPush.out).toMatch(/^ {2}bundle: +\S+\/dist\/firmware\.min\.js \(/m);
+    // ... and the waveform sampler only for a config that samples with it
+    writeFileSync(join(dir, "wave.json"), JSON.stringify({ schema: 1, channels: [{ name: "a", pin: "D32" }], device: "d-1", strategy: "waveform" }));
+    const withWave = await flash(["--board", "esp32-devkitc", "--dry-run", "--config", "wave.json"]);
+    expect(withWave.code).toBe(0);
+    expect(withWave.out).toMatch(/^ {2}bundle: +\S+\/dist\/firmware\.min\.js \(/m);
     expectNoSecrets(run);
   });
 

@@ -230,7 +230,7 @@ describe("push mode", () => {
   });
 });
 
-describe("push mode stays off a device whose config does not enable it", () => {
+describe("push mode and the waveform sampler stay off a device whose config does not enable them", () => {
   it("without push: no push families; the bundle flash writes then (dist/firmware-core.min.js) holds none of push mode", async () => {
     const d = (dev = makeDevice());
     await d.boot();
@@ -243,6 +243,28 @@ describe("push mode stays off a device whose config does not enable it", () => {
       expect(full).toContain(text);
       expect(core).not.toContain(text);
     }
+  });
+
+  it("the core bundle holds none of the waveform sampler; given a waveform config (only --bundle can pair them) it samples with setInterval and says so", async () => {
+    const core = readFileSync(join(ROOT, "dist", "firmware-core.min.js"), "latin1");
+    const full = readFileSync(join(ROOT, "dist", "firmware.min.js"), "latin1");
+    for (const text of [".startInput(", '"buffer"', "doubleBuffer"]) {
+      expect(full).toContain(text);
+      expect(core).not.toContain(text);
+    }
+    const { SimDevice, deviceFile, DEVICE_FILE } = await import("../../host-sim/index.mjs");
+    const d = (dev = new SimDevice({
+      bundle: join(ROOT, "dist", "firmware-core.min.js"),
+      storage: { [DEVICE_FILE]: deviceFile(PROFILE, config({ strategy: "waveform" })) },
+    }));
+    await d.boot();
+    d.advance(3000);
+    expect(d.console).toContain("sampler: no Waveform; using setInterval");
+    expect(d.evaluate("__telemetry.sampling.strategy")).toBe("interval");
+    const m = await get(d.hostPort(80) as number, "/metrics");
+    expect(m.status).toBe(200);
+    expect(m.body).toMatch(/^espruino_adc_samples_taken_total\{channel="[^"]+"\} [1-9]/m);
+    expect(d.errors).toEqual([]);
   });
 
   it("the core bundle given a device file with push (only --bundle can pair them) says so and serves", async () => {

@@ -18,6 +18,13 @@ describe("instrumentation", () => {
     expect(r.code.split("\n").length).toBe(src.split("\n").length);
   });
 
+  it("an if's empty branch becomes braces (a bundler drops a call to an empty function: `if(a);else b()`)", () => {
+    const r = instrument("function f(t){if(t.a);else g();if(t.b);for(;t.c;);}");
+    expect(r.ok).toBe(true);
+    expect(r.code).toBe("__s(1);function f(t){__k(0);__s(1);if(t.a){__k(0);}else {__s(1);g();}__s(1);if(t.b){}else{__k(0);}__s(1);for(;t.c;){__s(1);};}");
+    expect(() => new Function(r.code)).not.toThrow();
+  });
+
   it("an IIFE bundle gets a scope accessor listing its top-level bindings", () => {
     const r = instrument("(function(){var s = 1; function g(){ return s; } if (s) { var t = 2; }})();");
     expect(r.scopeNames.sort()).toEqual(["g", "s", "t"]);

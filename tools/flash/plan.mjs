@@ -160,7 +160,8 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
                        into DIR, after the same checks; touch no device
   --address HOST[:PORT] after flashing, GET /healthz and /metrics there (port 80 by default)
   --bundle FILE        firmware bundle (default dist/firmware-core.min.js, or dist/firmware.min.js when the config
-                       has "push": a feature the config does not enable stays off the device)
+                       has "push" or samples with "waveform": a feature the config does not enable stays off the
+                       device)
   --baud N             serial baud rate (default 115200)
   --timeout S          hard timeout of the espruino CLI run (default 180)
   --no-verify          skip the read-back (not recommended: the CLI reports success whatever happens); the
