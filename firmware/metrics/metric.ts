@@ -194,8 +194,10 @@ export class Child {
     var m = this.m;
     if (!m) throw labelled(this as never);
     if (m.type !== GAUGE) throw err(m, "setToCurrentTime() is only supported by a gauge");
-    if (!m.clock) throw err(m, "setToCurrentTime() needs a clock (pass clock in the options or to the Registry)");
-    this.set(m.clock());
+    // the family's own clock, else its registry's (not copied onto every gauge: a property each costs RAM)
+    var clock = m.clock || (m.reg && m.reg.clock);
+    if (!clock) throw err(m, "setToCurrentTime() needs a clock (pass clock in the options or to the Registry)");
+    this.set(clock());
   }
   /** Histogram only: counts `v` in the first bucket whose bound is >= v and adds it to the sum. NaN and
    *  infinities are refused (as prom-client does): they would poison `_sum` for the rest of the uptime. */

@@ -174,7 +174,6 @@ export class Registry {
    */
   make(type: number, o: MetricOptions): Metric {
     var m = new Metric(type, o);
-    if (type === GAUGE && !m.clock && this.clock) m.clock = this.clock;
     var old = this.get(m.name);
     if (!old) return this.register(m, o.fixed === true);
     checkSame(old, m);
@@ -186,7 +185,7 @@ export class Registry {
   counter(o: MetricOptions): Counter {
     return this.make(COUNTER, o);
   }
-  /** Get-or-create a gauge; it gets the registry's clock unless o.clock is given. */
+  /** Get-or-create a gauge; setToCurrentTime() uses the registry's clock unless o.clock is given. */
   gauge(o: MetricOptions): Gauge {
     return this.make(GAUGE, o);
   }
