@@ -330,7 +330,8 @@ export class Metric {
     }
     // an unlabelled family and a counter or gauge keep the prototype's labelNames ([]) and w (1), a counter the
     // prototype's type: a property on every family costs 2 JsVars or more
-    if (ln.length) this.labelNames = ln.concat([]);
+    // a copy, so a caller's later change cannot reach it; the firmware's own families (fixed) share theirs
+    if (ln.length) this.labelNames = o.fixed ? ln : ln.concat([]);
     if (type === HISTOGRAM) {
       var bs = o.buckets === undefined ? defaultBuckets() : o.buckets;
       if (!Array.isArray(bs)) throw err(this, "buckets must be an array of numbers");
@@ -422,7 +423,7 @@ export class Metric {
       if (r) r.dropped(this);
       return NOOP_CHILD;
     }
-    return this.mk(key);
+    return this.mk(r ? r.intern(key) : key);
   }
 }
 

@@ -141,6 +141,8 @@ export class Registry {
       var c = clash(old, st, names);
       if (c) throw new Error("metric " + m.name + ": name " + c + " clashes with registered metric " + old.name);
     }
+    // its preset series were made before it had a registry: their label strings are shared now
+    for (var j = 0; j < m.k.length; j++) if (m.k[j].s) m.k[j].s = this.intern(m.k[j].s);
     this.metrics.push(m);
     m.reg = this;
     if (!m.exempt) {
@@ -192,6 +194,20 @@ export class Registry {
   /** Get-or-create a histogram. */
   histogram(o: MetricOptions): Histogram {
     return this.make(HISTOGRAM, o);
+  }
+
+  /**
+   * `key` (a rendered label string), or an equal one a registered family's series already holds: the sampler's
+   * nine per-channel families then share one `channel="..."` string per channel instead of nine (RAM per series).
+   * Runs when a series is created, never per scrape.
+   */
+  intern(key: string): string {
+    var ms = this.metrics;
+    for (var i = 0; i < ms.length; i++) {
+      var k = ms[i].k;
+      for (var j = 0; j < k.length; j++) if (k[j].s === key) return k[j].s;
+    }
+    return key;
   }
 
   /** Called by a family whose new label set was refused. */
