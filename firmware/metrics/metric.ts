@@ -363,7 +363,9 @@ export class Metric {
       if (typeof o.clock !== "function") throw err(this, "clock must be a function");
       this.clock = o.clock;
     }
-    this.v = new Float64Array((ln.length ? 4 : 1) * this.w);
+    // room for the preset label sets exactly (else 4), grown by doubling (mk)
+    var room = !ln.length ? 1 : o.preset && o.preset.length > 0 ? (o.preset.length < max ? o.preset.length : max) : 4;
+    this.v = new Float64Array(room * this.w);
     if (ln.length) this.k = [];
     else {
       this.m = this;
