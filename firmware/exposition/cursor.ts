@@ -62,7 +62,7 @@ function lines(p: Position, m: Metric, fmt: number, snap: Float64Array, cl: stri
   if (m.type !== HISTOGRAM) {
     for (; p.c < p.n && out.length < limit; p.c++) {
       // the constant label pairs first (inline: a call per series costs as much as the rest of its line)
-      s = kids[p.c].s;
+      s = kids[p.c];
       if (cl) s = s ? cl + "," + s : cl;
       out += name + (s ? "{" + s + "} " : " ") + fmtValue(snap[p.c]) + "\n";
     }
@@ -75,7 +75,7 @@ function lines(p: Position, m: Metric, fmt: number, snap: Float64Array, cl: stri
   // and _count goes with it; such a child is exposed by its buckets alone (a gauge-like distribution).
   var negBound = om && nb > 0 && (m.b as Float64Array)[0] < 0;
   while (p.c < p.n && out.length < limit) {
-    s = kids[p.c].s;
+    s = kids[p.c];
     if (cl) s = s ? cl + "," + s : cl;
     var base = p.c * w;
     var pre = name + "_bucket{" + (s ? s + "," : "") + 'le="';

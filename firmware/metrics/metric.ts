@@ -281,8 +281,11 @@ export class Metric {
   v: Float64Array;
   /** stride per child: 1 (the prototype's) for counters and gauges, buckets + 2 for histograms */
   w!: number;
-  /** children by index */
-  k: Child[];
+  /**
+   * the series by index: their rendered label pairs ("" for a family without labels). A Child is a handle made by
+   * labels() (a caller that keeps one keeps its object; the family keeps only the string).
+   */
+  k: string[];
   /** per-family series limit; unset means DEFAULT_MAX_SERIES (a property per family costs RAM) */
   max?: number;
   /** histogram bounds and their canonical `le` texts */
@@ -369,7 +372,7 @@ export class Metric {
     if (ln.length) this.k = [];
     else {
       this.m = this;
-      this.k = [this as never];
+      this.k = [""];
     }
     presetChildren(this, o.preset);
   }
@@ -383,10 +386,9 @@ export class Metric {
       nv.set(this.v);
       this.v = nv;
     }
-    var c = new Child(this, i, s);
-    this.k.push(c);
+    this.k.push(s);
     if (this.reg && !this.exempt) this.reg.ns++;
-    return c;
+    return new Child(this, i, s);
   }
 
   /**
@@ -419,7 +421,7 @@ export class Metric {
     // Linear search instead of a key -> child map: labels() runs at setup (and on rare drops), and a map
     // would store every label string a second time as a property name (RAM per series).
     var k = this.k;
-    for (i = 0; i < k.length; i++) if (k[i].s === key) return k[i];
+    for (i = 0; i < k.length; i++) if (k[i] === key) return new Child(this, i, k[i]);
     var r = this.reg;
     if (!this.exempt && (this.k.length >= (this.max || DEFAULT_MAX_SERIES) || (r !== undefined && r.ns >= r.max))) {
       if (r) r.dropped(this);

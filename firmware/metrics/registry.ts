@@ -142,7 +142,7 @@ export class Registry {
       if (c) throw new Error("metric " + m.name + ": name " + c + " clashes with registered metric " + old.name);
     }
     // its preset series were made before it had a registry: their label strings are shared now
-    for (var j = 0; j < m.k.length; j++) if (m.k[j].s) m.k[j].s = this.intern(m.k[j].s);
+    for (var j = 0; j < m.k.length; j++) if (m.k[j]) m.k[j] = this.intern(m.k[j]);
     this.metrics.push(m);
     m.reg = this;
     if (!m.exempt) {
@@ -205,7 +205,7 @@ export class Registry {
     var ms = this.metrics;
     for (var i = 0; i < ms.length; i++) {
       var k = ms[i].k;
-      for (var j = 0; j < k.length; j++) if (k[j].s === key) return k[j].s;
+      for (var j = 0; j < k.length; j++) if (k[j] === key) return k[j];
     }
     return key;
   }

@@ -37,7 +37,7 @@ function header(req: Req, name: string): string | undefined {
 
 function count(rt: Runtime, code: number): void {
   var i = HTTP_CODES.indexOf("" + code);
-  if (i >= 0) rt.m.codes[i].inc();
+  if (i >= 0) rt.m.codes.v[i]++;
 }
 
 /** A small complete response. `hName`/`hValue`: one extra header (Allow, Retry-After, WWW-Authenticate). */

@@ -3,7 +3,7 @@
 import { BUILD_VERSION } from "../build-info.js";
 import { memoryJsVars, now, takeErrorFlags } from "../platform.js";
 import type { Registry } from "../metrics/registry.js";
-import type { CounterChild, GaugeChild } from "../metrics/metric.js";
+import type { CounterChild, GaugeChild, Metric } from "../metrics/metric.js";
 
 /** Error flags E.getErrorFlags() can report (it clears them on every call, so they are latched here). */
 export var ERROR_FLAGS = ["FIFO_FULL", "BUFFER_FULL", "CALLBACK", "LOW_MEMORY", "MEMORY", "MEMORY_BUSY", "UART_OVERFLOW"];
@@ -13,15 +13,16 @@ export var HTTP_CODES = ["200", "400", "401", "404", "405", "431", "503"];
 export interface SelfMetrics {
   uptime: GaugeChild;
   boots: CounterChild;
-  memFree: GaugeChild;
-  memUsed: GaugeChild;
-  memTotal: GaugeChild;
-  /** espruino_error_flags{flag}, in ERROR_FLAGS order */
-  flags: GaugeChild[];
+  /**
+   * espruino_memory_jsvars{state} (free, used, total), espruino_error_flags{flag} (ERROR_FLAGS order) and
+   * espruino_http_requests_total{code} (HTTP_CODES order): families whose series are all preset in that order, so
+   * their values are written by index (v[i]) and no handle per series is kept
+   */
+  mem: Metric;
+  flags: Metric;
   scrapes: CounterChild;
   scrapeSeconds: GaugeChild;
-  /** espruino_http_requests_total{code}, in HTTP_CODES order */
-  codes: CounterChild[];
+  codes: Metric;
   wifiUp: GaugeChild;
   wifiReconnects: CounterChild;
   rssi: GaugeChild;
@@ -47,7 +48,7 @@ export function latchErrorFlags(c: RuntimeCollector): void {
   var f = takeErrorFlags();
   for (var i = 0; i < f.length; i++) {
     var k = ERROR_FLAGS.indexOf("" + f[i]);
-    if (k >= 0) c.m.flags[k].set(1);
+    if (k >= 0) c.m.flags.v[k] = 1;
   }
 }
 
@@ -75,9 +76,10 @@ function collectRuntime(this: RuntimeCollector): void {
   var m = this.m;
   m.uptime.set(advanceUptime(this, now()));
   var mem = memoryJsVars();
-  m.memFree.set(mem.free);
-  m.memUsed.set(mem.usage);
-  m.memTotal.set(mem.total);
+  var v = m.mem.v;
+  v[0] = mem.free;
+  v[1] = mem.usage;
+  v[2] = mem.total;
   latchErrorFlags(this);
   m.rssi.set(this.rssi());
 }
@@ -120,8 +122,6 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     fixed: true,
     preset: flagPreset,
   });
-  var flags: GaugeChild[] = [];
-  for (i = 0; i < ERROR_FLAGS.length; i++) flags.push(flagFam.labels([ERROR_FLAGS[i]]));
   var scrapes = reg.counter({ name: "espruino_scrapes_total", help: "Requests for /metrics answered." });
   var scrapeSeconds = reg.gauge({ name: "espruino_scrape_duration_seconds", help: "Seconds the previous /metrics took." });
   var codePreset: string[][] = [];
@@ -133,8 +133,6 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
     fixed: true,
     preset: codePreset,
   });
-  var codes: CounterChild[] = [];
-  for (i = 0; i < HTTP_CODES.length; i++) codes.push(reqFam.labels([HTTP_CODES[i]]));
   var wifiUp = reg.gauge({ name: "espruino_wifi_connected", help: "1 while Wi-Fi has an IP address." });
   var wifiReconnects = reg.counter({ name: "espruino_wifi_reconnects_total", help: "Wi-Fi reconnect attempts." });
   var rssi = reg.gauge({ name: "espruino_wifi_rssi_dbm", help: "Wi-Fi signal strength." });
@@ -142,13 +140,11 @@ export function registerSelfMetrics(reg: Registry, device: string, location: str
   return {
     uptime: uptime,
     boots: boots,
-    memFree: mem.labels(["free"]),
-    memUsed: mem.labels(["used"]),
-    memTotal: mem.labels(["total"]),
-    flags: flags,
+    mem: mem as unknown as Metric,
+    flags: flagFam as unknown as Metric,
     scrapes: scrapes,
     scrapeSeconds: scrapeSeconds,
-    codes: codes,
+    codes: reqFam as unknown as Metric,
     wifiUp: wifiUp,
     wifiReconnects: wifiReconnects,
     rssi: rssi,

@@ -3,7 +3,8 @@
 // the scrape-time collector "sampler" that turns the ring + aggregator into the metrics.
 // Details: docs/design.md "firmware/sampling/sampling.ts".
 import type { Registry } from "../metrics/registry.js";
-import type { Counter, Gauge, Histogram, CounterChild, GaugeChild, HistogramChild } from "../metrics/metric.js";
+import type { Counter, Gauge, Histogram, Metric } from "../metrics/metric.js";
+import { Child } from "../metrics/metric.js";
 import type { DeviceConfig } from "../../config/device-config.js";
 import type { DeviceProfile } from "../../config/device-file.js";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "./ring-buffer.js";
@@ -30,29 +31,6 @@ export interface SampleTotals {
   dropped: number;
 }
 
-/** Per-channel metric children, looked up once at start (labels() builds strings: never per scrape). */
-class Children {
-  taken: CounterChild[];
-  aggregated: CounterChild[];
-  dropped: CounterChild[];
-  invalid: CounterChild[];
-  buffered: GaugeChild[];
-  last: GaugeChild[];
-  min: GaugeChild[];
-  max: GaugeChild[];
-  volts: HistogramChild[];
-  constructor() {
-    this.taken = [];
-    this.aggregated = [];
-    this.dropped = [];
-    this.invalid = [];
-    this.buffered = [];
-    this.last = [];
-    this.min = [];
-    this.max = [];
-    this.volts = [];
-  }
-}
 
 var HELP_TAKEN = "ADC samples read.";
 var HELP_AGG = "ADC samples folded into the statistics.";
@@ -131,7 +109,12 @@ export class SamplingHandle {
   agg: Aggregator;
   reg: Registry;
   names: string[];
-  kids: Children;
+  /** the per-channel families: taken, aggregated, dropped, invalid, buffered, volts, last, min, max (FAM_* order) */
+  fams: Metric[];
+  /** ix[f * nch + ch]: channel ch's series in fams[f] (looked up once at start: labels() builds strings) */
+  ix: Int16Array;
+  /** one handle moved from series to series at publish (a handle per series would cost RAM for good) */
+  h: Child;
   missed: Counter;
   late: Counter;
   steps: Counter;
@@ -215,29 +198,21 @@ export class SamplingHandle {
     this.errors = reg.counter({ name: "espruino_sampler_errors_total", help: HELP_ERRORS });
     this.restarts = reg.counter({ name: "espruino_sampler_restarts_total", help: HELP_RESTARTS });
     this.stalledG = reg.gauge({ name: "espruino_sampler_stalled", help: HELP_STALLED });
-    var k = new Children();
+    var fams = [taken, aggd, dropped, invalid, buffered, volts, last, min, max] as unknown as Metric[];
+    var ix = new Int16Array(fams.length * nch);
     var hw = nb + 2;
     this.base = new Float64Array(4 * nch);
     this.histBase = new Float64Array(nch * hw);
     this.scratch = new Float64Array(nb + 1);
     for (i = 0; i < nch; i++) {
       var lv = [names[i]];
-      k.taken.push(taken.labels(lv));
-      k.aggregated.push(aggd.labels(lv));
-      k.dropped.push(dropped.labels(lv));
-      k.invalid.push(invalid.labels(lv));
-      k.buffered.push(buffered.labels(lv));
-      k.volts.push(volts.labels(lv));
-      k.last.push(last.labels(lv));
-      k.min.push(min.labels(lv));
-      k.max.push(max.labels(lv));
-      this.base[4 * i] = k.taken[i].get();
-      this.base[4 * i + 1] = k.aggregated[i].get();
-      this.base[4 * i + 2] = k.dropped[i].get();
-      this.base[4 * i + 3] = k.invalid[i].get();
-      k.volts[i].read(this.histBase, i * hw);
+      for (var f = 0; f < fams.length; f++) ix[f * nch + i] = fams[f].labels(lv).i;
+      for (f = 0; f < 4; f++) this.base[4 * i + f] = fams[f].v[ix[f * nch + i]];
+      volts.labels(lv).read(this.histBase, i * hw);
     }
-    this.kids = k;
+    this.fams = fams;
+    this.ix = ix;
+    this.h = new Child(fams[0], 0, "");
     this.base0 = new Float64Array(5);
     this.base0[0] = this.missed.get();
     this.base0[1] = this.steps.get();
@@ -372,7 +347,9 @@ export class SamplingHandle {
   }
 
   publish(sn: Snapshot): void {
-    var k = this.kids;
+    var fm = this.fams;
+    var ix = this.ix;
+    var h = this.h;
     var agg = this.agg;
     var s = this.core;
     var nb = sn.nb;
@@ -380,28 +357,46 @@ export class SamplingHandle {
     var b = this.base;
     var hb = this.histBase;
     var sc = this.scratch;
-    for (var ch = 0; ch < sn.nch; ch++) {
-      k.taken[ch].setTotal(b[4 * ch] + sn.taken[ch]);
-      k.aggregated[ch].setTotal(b[4 * ch + 1] + sn.aggregated[ch]);
-      k.dropped[ch].setTotal(b[4 * ch + 2] + sn.dropped[ch]);
-      k.invalid[ch].setTotal(b[4 * ch + 3] + s.invalid[ch]);
-      k.buffered[ch].set(sn.buffered[ch]);
+    var n = sn.nch;
+    for (var ch = 0; ch < n; ch++) {
+      h.m = fm[0];
+      h.i = ix[ch];
+      h.setTotal(b[4 * ch] + sn.taken[ch]);
+      h.m = fm[1];
+      h.i = ix[n + ch];
+      h.setTotal(b[4 * ch + 1] + sn.aggregated[ch]);
+      h.m = fm[2];
+      h.i = ix[2 * n + ch];
+      h.setTotal(b[4 * ch + 2] + sn.dropped[ch]);
+      h.m = fm[3];
+      h.i = ix[3 * n + ch];
+      h.setTotal(b[4 * ch + 3] + s.invalid[ch]);
+      h.m = fm[4];
+      h.i = ix[4 * n + ch];
+      h.set(sn.buffered[ch]);
       var fs = agg.fullScaleMv[ch];
       var sl = agg.scale[ch];
       var off = agg.offset[ch];
       for (var j = 0; j <= nb; j++) sc[j] = hb[ch * hw + j] + sn.hist[ch * (nb + 1) + j];
       var sum = hb[ch * hw + nb + 1] + codeSumToVolts(sn.sumHi[ch], sn.sumLo[ch], sn.aggregated[ch], fs, sl, off);
-      k.volts[ch].setFrom(sc, 0, sum);
-      k.last[ch].set(sn.last[ch] >= 0 ? codeToVolts(sn.last[ch], fs, sl, off) : NaN);
+      h.m = fm[5];
+      h.i = ix[5 * n + ch];
+      h.setFrom(sc, 0, sum);
+      h.m = fm[6];
+      h.i = ix[6 * n + ch];
+      h.set(sn.last[ch] >= 0 ? codeToVolts(sn.last[ch], fs, sl, off) : NaN);
+      var lo = NaN;
+      var hi = NaN;
       if (sn.winStart >= 0 && sn.winCount[ch] > 0) {
-        var lo = codeToVolts(sn.winMin[ch], fs, sl, off);
-        var hi = codeToVolts(sn.winMax[ch], fs, sl, off);
-        k.min[ch].set(sl < 0 ? hi : lo);
-        k.max[ch].set(sl < 0 ? lo : hi);
-      } else {
-        k.min[ch].set(NaN);
-        k.max[ch].set(NaN);
+        lo = codeToVolts(sn.winMin[ch], fs, sl, off);
+        hi = codeToVolts(sn.winMax[ch], fs, sl, off);
       }
+      h.m = fm[7];
+      h.i = ix[7 * n + ch];
+      h.set(sl < 0 ? hi : lo);
+      h.m = fm[8];
+      h.i = ix[8 * n + ch];
+      h.set(sl < 0 ? lo : hi);
     }
     this.missed.setTotal(this.base0[0] + missedTicks(s));
     this.steps.setTotal(this.base0[1] + this.wsteps + s.steps);

@@ -155,7 +155,11 @@ describe("label values are escaped, never corrupting the body", () => {
     const r = new Registry();
     const g = r.gauge({ name: "g", help: "H.", labelNames: ["channel"] });
     g.labels([3]).set(1);
-    expect(g.labels(["3"])).toBe(g.labels([3]));
+    // the same series (a handle per call: the family keeps the label string, not the handle)
+    expect(g.labels(["3"]).get()).toBe(1);
+    g.labels(["3"]).set(4);
+    expect(g.labels([3]).get()).toBe(4);
+    g.labels([3]).set(1);
     g.labels({ channel: 0.5 }).set(2);
     expect(body(r, TEXT)).toContain('\ng{channel="3"} 1\ng{channel="0.5"} 2\n');
   });
