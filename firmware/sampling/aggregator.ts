@@ -147,8 +147,8 @@ export class Aggregator {
   closedN: Float64Array;
   closedMin: Uint16Array;
   closedMax: Uint16Array;
-  /** The aggregator's own snapshot (for a single scraper at a time). */
-  snap: Snapshot;
+  /** The aggregator's own snapshot, made at the first snapshot() without `into` (the sampler publishes without). */
+  snap: Snapshot | null;
   lastDrain: number;
 
   constructor(spec: AggregatorSpec) {
@@ -190,7 +190,7 @@ export class Aggregator {
     this.closedN = new Float64Array(nch);
     this.closedMin = new Uint16Array(nch);
     this.closedMax = new Uint16Array(nch);
-    this.snap = new Snapshot(nch, nb);
+    this.snap = null;
     this.lastDrain = -1;
   }
 
@@ -322,7 +322,7 @@ export class Aggregator {
    * sample is pushed while this runs.
    */
   snapshot(ring: SampleRing, into?: Snapshot): Snapshot {
-    var s = into || this.snap;
+    var s = into || this.snap || (this.snap = new Snapshot(this.nch, this.nb));
     var seg = ring.seg;
     var ch: number;
     for (ch = 0; ch < this.nch; ch++) {

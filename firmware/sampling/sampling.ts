@@ -8,7 +8,7 @@ import { Child } from "../metrics/metric.js";
 import type { DeviceConfig } from "../../config/device-config.js";
 import type { DeviceProfile } from "../../config/device-file.js";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "./ring-buffer.js";
-import { Aggregator, Snapshot, codeToVolts, codeSumToVolts } from "./aggregator.js";
+import { Aggregator, codeToVolts, codeSumToVolts } from "./aggregator.js";
 import { SamplerCore, arm, disarm, missedTicks, lateTicks, settleClock, commitClocks, forgiveClocks } from "./samplers.js";
 import { releaseWaves } from "./waveform.js";
 import { ClockWatch, WATCH_PERIOD_S } from "./clock-watch.js";
@@ -336,60 +336,69 @@ export class SamplingHandle {
     this.nRestarts++;
   }
 
-  /** The scrape-time collector body: check, drain, snapshot, set every family from the snapshot. */
+  /** The scrape-time collector body: drain, then set every family from the ring and the aggregates. */
   collect(): void {
-    var now = this.time();
-    var agg = this.agg;
-    var ring = this.core.ring;
-    agg.drain(ring, now);
-    var sn = agg.snapshot(ring);
-    this.publish(sn);
+    this.agg.drain(this.core.ring, this.time());
+    this.publish();
   }
 
-  publish(sn: Snapshot): void {
+  /**
+   * Sets every family from the aggregates and the ring's accounting. Only the producer's counters (wr, ref) can
+   * move while this runs (a timer tick between two statements); each is read once per channel, so
+   * taken = aggregated + buffered + dropped holds exactly in what is published (the consumer's rd and lost, and the
+   * aggregates, change only in a drain, which runs in main-loop code as this does). No copy of the aggregates.
+   */
+  publish(): void {
     var fm = this.fams;
     var ix = this.ix;
     var h = this.h;
     var agg = this.agg;
     var s = this.core;
-    var nb = sn.nb;
+    var nb = agg.nb;
+    var ring = s.ring;
+    var seg = ring.seg;
+    var closed = agg.closedFrom >= 0;
     var hw = nb + 2;
     var b = this.base;
     var hb = this.histBase;
     var sc = this.scratch;
-    var n = sn.nch;
+    var n = agg.nch;
     for (var ch = 0; ch < n; ch++) {
+      var w = ring.wr[ch];
+      var f = ring.ref[ch];
+      var pending = w - ring.rd[ch];
+      var count = agg.count[ch];
       h.m = fm[0];
       h.i = ix[ch];
-      h.setTotal(b[4 * ch] + sn.taken[ch]);
+      h.setTotal(b[4 * ch] + w + f);
       h.m = fm[1];
       h.i = ix[n + ch];
-      h.setTotal(b[4 * ch + 1] + sn.aggregated[ch]);
+      h.setTotal(b[4 * ch + 1] + count);
       h.m = fm[2];
       h.i = ix[2 * n + ch];
-      h.setTotal(b[4 * ch + 2] + sn.dropped[ch]);
+      h.setTotal(b[4 * ch + 2] + f + ring.lost[ch] + (pending > seg ? pending - seg : 0));
       h.m = fm[3];
       h.i = ix[3 * n + ch];
       h.setTotal(b[4 * ch + 3] + s.invalid[ch]);
       h.m = fm[4];
       h.i = ix[4 * n + ch];
-      h.set(sn.buffered[ch]);
+      h.set(pending > seg ? seg : pending);
       var fs = agg.fullScaleMv[ch];
       var sl = agg.scale[ch];
       var off = agg.offset[ch];
-      for (var j = 0; j <= nb; j++) sc[j] = hb[ch * hw + j] + sn.hist[ch * (nb + 1) + j];
-      var sum = hb[ch * hw + nb + 1] + codeSumToVolts(sn.sumHi[ch], sn.sumLo[ch], sn.aggregated[ch], fs, sl, off);
+      for (var j = 0; j <= nb; j++) sc[j] = hb[ch * hw + j] + agg.hist[ch * (nb + 1) + j];
+      var sum = hb[ch * hw + nb + 1] + codeSumToVolts(agg.sumHi[ch], agg.sumLo[ch], count, fs, sl, off);
       h.m = fm[5];
       h.i = ix[5 * n + ch];
       h.setFrom(sc, 0, sum);
       h.m = fm[6];
       h.i = ix[6 * n + ch];
-      h.set(sn.last[ch] >= 0 ? codeToVolts(sn.last[ch], fs, sl, off) : NaN);
+      h.set(agg.last[ch] >= 0 ? codeToVolts(agg.last[ch], fs, sl, off) : NaN);
       var lo = NaN;
       var hi = NaN;
-      if (sn.winStart >= 0 && sn.winCount[ch] > 0) {
-        lo = codeToVolts(sn.winMin[ch], fs, sl, off);
-        hi = codeToVolts(sn.winMax[ch], fs, sl, off);
+      if (closed && agg.closedN[ch] > 0) {
+        lo = codeToVolts(agg.closedMin[ch], fs, sl, off);
+        hi = codeToVolts(agg.closedMax[ch], fs, sl, off);
       }
       h.m = fm[7];
       h.i = ix[7 * n + ch];
@@ -465,7 +474,7 @@ export class SamplingHandle {
     this.reg.removeCollector("sampler");
     var now = this.time();
     this.agg.drain(this.core.ring, now);
-    this.publish(this.agg.snapshot(this.core.ring));
+    this.publish();
     if (active === this) active = null;
   }
 }
