@@ -93,9 +93,12 @@ export function cancelTimer(id: number): void {
   }
 }
 
-/** process.memory(false): JsVar counts without forcing a garbage collection. */
-export function memoryJsVars(): EspProcessMemory {
-  return process.memory(false);
+/**
+ * process.memory(): JsVar counts; a garbage collection first only when `gc` (a boot's helpers leave reference
+ * cycles that otherwise wait for memory to run low).
+ */
+export function memoryJsVars(gc?: boolean): EspProcessMemory {
+  return process.memory(gc === true);
 }
 
 /** E.getErrorFlags(): the interpreter error flags set since the previous call (the call clears them). */

@@ -4,14 +4,16 @@
 // No numeric literal with an exponent or many trailing zeros appears here: the minifier may respell it
 // as "1e15", which Espruino may parse off by a few units. Powers of ten are built by multiplication.
 
-/** P[k] = 10^k, exact for k <= 22 (a Float64Array: 19 JsVars where an array of 23 numbers takes 38). */
-function powersOfTen(): Float64Array {
+/**
+ * P[k] = 10^k, exact for k <= 22 (a Float64Array: 19 JsVars where an array of 23 numbers takes 38), built by a
+ * function expression run once and then freed (a named module function would stay in RAM).
+ */
+var P = (function (): Float64Array {
   var p = new Float64Array(23);
   p[0] = 1;
   for (var k = 1; k < 23; k++) p[k] = p[k - 1] * 10;
   return p;
-}
-var P = powersOfTen();
+})();
 var LN10 = Math.log(10);
 var TWO31 = 2147483648;
 var TWO53 = 9007199254740992;

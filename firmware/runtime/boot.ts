@@ -5,7 +5,7 @@
 //   4. sampling (startSampling), only with a valid config
 //   5. network (Wi-Fi, never blocking), watchdog and main loop, push mode (first push one interval later)
 //   6. listen (the configured port if readable, else 80), also with an invalid config
-import { boardName, globalObject, log, now, after, cancelTimer, setTelnetConsole } from "../platform.js";
+import { boardName, globalObject, log, now, after, cancelTimer, setTelnetConsole, memoryJsVars } from "../platform.js";
 import { Registry } from "../metrics/registry.js";
 import { BUILD_VERSION } from "../build-info.js";
 import { countBoot, loadStorage } from "./storage-contract.js";
@@ -157,5 +157,7 @@ export function boot(): Runtime {
     pendingListen = rt;
     rt.retry = after(LISTEN_RETRY_MS, onListenRetry);
   }
+  // the boot's helpers (storage-contract.ts) are freed by a collection, not by reference counts
+  memoryJsVars(true);
   return rt;
 }
