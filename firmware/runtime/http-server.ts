@@ -143,7 +143,7 @@ function serveMetrics(rt: Runtime, req: Req, res: Res): void {
 export function unhealthy(rt: Runtime): string {
   if (!rt.config) return "config invalid";
   if (!rt.sampling) return "sampling not running";
-  if (rt.sampling.stalled()) return "sampling stalled";
+  if (rt.sampling.isStalled) return "sampling stalled";
   return "";
 }
 
@@ -163,11 +163,11 @@ export function statusText(rt: Runtime): string {
   if (rt.config && s) {
     t += "sampling: " + s.strategy + ", " + rt.config.sampleRateHz + " Hz per channel\n";
     var ch = rt.config.channels;
-    var n = s.channels();
+    var n = s.core.nch;
     for (var j = 0; j < n; j++) {
       var tot = s.totals(j);
       t +=
-        "  " + s.channelName(j) + " (" + (j < ch.length ? ch[j].pin : "?") + "): last " + fmtValue(s.lastVolts(j)) + " " + (j < ch.length ? ch[j].unit : "") +
+        "  " + s.names[j] + " (" + (j < ch.length ? ch[j].pin : "?") + "): last " + fmtValue(s.lastVolts(j)) + " " + (j < ch.length ? ch[j].unit : "") +
         ", taken " + fmtValue(tot.taken) + ", dropped " + fmtValue(tot.dropped) + ", buffered " + fmtValue(tot.buffered) + "\n";
     }
   } else t += "sampling: off\n";

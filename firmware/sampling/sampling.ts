@@ -108,6 +108,7 @@ export class SamplingHandle {
   core: SamplerCore;
   agg: Aggregator;
   reg: Registry;
+  /** channel names (the `channel` label values) */
   names: string[];
   /** the per-channel families: taken, aggregated, dropped, invalid, buffered, volts, last, min, max (FAM_* order) */
   fams: Metric[];
@@ -131,6 +132,7 @@ export class SamplingHandle {
   limit: number;
   /** getTime() of the last re-arm; stalled flag of the last judged check. */
   lastRearm: number;
+  /** true when the last liveness check found no tick within the stall limit (for /healthz and the status page) */
   isStalled: boolean;
   /** the monotonic reference (clock-watch.ts), its interval, housekeeping's view of it */
   watch: ClockWatch;
@@ -413,21 +415,6 @@ export class SamplingHandle {
     this.restarts.setTotal(this.base0[3] + this.nRestarts);
     this.late.setTotal(this.base0[4] + lateTicks(s));
     this.stalledG.set(this.isStalled ? 1 : 0);
-  }
-
-  /** True when the last liveness check found no tick within the stall limit (for /healthz). */
-  stalled(): boolean {
-    return this.isStalled;
-  }
-
-  /** Number of channels. */
-  channels(): number {
-    return this.core.nch;
-  }
-
-  /** Channel name (the `channel` label value). */
-  channelName(ch: number): string {
-    return this.names[ch];
   }
 
   /** Newest sample of channel `ch` in volts (live from the ring, not waiting for a drain); NaN before the first. */
