@@ -84,8 +84,9 @@ function tickFactory(s: SamplerCore): () => void {
       var t = time();
       var c0 = s.clocks[0];
       var dt = t - c0.prev;
-      // TickClock.tick(t) for 0 <= dt < 1.5 intervals when nothing is owed or credited: prev and ticks move, nothing else
-      if (c0.owed === 0 && c0.credit === 0 && dt >= 0 && 2 * dt < 3 * c0.interval && c0.prev >= 0) {
+      // TickClock.tick(t) for 0 <= dt < 1.5 intervals when nothing is owed or credited (both counts, never below 0):
+      // prev and ticks move, nothing else; the same for the first tick (prev -1), whatever dt
+      if (c0.owed + c0.credit === 0 && dt >= 0 && 2 * dt < 3 * c0.interval) {
         c0.prev = t;
         c0.ticks++;
       } else if (c0.tick(t) === 2) s.steps += 2; // a step there and back: the clock watch cannot see it
