@@ -100,12 +100,8 @@ function tickFactory(s: SamplerCore): () => void {
             odd(ch, v);
             continue;
           }
-          var w = wr[ch];
-          if (refuse && w - ring.rd[ch] >= seg) ring.ref[ch] = ring.ref[ch] + 1;
-          else {
-            codes[ch * seg + (w % seg)] = c;
-            wr[ch] = w + 1;
-          }
+          if (refuse && wr[ch] - ring.rd[ch] >= seg) ring.ref[ch] = ring.ref[ch] + 1;
+          else codes[ch * seg + (wr[ch]++ % seg)] = c;
         }
       }
     } catch (e) {
