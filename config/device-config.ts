@@ -107,8 +107,7 @@ export function typedArrayJsVars(bytes: number, jsVarBytes: number): number {
  *   ring:       codes Uint16[capacity] + 4 Float64[nch]
  *   aggregator: scratch Uint16[min(capacity / nch, 256)] + cuts Int32[nch nb] + 8 Float64[nch] + 4 Uint16[nch] + Int16[nch]
  *               + Float64[nb] bounds + Float64[nch (nb+1)] histogram
- *   snapshot:   7 Float64[nch] + Int16[nch] + 2 Uint16[nch] + Float64[nch (nb+1)]
- *   objects:    250 (ring, aggregator, snapshot, tick clock: ~2 JsVars per property) + 25 per channel
+ *   objects:    250 (ring, aggregator, tick clock: ~2 JsVars per property) + 25 per channel
  *               (config object, name/pin/unit strings)
  */
 export function estimateSamplingJsVars(nch: number, capacity: number, nb: number, jsVarBytes: number): number {
@@ -118,8 +117,7 @@ export function estimateSamplingJsVars(nch: number, capacity: number, nb: number
   var hist = typedArrayJsVars(8 * nch * (nb + 1), B);
   var ring = typedArrayJsVars(2 * capacity, B) + 4 * f64;
   var agg = typedArrayJsVars(2 * Math.min(Math.ceil(capacity / nch), 256), B) + typedArrayJsVars(4 * nch * nb, B) + 8 * f64 + 5 * u16 + typedArrayJsVars(8 * nb, B) + hist;
-  var snap = 7 * f64 + 3 * u16 + hist;
-  return ring + agg + snap + 250 + 25 * nch;
+  return ring + agg + 250 + 25 * nch;
 }
 
 export function defaultBuckets(): number[] {

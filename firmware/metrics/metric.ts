@@ -32,8 +32,9 @@ export interface MetricOptions {
   /** Clock for Gauge.setToCurrentTime(), seconds. Registries pass their own to the gauges they create. */
   clock?: () => number;
   /**
-   * The label sets are fixed by `preset` (the firmware's own families): the registry makes no
-   * espruino_series_dropped_total child for the family in advance (one appears if a label set is ever refused).
+   * The label sets are fixed by `preset` (the firmware's own families): the registry's counter()/gauge()/histogram()
+   * make no espruino_series_dropped_total child for the family in advance (one appears if a label set is ever
+   * refused); register() takes the same as its second argument.
    */
   fixed?: boolean;
 }

@@ -233,7 +233,6 @@ export class Aggregator {
     var len = stop - i;
     if (len > tmp.length) len = tmp.length;
     var end = i + len;
-    ring.rd[ch] = end;
     // the unread slots as at most two runs, [j, seg) and [0, ...) after the wrap, copied in one native call
     // each: a timer tick runs between statements, never inside one
     var base = ch * seg;
@@ -242,6 +241,8 @@ export class Aggregator {
     tmp.set(ring.codes.subarray(base + j, base + j + first));
     if (len > first) tmp.set(ring.codes.subarray(base, base + len - first), first);
     // the producer may have reused slots before they were copied: sample k was intact if k + seg >= wr now
+    // only now are the slots free: with refuse-newest the producer would write into them once rd moved
+    ring.rd[ch] = end;
     var bad = wr[ch] - seg - i;
     if (bad > 0) {
       if (bad > len) bad = len;

@@ -71,7 +71,7 @@ function housekeep(h: SamplingHandle): void {
   var agg = h.agg;
   // the window boundary (the clock watch drains every second in between; this drain also covers its absence)
   agg.drain(h.core.ring, now);
-  // the clock watch is an interval too: if Espruino removed it, start a new one (3 housekeeping runs without it)
+  // the clock watch is an interval too: if Espruino removed it, start a new one (2 housekeeping runs without it)
   if (h.watch.runs !== h.watchSeen) {
     h.watchSeen = h.watch.runs;
     h.watchIdle = 0;
@@ -208,7 +208,12 @@ export class SamplingHandle {
     this.scratch = new Float64Array(nb + 1);
     for (i = 0; i < nch; i++) {
       var lv = [names[i]];
-      for (var f = 0; f < fams.length; f++) ix[f * nch + i] = fams[f].labels(lv).i;
+      for (var f = 0; f < fams.length; f++) {
+        // a label set refused by a series limit (a restart with new channel names on a full registry) has no series
+        var kid = fams[f].labels(lv);
+        if (typeof kid.i !== "number") throw new Error("channel " + names[i] + ": " + fams[f].name + " refused a series (series limit)");
+        ix[f * nch + i] = kid.i;
+      }
       for (f = 0; f < 4; f++) this.base[4 * i + f] = fams[f].v[ix[f * nch + i]];
       volts.labels(lv).read(this.histBase, i * hw);
     }

@@ -123,6 +123,28 @@ class ModelChannel {
   }
 }
 
+describe("a tick between the aggregator's copy statements", () => {
+  it("refuse-newest: a full ring's unread slots stay unread until they are copied (nothing lost, nothing refused twice)", () => {
+    const ring = new SampleRing(1, 4, REFUSE_NEWEST);
+    const agg = new Aggregator({ channels: [{ fullScaleMv: 4096, scale: 1, offset: 0 }], buckets: [1, 2, 3], windowSeconds: 60, sum });
+    for (const c of [100, 200, 300, 400]) ring.push(0, c);
+    // the producer runs right before the copy reads the ring (a timer tick at that statement boundary)
+    const codes = ring.codes;
+    let fired = 0;
+    const sub = codes.subarray.bind(codes);
+    codes.subarray = ((a?: number, b?: number) => {
+      if (!fired++) ring.push(0, 4000);
+      return sub(a, b);
+    }) as typeof codes.subarray;
+    agg.drain(ring, 1);
+    const s = agg.snapshot(ring);
+    // the four stored samples are aggregated; the fifth, offered while the ring was still full, was refused
+    expect([s.aggregated[0], s.dropped[0], s.buffered[0], s.taken[0]]).toEqual([4, 1, 0, 5]);
+    expect(ring.lost[0]).toBe(0);
+    expect(s.sumLo[0]).toBe(1000);
+  });
+});
+
 describe("invariant under random interleavings (seeded, 10k steps, checked at every step)", () => {
   for (const policy of [OVERWRITE_OLDEST, REFUSE_NEWEST]) {
     const label = policy === OVERWRITE_OLDEST ? "overwrite-oldest" : "refuse-newest";
