@@ -61,16 +61,8 @@ export function versionAtLeast(have: string, want: string): boolean {
  */
 function tickFactory(s: SamplerCore): () => void {
   // what never changes for a SamplerCore is read once here, not at every tick
-  var time = s.time;
-  var read = s.read;
-  var pins = s.pins;
-  var nch = s.nch;
-  var last = s.last;
-  var ring = s.ring;
-  var codes = ring.codes;
-  var wr = ring.wr;
-  var seg = ring.seg;
-  var refuse = ring.policy === REFUSE_NEWEST;
+  var time = s.time, read = s.read, pins = s.pins, nch = s.nch, last = s.last;
+  var ring = s.ring, codes = ring.codes, wr = ring.wr, seg = ring.seg, refuse = ring.policy === REFUSE_NEWEST;
   // a reading outside the common case (not a number, or a code to clamp), off the per-sample path: a block the
   // tick skips costs the board per token (docs/design.md "The sample path")
   var odd = function (ch: number, v: number): void {

@@ -356,15 +356,8 @@ export class SamplingHandle {
    * aggregates, change only in a drain, which runs in main-loop code as this does). No copy of the aggregates.
    */
   publish(): void {
-    var fm = this.fams;
-    var ix = this.ix;
-    var h = this.h;
-    var agg = this.agg;
-    var s = this.core;
-    var nb = agg.nb;
-    var ring = s.ring;
-    var seg = ring.seg;
-    var closed = agg.closedFrom >= 0;
+    var fm = this.fams, ix = this.ix, h = this.h, agg = this.agg, s = this.core;
+    var nb = agg.nb, ring = s.ring, seg = ring.seg, closed = agg.closedFrom >= 0;
     var hw = nb + 2;
     var b = this.base;
     var hb = this.histBase;
