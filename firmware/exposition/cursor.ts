@@ -60,12 +60,17 @@ function lines(p: Position, m: Metric, fmt: number, snap: Float64Array, cl: stri
   var kids = m.k;
   var s: string;
   if (m.type !== HISTOGRAM) {
-    for (; p.c < p.n && out.length < limit; p.c++) {
-      // the constant label pairs first (inline: a call per series costs as much as the rest of its line)
-      s = kids[p.c];
-      if (cl) s = s ? cl + "," + s : cl;
-      out += name + (s ? "{" + s + "} " : " ") + fmtValue(snap[p.c]) + "\n";
+    var c = p.c;
+    if (!m.labelNames.length) {
+      // a family without labels is its one series
+      if (c < p.n) out += name + (cl ? "{" + cl + "} " : " ") + fmtValue(snap[0]) + "\n";
+      p.c = p.n;
+      return out;
     }
+    // the series' common prefix once per piece, the constant label pairs first; then one statement per series
+    var pre = cl ? name + "{" + cl + "," : name + "{";
+    for (; c < p.n && out.length < limit; c++) out += pre + kids[c] + "} " + fmtValue(snap[c]) + "\n";
+    p.c = c;
     return out;
   }
   var le = m.le as string[];

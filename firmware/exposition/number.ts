@@ -1,6 +1,6 @@
 // Number formatting for the exposition formats, exact without String(float) or toFixed (both are inexact on
-// Espruino, see docs/espruino-platform.md §2). Integers take a cheap path; other values are scaled
-// to a 15-digit integer with exact powers of ten and printed digit by digit (relative error < 1e-14).
+// Espruino, see docs/espruino-platform.md §2). Integers print as they are (exact below 2^53); other values are
+// scaled to a 15-digit integer with exact powers of ten and printed as that integer (relative error < 1e-14).
 // No numeric literal with an exponent or many trailing zeros appears here: the minifier may respell it
 // as "1e15", which Espruino may parse off by a few units. Powers of ten are built by multiplication.
 
@@ -15,25 +15,10 @@ var P = (function (): Float64Array {
   return p;
 })();
 var LN10 = Math.log(10);
-var TWO31 = 2147483648;
 var TWO53 = 9007199254740992;
 var ZEROS = "00000000";
-
-/** Non-negative integer below 10^8 as exactly `width` digits (width <= 8). */
-function pad(n: number, width: number): string {
-  var s = "" + (n | 0);
-  return ZEROS.substring(0, width - s.length) + s;
-}
-
-/** Integer-valued |x| <= 2^53, exact. */
-function fmtInt(x: number): string {
-  if (x < TWO31 && x > -TWO31) return "" + (x | 0);
-  var neg = x < 0;
-  if (neg) x = -x;
-  var lo = x % P[8];
-  var s = "" + (((x - lo) / P[8]) | 0) + pad(lo, 8);
-  return neg ? "-" + s : s;
-}
+var P14 = P[14];
+var P15 = P[15];
 
 /** round(x * 10^k) for x > 0, with at most a few roundings. */
 function scale(x: number, k: number): number {
@@ -50,7 +35,9 @@ function scale(x: number, k: number): number {
 
 /**
  * Finite non-zero, non-integer-path value in Go's strconv 'g' shortest layout (15 significant digits,
- * trailing zeros dropped): fixed for decimal exponents -4..5, otherwise d.ddde+XX.
+ * trailing zeros dropped): fixed for decimal exponents -4..5, otherwise d.ddde+XX. The digits are one integer
+ * below 10^15, which the interpreter prints exactly (its float printer is inexact only for fractions). The common
+ * case (exponent right, no trailing zero, fixed layout) passes one test per step (docs/design.md "Rendering").
  */
 function fmtGeneral(x: number): string {
   var neg = x < 0;
@@ -58,58 +45,44 @@ function fmtGeneral(x: number): string {
   var e = Math.floor(Math.log(x) / LN10);
   // scale(x, 14 - e) inline for the usual exponents (no call: a call costs three statements on the board)
   var m = e > -9 && e < 37 ? Math.round(e > 14 ? x / P[e - 14] : x * P[14 - e]) : scale(x, 14 - e);
-  if (m >= P[15]) {
-    e++;
+  if (m >= P15 || m < P14) {
+    // the logarithm was one off, or rounding reached the next power of ten
+    if (m >= P15) e++;
+    else e--;
     m = scale(x, 14 - e);
-  } else if (m < P[14]) {
-    e--;
-    m = scale(x, 14 - e);
+    if (m >= P15) {
+      m = P14;
+      e++;
+    }
   }
-  if (m >= P[15]) {
-    // rounded up to the next power of ten
-    m = P[14];
-    e++;
-  }
-  // m has 15 digits; drop its trailing zeros by at most four divisions (not a loop over characters: this runs
-  // for every fractional value of every scrape, and statements are what the board pays for)
+  // m has 15 digits; drop its trailing zeros by at most four divisions
   var n = 15;
-  if (m % P[8] === 0) {
-    m = m / P[8];
-    n -= 8;
-  }
-  if (m % P[4] === 0) {
-    m = m / P[4];
-    n -= 4;
-  }
-  if (m % 100 === 0) {
-    m = m / 100;
-    n -= 2;
-  }
   if (m % 10 === 0) {
-    m = m / 10;
-    n--;
+    if (m % P[8] === 0) {
+      m = m / P[8];
+      n -= 8;
+    }
+    if (m % P[4] === 0) {
+      m = m / P[4];
+      n -= 4;
+    }
+    if (m % 100 === 0) {
+      m = m / 100;
+      n -= 2;
+    }
+    if (m % 10 === 0) {
+      m = m / 10;
+      n--;
+    }
   }
-  var d = m < TWO31 ? "" + (m | 0) : fmtInt(m);
-  var s: string;
-  if (e < -4 || e > 5) {
+  var d = "" + m;
+  if (e >= 0 && e < 6) d = n > e + 1 ? d.substring(0, e + 1) + "." + d.substring(e + 1) : d + ZEROS.substring(0, e + 1 - n);
+  else if (e < 0 && e > -5) d = "0." + ZEROS.substring(0, -e - 1) + d;
+  else {
     var ae = e < 0 ? -e : e;
-    s = d.charAt(0) + (n > 1 ? "." + d.substring(1) : "") + (e < 0 ? "e-" : "e+") + (ae < 10 ? "0" : "") + ae;
-  } else if (e < 0) {
-    s = "0." + ZEROS.substring(0, -e - 1) + d;
-  } else if (n > e + 1) {
-    s = d.substring(0, e + 1) + "." + d.substring(e + 1);
-  } else {
-    s = d + ZEROS.substring(0, e + 1 - n);
+    d = d.charAt(0) + (n > 1 ? "." + d.substring(1) : "") + (e < 0 ? "e-" : "e+") + (ae < 10 ? "0" : "") + ae;
   }
-  return neg ? "-" + s : s;
-}
-
-/** Special values; undefined for a finite number. */
-function special(x: number): string | undefined {
-  if (x !== x) return "NaN";
-  if (x === Infinity) return "+Inf";
-  if (x === -Infinity) return "-Inf";
-  return undefined;
+  return neg ? "-" + d : d;
 }
 
 /**
@@ -117,13 +90,11 @@ function special(x: number): string | undefined {
  * digits in Go's 'g' layout. Go's ParseFloat of the text is within 1e-14 relative of x.
  */
 export function fmtValue(x: number): string {
-  // the common case first, in one statement: a 32-bit integer (-0 prints "0", as before; Espruino has no -0)
+  // the common case first, in one statement: a 32-bit integer (-0 prints "0"; Espruino has no -0)
   if (x === (x | 0)) return "" + (x | 0);
-  if (x !== x) return "NaN";
-  if (x === Infinity) return "+Inf";
-  if (x === -Infinity) return "-Inf";
-  if (x === Math.floor(x) && x <= TWO53 && x >= -TWO53) return fmtInt(x);
-  return fmtGeneral(x);
+  // finite (x - x is NaN for NaN and the infinities): an integer up to 2^53 prints exactly as it is
+  if (x - x === 0) return x === Math.floor(x) && x <= TWO53 && x >= -TWO53 ? "" + x : fmtGeneral(x);
+  return x !== x ? "NaN" : x > 0 ? "+Inf" : "-Inf";
 }
 
 /**
@@ -131,8 +102,7 @@ export function fmtValue(x: number): string {
  * "1e+06", "+Inf". Bounds written as short decimals come out as written.
  */
 export function fmtLe(x: number): string {
-  var s = special(x);
-  if (s !== undefined) return s;
+  if (x - x !== 0) return x !== x ? "NaN" : x > 0 ? "+Inf" : "-Inf";
   if (x === 0) return "0";
   if (x === Math.floor(x) && x < P[6] && x > -P[6]) return "" + (x | 0);
   return fmtGeneral(x);
