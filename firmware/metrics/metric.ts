@@ -270,6 +270,9 @@ export function presetChildren(m: Metric, preset: LabelValues[] | undefined): vo
   for (var i = 0; i < preset.length; i++) m.labels(preset[i]);
 }
 
+/** `k` of every family without labels: its one series, never added to (labels() refuses), so one array for all. */
+var OWN_SERIES = [""];
+
 /** A metric family. Use the Counter/Gauge/Histogram views (see index.ts) for the typed API. */
 export class Metric {
   name: string;
@@ -373,7 +376,7 @@ export class Metric {
     if (ln.length) this.k = [];
     else {
       this.m = this;
-      this.k = [""];
+      this.k = OWN_SERIES;
     }
     presetChildren(this, o.preset);
   }
