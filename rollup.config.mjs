@@ -34,9 +34,35 @@ function buildInfo() {
 export const TERSER_OPTIONS = {
   ecma: 5,
   compress: { defaults: false, hoist_funs: true, keep_fargs: true },
-  mangle: true,
+  mangle: { properties: { regex: internalProperties(), keep_quoted: true } },
   format: { comments: false, ascii_only: true },
 };
+
+/**
+ * Property names the minifier shortens: fields and methods that only the firmware's own code reads (sampler,
+ * clocks, aggregator, clock watch, HTTP connections, registry internals). A property name longer than about 4
+ * characters costs the board a JsVar per object that has it, and its bytes in flash (docs/design.md "Where the
+ * device's JsVars go"). Never listed: anything Espruino, a user (the registry and metric API, collectors), a
+ * Storage file (config and device-file keys) or a host tool (the runtime object's fields) reads by name. A test
+ * that pokes at one of these goes through a hook of its fixture, built with the same names.
+ */
+function internalProperties() {
+  const names = [
+    // samplers.ts, tick-clock.ts
+    "clocks", "clkLoss", "bufLen", "bufFns", "tickFn", "pending", "credit",
+    // clock-watch.ts, sampling.ts
+    "candRuns", "quietRuns", "stepRun", "rearmRun", "prevWall", "settled", "wsteps", "watchId", "watchSeen",
+    "watchIdle", "watchRun", "watchFn", "startWatch", "hkId", "hkFn", "lastRearm", "isStalled", "stalledG",
+    "nRestarts", "setLimits", "schedule", "lastVolts", "histBase", "scratch",
+    // aggregator.ts
+    "closedFrom", "closedTo", "closedMin", "closedMax", "closedN", "openWin", "openMin", "openMax", "openN", "base0",
+    "sumHi", "sumLo", "lastDrain", "winStart", "winEnd", "winMin", "winMax", "winCount", "closeWindow", "windowDue",
+    // ring-buffer.ts, http-conn.ts, registry.ts, self-metrics.ts, storage-contract.ts
+    "skipLapped", "uncount", "counted", "intern", "exempt", "scrapeSeconds", "wifiReconnects", "configValid",
+    "authBroken", "badToken",
+  ];
+  return new RegExp("^(?:" + names.join("|") + ")$");
+}
 
 /**
  * terser, then the `;` it drops after a bare `return` before `}` (Espruino cannot skip `return}`).
