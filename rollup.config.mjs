@@ -60,6 +60,10 @@ function internalProperties() {
     // ring-buffer.ts, http-conn.ts, registry.ts, self-metrics.ts, storage-contract.ts
     "skipLapped", "uncount", "counted", "intern", "exempt", "scrapeSeconds", "wifiReconnects", "configValid",
     "authBroken", "badToken",
+    // shorter or more common words, each checked against Espruino's API, the board profiles and the device file
+    "missed", "ticks", "period", "steps", "invalid", "waves", "armed", "bounds", "drain", "snapshot", "fold",
+    "restarts", "watch", "check", "publish", "limit", "codes", "policy", "scrapes", "uptime", "flags", "settle",
+    "commit", "finish", "forgive", "resync",
   ];
   return new RegExp("^(?:" + names.join("|") + ")$");
 }

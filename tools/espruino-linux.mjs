@@ -44,7 +44,7 @@ export function interpreterPath(jsVars) {
 }
 
 /** @param {string} s */
-const jsString = (s) => JSON.stringify(s).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+const jsString = (s) => JSON.stringify(s).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029").replace(/[\x7f-\xff]/g, (c) => "\\x" + c.charCodeAt(0).toString(16));
 
 /**
  * Writes Storage files into `dir`/espruino.flash the way the flash tool's CLI does (chunked Storage.write), using the

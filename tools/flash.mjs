@@ -14,6 +14,7 @@ import {
 import { codeRunsFromFlash } from "../config/board-facts.mjs";
 import { openLink, query, isTcpPort, isTelnetPort, LinkError } from "./flash/link.mjs";
 import { runEspruinoCli } from "./flash/espruino-cli.mjs";
+import { pretokenise } from "./flash/pretokenise.mjs";
 import { openSerialSession } from "./flash/serial-session.mjs";
 import { checkBoot, lastLines } from "./flash/boot-check.mjs";
 import { assertSerialBackend } from "./serial-backend.mjs";
@@ -197,7 +198,10 @@ async function main() {
   const core = mode === "flash" && !configIn.push && sampler !== "waveform";
   const bundlePath = abs(args.bundle ?? join(ROOT, "dist", core ? "firmware-core.min.js" : "firmware.min.js"));
   let bundle = "";
+  /** what .bootcde gets: the bundle pretokenised (unless --no-pretokenise) */
+  let code = "";
   let buildVersion = "";
+  const minVersion = minimumVersion(profile, sampler);
   /** @type {ReturnType<typeof sizeRule> | undefined} */
   let size;
   if (mode === "flash") {
@@ -207,14 +211,14 @@ async function main() {
       buildVersion = String(JSON.parse(readFileSync(join(ROOT, "dist", "build.json"), "utf8")).version ?? "");
       if (buildVersion && !bundle.includes(buildVersion)) buildVersion = "";
     }
+    code = args.noPretokenise ? bundle : pretokenise(bundle, minVersion);
     const inFlash = codeRunsFromFlash(profileIn) ? flashCodeJsVars(bundle) : undefined;
-    size = sizeRule(profile, bundle.length, [deviceText.length, secretsText.length].filter((n) => n > 0), samplingJsVars, inFlash);
+    size = sizeRule(profile, code.length, [deviceText.length, secretsText.length].filter((n) => n > 0), samplingJsVars, inFlash);
     if (!size.ok) {
       const overridable = size.storageOk && !size.ramOk; // only the RAM estimate failed
       if (!args.ignoreSize || !overridable) throw new UsageError(size.message + (overridable ? " (--ignore-size flashes it anyway)" : ""));
     }
   }
-  const minVersion = minimumVersion(profile, sampler);
 
   // the CLI invocation (paths in the temp dir are shown as <tmp>)
   const tmpShown = "<tmp>";
@@ -231,7 +235,9 @@ async function main() {
     if (mode === "flash") {
       a.push("--storage", FILES.device + ":" + join(dir, "device.cfg"));
       if (secrets) a.push("--storage", FILES.secrets + ":" + join(dir, "secrets.json"));
-      a.push("--storage", FILES.code + ":-", bundlePath);
+      // pretokenised code is binary: written as a data file (base64 chunks), then reboot.js load()s it
+      if (args.noPretokenise) a.push("--storage", FILES.code + ":-", bundlePath);
+      else a.push("--storage", FILES.code + ":" + join(dir, "bootcde.bin"), join(dir, "reboot.js"));
     } else if (mode === "secrets-only") {
       a.push("--storage", FILES.secrets + ":" + join(dir, "secrets.json"), join(dir, "reboot.js"));
     } else {
@@ -245,7 +251,8 @@ async function main() {
   log("  port:     " + (args.port ?? (args.out !== undefined ? "(none: --out " + args.out + ")" : "(none: dry run)")) + (args.port && !isTcpPort(args.port) ? " @ " + args.baud + " baud" : ""));
   if (mode === "flash") {
     log("  config:   " + (args.config ?? "(default: one channel on " + profile.adc.pinNames[0] + ")") + " + " + boardFile + " -> " + FILES.device + " (" + deviceText.length + " B), sampler " + sampler);
-    log("  bundle:   " + bundlePath + " (" + bundle.length + " B" + (buildVersion ? ", build " + buildVersion : "") + ") -> " + FILES.code + "; " + size?.message);
+    log("  bundle:   " + bundlePath + " (" + bundle.length + " B" + (buildVersion ? ", build " + buildVersion : "") + ") -> " + FILES.code +
+      (args.noPretokenise ? "" : " pretokenised for Espruino " + minVersion + " (" + code.length + " B)") + "; " + size?.message);
     if (size && !size.ok) {
       log("  WARNING:  flashing anyway (--ignore-size). The estimate assumes the code is held in RAM; if it is, the board");
       log("            runs out of memory at boot (console: OUT OF MEMORY). Check espruino_memory_jsvars{state=\"free\"}.");
@@ -274,7 +281,7 @@ async function main() {
       rmSync(join(dir, FILES.secrets), { force: true });
       writeFileSync(join(dir, FILES.secrets), secretsText, { mode: 0o600 });
     } else rmSync(join(dir, FILES.secrets), { force: true });
-    writeFileSync(join(dir, FILES.code), bundle, "latin1");
+    writeFileSync(join(dir, FILES.code), code, "latin1");
     log("out:        " + dir + ": " + [FILES.device, ...(secrets ? [FILES.secrets] : []), FILES.code].join(", ") + " (no device touched)");
     return 0;
   }
@@ -329,6 +336,7 @@ async function main() {
   mkdirSync(join(tmp, "boards"));
   writeFileSync(join(tmp, "boards", profile.board + ".json"), JSON.stringify({ info: { name: profile.board, builtin_modules: ["Storage", "Wifi", "net", "http", "timer", "ESP32", "Flash", "crypto", "AT", "NetworkJS"] } }));
   if (mode === "flash") writeFileSync(join(tmp, "device.cfg"), deviceText, "latin1");
+  if (mode === "flash" && !args.noPretokenise) writeFileSync(join(tmp, "bootcde.bin"), code, "latin1");
   if (secrets) writeFileSync(join(tmp, "secrets.json"), secretsText, { mode: 0o600 });
   // programs for --secrets-only / --erase: > 512 bytes (shorter uploads never finish: a CLI bug), end in load()
   const pad = 'var flashNote="' + "written by tools/flash.mjs; RAM is cleared by the load() below. ".repeat(10) + '";\n';
@@ -380,7 +388,7 @@ async function main() {
   const expected = {};
   if (mode === "flash") {
     expected[FILES.device] = deviceText;
-    expected[FILES.code] = bundle;
+    expected[FILES.code] = code;
   }
   if (secrets) expected[FILES.secrets] = secretsText;
   const names = mode === "erase" ? ERASE_FILES : Object.keys(expected);
@@ -407,7 +415,7 @@ async function main() {
       continue;
     }
     // EspruinoTools 0.1.67 stores the code with a leading "\n": accept the bundle with or without it
-    const want = n === FILES.code && got && got.n === bundle.length + 1 ? "\n" + bundle : expected[n];
+    const want = n === FILES.code && got && got.n === code.length + 1 ? "\n" + code : expected[n];
     const shown = n === FILES.secrets ? "" : " (crc " + (got?.c ?? "n/a") + ")";
     if (!got) problems.push(n + " is missing");
     else if (got.n !== want.length) problems.push(n + ": " + got.n + " bytes on the device, " + want.length + " expected");

@@ -5,6 +5,7 @@ import { standInSource } from "../../test/real-interpreter/board-stand-in.mjs";
 import { floorFiles } from "./floor.mjs";
 import { Espruino, callCount, cleanup, freePort, inclusive, loadProfile, provision, sleep, startCallgrind, tempDir } from "./interp.mjs";
 import { httpGet, progress } from "../harness.mjs";
+import { pretokenise } from "../../tools/flash/pretokenise.mjs";
 
 export const TICK = "jstOnRunInterruptJSEvent"; // `timer` EXEC tasks (the sampler's ticks, the floor's ticks)
 export const CALLBACK = "jsiExecuteEventCallbackArgsArray"; // setTimeout/setInterval/HTTP callbacks
@@ -96,7 +97,8 @@ export async function renderRuns(o) {
   const dir = tempDir("render");
   writeStorage(dir, {
     ".boot0": standInSource({ board: "ESP32", network: "wifi" }) + "global.__benchPort=" + port + ";\n",
-    ".bootcde": readFileSync(o.bundle, "latin1"),
+    // pretokenised, as npm run flash writes the product's .bootcde
+    ".bootcde": pretokenise(readFileSync(o.bundle, "latin1"), "2v29"),
   });
   const run = startCallgrind({ jsVars: 16383, dir, toggles: [CALLBACK], timeoutMs: 900000 });
   /** @type {Record<number, Record<string, {instr: number, bytes: number}>>} */

@@ -4,6 +4,7 @@ import { EspruinoRepl } from "./repl.mjs";
 import { TcpConsole } from "./tcp-console.mjs";
 import { runInRealm } from "../sandbox.mjs";
 import { crc32 } from "../../config/load.mjs";
+import { untokenise } from "./pretokenised.mjs";
 
 export { crc32 };
 
@@ -19,7 +20,8 @@ export function selectBootSource(dev) {
   const file = d.pendingLoad ?? (dev.bootFromStorage ? ".bootcde" : undefined);
   d.pendingLoad = undefined;
   if (file === undefined) return;
-  dev.source = dev.storage.readFile(file) ?? "";
+  // pretokenised code (npm run flash writes .bootcde so) is read as Espruino's lexer reads it
+  dev.source = untokenise(dev.storage.readFile(file) ?? "");
   dev.bundleFile = file;
 }
 

@@ -195,7 +195,12 @@ describe("refusals (the device is left untouched)", () => {
     expect(run.code).toBe(0);
     expect(run.out).toContain("ssid=***, password=***, token=***");
     expect(run.out).toMatch(/cli: +espruino --no-ble --config BOARD_JSON_URL=<tmp>\/boards --config MODULE_URL= -p PORT --storage telemetry\.cfg:<tmp>\/device\.cfg --storage telemetry\.secrets\.json:/);
-    expect(run.out).toContain("--storage .bootcde:- ");
+    // the code pretokenised (a binary data file, then reboot.js load()s it); --no-pretokenise sends the JavaScript text
+    expect(run.out).toContain("--storage .bootcde:<tmp>/bootcde.bin <tmp>/reboot.js");
+    expect(run.out).toMatch(/-> \.bootcde pretokenised for Espruino 2v29 \(\d+ B\)/);
+    const plain = await flash(["--board", "esp32-devkitc", "--dry-run", "--config", "device.json", "--no-pretokenise"]);
+    expect(plain.out).toContain("--storage .bootcde:- ");
+    expect(plain.out).not.toContain("pretokenised");
     // a feature the config does not enable stays off the device: without push, the bundle without push mode
     expect(run.out).toMatch(/^ {2}bundle: +\S+\/dist\/firmware-core\.min\.js \(/m);
     writeFileSync(join(dir, "push.json"), JSON.stringify({ schema: 1, channels: [{ name: "a", pin: "D32" }], device: "d-1", push: { url: "http://10.0.0.5:9091" } }));

@@ -53,6 +53,7 @@ export class UsageError extends Error {
  * @property {boolean} noVerify
  * @property {boolean} ignoreSize
  * @property {boolean} noUploadDelay
+ * @property {boolean} noPretokenise
  * @property {boolean} help
  */
 
@@ -73,6 +74,7 @@ const FLASH_OPTIONS = /** @type {const} */ ({
   "no-verify": { type: "boolean" },
   "ignore-size": { type: "boolean" },
   "no-upload-delay": { type: "boolean" },
+  "no-pretokenise": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 });
 /**
@@ -83,7 +85,7 @@ export function parseArgs(argv) {
   /** @type {FlashArgs} */
   const a = {
     board: undefined, port: undefined, config: undefined, secrets: undefined, bundle: undefined, address: undefined, out: undefined,
-    baud: 115200, timeoutSec: 180, secretsOnly: false, erase: false, dryRun: false, noVerify: false, ignoreSize: false, noUploadDelay: false, help: false,
+    baud: 115200, timeoutSec: 180, secretsOnly: false, erase: false, dryRun: false, noVerify: false, ignoreSize: false, noUploadDelay: false, noPretokenise: false, help: false,
   };
   /** @type {{values: Record<string, string | boolean | undefined>}} */
   let parsed;
@@ -117,6 +119,7 @@ export function parseArgs(argv) {
   a.noVerify = v["no-verify"] === true;
   a.ignoreSize = v["ignore-size"] === true;
   a.noUploadDelay = v["no-upload-delay"] === true;
+  a.noPretokenise = v["no-pretokenise"] === true;
   a.help = v.help === true;
   if (a.help) return a;
   if (!a.board) throw new UsageError("--board NAME is required (a boards/*.json profile, e.g. esp32-devkitc)");
@@ -170,6 +173,9 @@ export const HELP = `npm run flash -- --board NAME --port /dev/ttyUSB0|tcp://HOS
                        UART without flow control does not drop bytes). The default over a board's Telnet console
                        (tcp://HOST:23 or :2323), whose server reads only while the interpreter has room; use it on
                        any other flow-controlled link. Every file is CRC-checked after the flash either way
+  --no-pretokenise     write the bundle's JavaScript text as .bootcde. By default it is pretokenised as the Espruino
+                       IDE does it (keywords as single bytes, literals as raw tokens): smaller, lexed faster, and
+                       its long string literals stay in flash instead of RAM (docs/design.md "Pretokenised code")
   --ignore-size        flash although the RAM estimate says the bundle does not fit (the estimate assumes the
                        code is held in RAM; Storage must still fit). Watch the console for OUT OF MEMORY
 

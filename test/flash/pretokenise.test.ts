@@ -1,0 +1,43 @@
+// The flash tool pretokenises .bootcde with EspruinoTools' plugin; the simulator reads it back as Espruino's lexer
+// does. Both directions on the real bundles: the token stream the simulator runs is the bundle's, token for token.
+import { readFileSync } from "node:fs";
+import { tokenizer } from "acorn";
+import { describe, expect, it } from "vitest";
+import { pretokenise } from "../../tools/flash/pretokenise.mjs";
+import { untokenise } from "../../host-sim/console/pretokenised.mjs";
+
+/** acorn's token stream: type and value of every token. */
+function tokens(code: string): string[] {
+  const out: string[] = [];
+  for (const t of tokenizer(code, { ecmaVersion: 5 })) {
+    const v = (t as unknown as { value?: unknown }).value;
+    out.push(t.type.label + ":" + (v === undefined ? "" : String(v)));
+  }
+  return out;
+}
+
+describe("pretokenised .bootcde", () => {
+  it.each(["dist/firmware-core.min.js", "dist/firmware.min.js"])("%s: smaller, binary, and read back token for token", (file) => {
+    const code = readFileSync(file, "latin1");
+    const tok = pretokenise(code, "2v29");
+    expect(tok.length).toBeLessThan(code.length * 0.85);
+    // a keyword is one byte: "function" is left only inside string literals (error messages)
+    expect(tok.split("function").length * 4).toBeLessThan(code.split("function").length);
+    expect(tokens(untokenise(tok))).toEqual(tokens(code));
+  });
+
+  it("integers are raw tokens read back signed (as jslex.c does), strings raw bytes", () => {
+    const src = 'x=-1;y=[-300];z=f(-5,-129,0,127,32767,-32768,40000);w=a-1;s="caf\\xe9 \\"q\\"";t=""';
+    const tok = pretokenise(src, "2v29");
+    expect(tok).not.toContain("32767");
+    expect(tok).toContain("40000"); // beyond int16: stays text
+    expect(tokens(untokenise(tok))).toEqual(tokens(src));
+    expect(untokenise("var a=1;")).toBe("var a=1;"); // plain text passes unchanged
+  });
+
+  it("before 2v20.48 strings stay text; before 2v26 integers do", () => {
+    expect(pretokenise('s="a long string literal"', "2v19")).toContain('"a long string literal"');
+    expect(pretokenise("i=12345", "2v25")).toContain("12345");
+    expect(pretokenise("i=12345", "2v29")).not.toContain("12345");
+  });
+});
