@@ -15,6 +15,7 @@ import { requireInterpreter } from "./interpreter.js";
 import { bootReal, exampleConfig, flashOut, loadProfile, type Profile, type RealDevice } from "./real-device.js";
 import { standInCode } from "./board-stand-in.mjs";
 import { runCases } from "../support/adversarial.js";
+import { STEP_SLACK_TICKS } from "../../firmware/sampling/tick-clock.js";
 
 ensureBuilt();
 const available = requireInterpreter();
@@ -250,7 +251,7 @@ describe.skipIf(!available)("real interpreter: requests, configs and faults (esp
     });
   }
 
-  it("setTime() steps (+1.7e9 s as SNTP's first sync, +2 s, -3600 s): no missed tick, no restart, /healthz 200, each step counted once", async () => {
+  it("setTime() steps (+1.7e9 s as SNTP's first sync, +2 s, -3600 s): no step counted as missed ticks, no restart, /healthz 200, each step counted once", async () => {
     const port = await freePort();
     // the stand-in's setTime() steps getTime() and not the timers, as on a board (the Linux build's cannot)
     const d = await boot(p, flashOut(p.name, exampleConfig(p, port)), {}, { steppableClock: true });
@@ -265,7 +266,11 @@ describe.skipIf(!available)("real interpreter: requests, configs and faults (esp
         const m = await get(port, "/metrics");
         const s = samples(m.body);
         const where = "step " + step + " s, " + wait + " ms later: ";
-        if (s.get("espruino_sampler_ticks_missed_total") !== 0) problems.push(where + "missed " + s.get("espruino_sampler_ticks_missed_total"));
+        // a step counted as skipped ticks would show as thousands (+2 s is 100 ticks at 50 Hz); up to the slack a
+        // confirmed step may differ from its gap by (STEP_SLACK_TICKS) is timer latency on this wall-clock run: 1 in
+        // about 5 runs read 1 here, before and after this check was loosened (docs/design.md "Missed ticks and clock steps")
+        const missed = s.get("espruino_sampler_ticks_missed_total") as number;
+        if (!(missed >= 0 && missed <= STEP_SLACK_TICKS)) problems.push(where + "missed " + missed);
         if (s.get("espruino_sampler_restarts_total") !== 0) problems.push(where + "restarts " + s.get("espruino_sampler_restarts_total"));
         if (s.get("espruino_sampler_stalled") !== 0) problems.push(where + "stalled");
         const u = unaccounted(m.body);
