@@ -53,7 +53,7 @@ function internalProperties() {
     // clock-watch.ts, sampling.ts
     "candRuns", "quietRuns", "stepRun", "rearmRun", "prevWall", "settled", "wsteps", "watchId", "watchSeen",
     "watchIdle", "watchRun", "watchFn", "startWatch", "hkId", "hkFn", "lastRearm", "isStalled", "stalledG",
-    "nRestarts", "setLimits", "schedule", "lastVolts", "histBase", "scratch",
+    "nRestarts", "setLimits", "schedule", "lastVolts", "histBase",
     // aggregator.ts
     "closedFrom", "closedTo", "closedMin", "closedMax", "closedN", "openWin", "openMin", "openMax", "openN", "base0",
     "sumHi", "sumLo", "lastDrain", "winStart", "winEnd", "winMin", "winMax", "winCount", "closeWindow", "windowDue",

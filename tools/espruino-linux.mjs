@@ -44,7 +44,13 @@ export function interpreterPath(jsVars) {
 }
 
 /** @param {string} s */
-const jsString = (s) => JSON.stringify(s).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029").replace(/[\x7f-\xff]/g, (c) => "\\x" + c.charCodeAt(0).toString(16));
+const jsString = (s) => {
+  // one character per byte: a character above 0xff has no byte (and `\u` escapes become UTF-8 on the board)
+  const wide = /[^\x00-\xff]/.exec(s);
+  if (wide) throw new Error("writeStorage: character U+" + wide[0].charCodeAt(0).toString(16) + " is not a byte (content is latin1)");
+  // bytes 0x7f-0xff as \xNN: copied verbatim by the lexer, where a raw byte of a UTF-8 build may be decoded
+  return JSON.stringify(s).replace(/[\x7f-\xff]/g, (c) => "\\x" + c.charCodeAt(0).toString(16));
+};
 
 /**
  * Writes Storage files into `dir`/espruino.flash the way the flash tool's CLI does (chunked Storage.write), using the

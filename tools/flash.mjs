@@ -211,7 +211,11 @@ async function main() {
       buildVersion = String(JSON.parse(readFileSync(join(ROOT, "dist", "build.json"), "utf8")).version ?? "");
       if (buildVersion && !bundle.includes(buildVersion)) buildVersion = "";
     }
-    code = args.noPretokenise ? bundle : pretokenise(bundle, minVersion);
+    try {
+      code = args.noPretokenise ? bundle : pretokenise(bundle, minVersion);
+    } catch (e) {
+      throw new UsageError(bundlePath + ": " + (e instanceof Error ? e.message : String(e)));
+    }
     const inFlash = codeRunsFromFlash(profileIn) ? flashCodeJsVars(bundle) : undefined;
     size = sizeRule(profile, code.length, [deviceText.length, secretsText.length].filter((n) => n > 0), samplingJsVars, inFlash);
     if (!size.ok) {

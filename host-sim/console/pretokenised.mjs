@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import vm from "node:vm";
+import * as acorn from "acorn";
 
 const LEX_RAW_STRING8 = 0xd1;
 const LEX_RAW_STRING16 = 0xd2;
@@ -27,11 +28,29 @@ function loadPlugin() {
 }
 
 /**
- * JavaScript text of pretokenised `code` (one character per byte). Text without tokens comes back unchanged.
+ * Whether Espruino's lexer meets a byte of 128 or more between tokens (where it is a token), not only inside string,
+ * template and regex literals or comments (UTF-8 text, say). JavaScript that acorn cannot read, or whose identifiers
+ * hold such a byte, is pretokenised.
+ * @param {string} code
+ */
+function hasTokenBytes(code) {
+  try {
+    for (const t of acorn.tokenizer(code, { ecmaVersion: "latest", allowHashBang: true })) {
+      if (t.type.label === "name" && /[\x80-\xff]/.test(code.slice(t.start, t.end))) return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * JavaScript text of pretokenised `code` (one character per byte); JavaScript text comes back unchanged.
  * @param {string} code @returns {string}
  */
 export function untokenise(code) {
   if (!/[\x80-\xff]/.test(code)) return code;
+  if (!hasTokenBytes(code)) return code;
   // raw integers first, signed (int8, int16 little-endian); raw strings are skipped whole: their bytes are data
   let out = "";
   let i = 0;

@@ -35,6 +35,17 @@ describe("pretokenised .bootcde", () => {
     expect(untokenise("var a=1;")).toBe("var a=1;"); // plain text passes unchanged
   });
 
+  it("code the plugin would change (tokens it joins, a 64 KB string) is refused, naming --no-pretokenise", () => {
+    expect(() => pretokenise("a=b- -c", "2v29")).toThrow(/pretokenising changes the code at token 3 .*--no-pretokenise/);
+    expect(() => pretokenise("x=y/ /re/.source.length", "2v29")).toThrow(/--no-pretokenise/);
+    expect(() => pretokenise('s="' + "x".repeat(65536) + '"', "2v29")).toThrow(/--no-pretokenise/);
+  });
+
+  it("JavaScript text with bytes of 128 and up in its literals and comments is not decoded", () => {
+    const utf8 = Buffer.from('print("°C \u0444") // café\nvar s="\xd4\x05";', "utf8").toString("latin1");
+    expect(untokenise(utf8)).toBe(utf8);
+  });
+
   it("before 2v20.48 strings stay text; before 2v26 integers do", () => {
     expect(pretokenise('s="a long string literal"', "2v19")).toContain('"a long string literal"');
     expect(pretokenise("i=12345", "2v25")).toContain("12345");

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import vm from "node:vm";
 import * as acorn from "acorn";
+import { untokenise } from "../../host-sim/console/pretokenised.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -23,5 +24,26 @@ export function pretokenise(code, version) {
     Core: { Env: { getBoardData: () => ({ VERSION: version }) }, Utils: { atob: (/** @type {string} */ s) => Buffer.from(s, "base64").toString("latin1") } },
   };
   vm.runInNewContext(plugin, { acorn, Espruino, console });
-  return Espruino.Plugins.Pretokenise.tokenise(code);
+  /** @type {string} */
+  const tok = Espruino.Plugins.Pretokenise.tokenise(code);
+  // the plugin joins some tokens the lexer then reads differently (`b- -c` as `b--c`, `y/ /re/` as a comment) and
+  // drops a string of 64 KB or more: what Espruino would read back must be the same token stream
+  const want = tokens(code);
+  const got = tokens(untokenise(tok));
+  const at = want.findIndex((t, i) => t !== got[i]);
+  if (at >= 0 || got.length !== want.length) {
+    throw new Error("pretokenising changes the code at token " + (at >= 0 ? at : want.length) + " (" + (want[at] ?? "end") + " read back as " + (got[at] ?? "end") + "): flash with --no-pretokenise");
+  }
+  return tok;
+}
+
+/** acorn's token stream of `code`: type and value of every token. @param {string} code */
+function tokens(code) {
+  /** @type {string[]} */
+  const out = [];
+  for (const t of acorn.tokenizer(code, { ecmaVersion: "latest" })) {
+    const v = /** @type {{value?: unknown}} */ (/** @type {unknown} */ (t)).value;
+    out.push(t.type.label + ":" + (v === undefined ? "" : String(v)));
+  }
+  return out;
 }
