@@ -28,6 +28,7 @@ device and location, and --address (so /metrics is checked after the boot).
   --timeout S       per board, passed to the flash (default 180)
   --no-upload-delay passed to every flash: no pause after Storage writes (the default over port 23 anyway; for
                     consoles on other flow-controlled TCP ports, e.g. a ser2net bridge with flow control)
+  --no-pretokenise  passed to every flash: .bootcde as JavaScript text, not pretokenised
   --help, -h        this text
 
 Prints one line per board as it finishes ("sim-001  ok  2.6 s  boot 3 …" or "sim-002  FAILED  exit 3: …") and a
@@ -38,7 +39,7 @@ class UsageError extends Error {}
 
 /**
  * @param {string[]} argv
- * @returns {{help: true} | {help: false, csv: string, config: string, secrets: string | undefined, parallel: number, timeout: number, noUploadDelay: boolean}}
+ * @returns {{help: true} | {help: false, csv: string, config: string, secrets: string | undefined, parallel: number, timeout: number, noUploadDelay: boolean, noPretokenise: boolean}}
  */
 function parse(argv) {
   /** @type {any} */
@@ -48,7 +49,7 @@ function parse(argv) {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { config: { type: "string" }, secrets: { type: "string" }, parallel: { type: "string" }, timeout: { type: "string" }, "no-upload-delay": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: { config: { type: "string" }, secrets: { type: "string" }, parallel: { type: "string" }, timeout: { type: "string" }, "no-upload-delay": { type: "boolean" }, "no-pretokenise": { type: "boolean" }, help: { type: "boolean", short: "h" } },
     });
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.split("\n")[0] : String(e));
@@ -62,7 +63,7 @@ function parse(argv) {
     if (!Number.isInteger(n) || n < 1) throw new UsageError(k + " must be a positive integer, got " + JSON.stringify(s));
     return n;
   };
-  return { help: false, csv: v.positionals[0], config: v.values.config, secrets: v.values.secrets, parallel: int(v.values.parallel, "--parallel", 4), timeout: int(v.values.timeout, "--timeout", 180), noUploadDelay: v.values["no-upload-delay"] === true };
+  return { help: false, csv: v.positionals[0], config: v.values.config, secrets: v.values.secrets, parallel: int(v.values.parallel, "--parallel", 4), timeout: int(v.values.timeout, "--timeout", 180), noUploadDelay: v.values["no-upload-delay"] === true, noPretokenise: v.values["no-pretokenise"] === true };
 }
 
 /** The console of a row: its console column, else port 23 of the address's host. @param {import("../config/file-sd.mjs").Device} d */
@@ -178,6 +179,7 @@ async function main() {
       const args = ["--board", d.board, "--port", consoles[i], "--config", cfg, "--address", d.address, "--timeout", String(a.timeout)];
       if (a.secrets) args.push("--secrets", resolve(a.secrets));
       if (a.noUploadDelay) args.push("--no-upload-delay");
+      if (a.noPretokenise) args.push("--no-pretokenise");
       const r = await flashOne(args, a.timeout);
       const name = d.device.padEnd(width);
       const secs = (r.ms / 1000).toFixed(1) + " s";

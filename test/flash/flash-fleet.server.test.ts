@@ -67,6 +67,8 @@ describe("npm run flash:fleet", () => {
     for (const [i, b] of boards.entries()) {
       const cfg = b.dev.storage.readFile("telemetry.cfg") as string;
       expect(JSON.parse(cfg.slice(cfg.indexOf("\n") + 1)).config).toMatchObject({ device: "boiler-" + (i + 1), location: "plant/row-" + (i + 1), telnet: true });
+      // each flash wrote the code pretokenised (raw-string tokens are bytes of 0xd1 and up)
+      expect(b.dev.storage.readFile(".bootcde") as string).toMatch(/\xd1/);
       const m = await fetch("http://127.0.0.1:" + b.httpPort + "/metrics");
       expect(m.status).toBe(200);
     }
