@@ -1,20 +1,9 @@
 // The flash tool pretokenises .bootcde with EspruinoTools' plugin; the simulator reads it back as Espruino's lexer
 // does. Both directions on the real bundles: the token stream the simulator runs is the bundle's, token for token.
 import { readFileSync } from "node:fs";
-import { tokenizer } from "acorn";
 import { describe, expect, it } from "vitest";
-import { pretokenise } from "../../tools/flash/pretokenise.mjs";
+import { pretokenise, tokens } from "../../tools/flash/pretokenise.mjs";
 import { untokenise } from "../../host-sim/console/pretokenised.mjs";
-
-/** acorn's token stream: type and value of every token. */
-function tokens(code: string): string[] {
-  const out: string[] = [];
-  for (const t of tokenizer(code, { ecmaVersion: 5 })) {
-    const v = (t as unknown as { value?: unknown }).value;
-    out.push(t.type.label + ":" + (v === undefined ? "" : String(v)));
-  }
-  return out;
-}
 
 describe("pretokenised .bootcde", () => {
   it.each(["dist/firmware-core.min.js", "dist/firmware.min.js"])("%s: smaller, binary, and read back token for token", (file) => {

@@ -37,8 +37,8 @@ export function pretokenise(code, version) {
   return tok;
 }
 
-/** acorn's token stream of `code`: type and value of every token. @param {string} code */
-function tokens(code) {
+/** acorn's token stream of `code`: type and value of every token. @param {string} code @returns {string[]} */
+export function tokens(code) {
   /** @type {string[]} */
   const out = [];
   for (const t of acorn.tokenizer(code, { ecmaVersion: "latest" })) {
