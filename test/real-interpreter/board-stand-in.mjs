@@ -50,7 +50,8 @@ export function standInSource(o) {
     "exports.setHostname=function(n,cb){if(cb)cb();};" +
     (o.network === "espruinowifi" ? "" : "exports.getDetails=function(cb){var d={status:'connected',rssi:-55};if(cb)cb(d);return d;};") +
     "});" +
-    (o.steppableClock ? "var clk=getTime,off=0;global.getTime=function(){return clk()+off;};global.setTime=function(t){off=t-clk();};" : "") +
+    // (its offset is not `off`, the ADC's pin offsets above: sharing the name made every analogRead throw)
+    (o.steppableClock ? "var clk=getTime,step=0;global.getTime=function(){return clk()+step;};global.setTime=function(t){step=t-clk();};" : "") +
     (o.trackWrites
       ? "var st=global.__standIn;st.writePeak=0;var N=require('net'),cs=N.createServer;" +
         "N.createServer=function(h){return cs.call(N,function(sock){var w=sock.write;" +
