@@ -160,8 +160,8 @@ export function analogReader(): (pin: string) => number {
 }
 
 /** E.sum itself: the sum of a typed array's elements in one native call (the drain's per-sample work). */
-export function nativeSum(): (a: Uint16Array) => number {
-  return E.sum as unknown as (a: Uint16Array) => number;
+export function nativeSum(): (a: Float32Array) => number {
+  return E.sum as unknown as (a: Float32Array) => number;
 }
 
 /** getTime itself (seconds, double, not monotonic), for per-tick use without a wrapper call. */

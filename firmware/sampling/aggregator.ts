@@ -10,6 +10,9 @@ export var SUM_SPLIT = 4294967296;
 export var FOLD_MAX = 256;
 /** Number of raw codes (12-bit ADC). */
 export var CODES = 4096;
+/** Readings from LOWEST up to (not including) ABOVE round to codes 0..4095 (code = round(reading * 4096)). */
+var LOWEST = -1 / 8192;
+var ABOVE = 8191 / 8192;
 
 /** One channel's conversion from code to volts (and on to a physical unit). */
 export interface ChannelConversion {
@@ -28,7 +31,7 @@ export interface AggregatorSpec {
   /** Window length in seconds (integer >= 1). */
   windowSeconds: number;
   /** Sum of a typed array's elements (the platform's native E.sum on the board). */
-  sum: (a: Uint16Array) => number;
+  sum: (a: Float32Array) => number;
 }
 
 /** code -> volts (or the physical unit) for one channel. Same formula everywhere, including the bucket cuts. */
@@ -79,7 +82,7 @@ export class Snapshot {
   aggregated: Float64Array;
   /** Samples still in the ring (pushed after the drain started). */
   buffered: Float64Array;
-  /** Samples refused or overwritten. taken = aggregated + buffered + dropped, exactly. */
+  /** Samples refused, overwritten or invalid. taken = aggregated + buffered + dropped, exactly. */
   dropped: Float64Array;
   /** Exact code sums: sumHi * 2^32 + sumLo. */
   sumHi: Float64Array;
@@ -128,9 +131,9 @@ export class Aggregator {
   /** cut[ch * nb + b]: bucketCut() of channel ch's conversion at bounds[b] */
   cut: Int32Array;
   /** the platform's native sum of a typed array (E.sum on the board) */
-  sum: (a: Uint16Array) => number;
-  /** a run of codes copied out of the ring and sorted (min(segment, FOLD_MAX) long, made at the first drain) */
-  tmp: Uint16Array | null;
+  sum: (a: Float32Array) => number;
+  /** a run of readings copied out of the ring and sorted (min(segment, FOLD_MAX) long, made at the first drain) */
+  tmp: Float32Array | null;
   count: Float64Array;
   sumHi: Float64Array;
   sumLo: Float64Array;
@@ -221,7 +224,10 @@ export class Aggregator {
 
   /**
    * Folds channel `ch`'s next unread samples, at most FOLD_MAX and none written at or after sample index `stop`,
-   * into its aggregates (see drain); returns how many it aggregated.
+   * into its aggregates (see drain); returns how many it aggregated. The readings are copied, sorted and summed
+   * natively; codes come from the sorted run's ends and the bucket cuts, not from a statement per sample (a
+   * reading is k / 4096 on the boards, so 4096 * the sum is the exact code sum). Only a run with a reading that is
+   * not a number or out of range takes valid(), a statement per sample.
    */
   fold(ring: SampleRing, ch: number, stop: number): number {
     var seg = ring.seg;
@@ -229,7 +235,7 @@ export class Aggregator {
     var i = ring.rd[ch];
     if (stop - i > seg) i = ring.skipLapped(ch, stop);
     var tmp = this.tmp;
-    if (!tmp) tmp = this.tmp = new Uint16Array(seg < FOLD_MAX ? seg : FOLD_MAX);
+    if (!tmp) tmp = this.tmp = new Float32Array(seg < FOLD_MAX ? seg : FOLD_MAX);
     var len = stop - i;
     if (len > tmp.length) len = tmp.length;
     var end = i + len;
@@ -238,8 +244,8 @@ export class Aggregator {
     var base = ch * seg;
     var j = i % seg;
     var first = seg - j < len ? seg - j : len;
-    tmp.set(ring.codes.subarray(base + j, base + j + first));
-    if (len > first) tmp.set(ring.codes.subarray(base, base + len - first), first);
+    tmp.set(ring.readings.subarray(base + j, base + j + first));
+    if (len > first) tmp.set(ring.readings.subarray(base, base + len - first), first);
     // the producer may have reused slots before they were copied: sample k was intact if k + seg >= wr now
     // only now are the slots free: with refuse-newest the producer would write into them once rd moved
     ring.rd[ch] = end;
@@ -249,10 +255,21 @@ export class Aggregator {
       ring.lost[ch] = ring.lost[ch] + bad;
     } else bad = 0;
     var n = len - bad;
+    var s = tmp.subarray(bad, len);
+    // not a number (or infinite) somewhere: checked in order, so that the newest valid reading is known
+    var t = this.sum(s);
+    if (!(t - t === 0)) n = this.valid(ring, ch, s, n);
     if (n <= 0) return 0;
-    this.last[ch] = tmp[len - 1];
-    var s = tmp.subarray(bad, len).sort();
-    var lo = this.sumLo[ch] + this.sum(s);
+    var lv = s[n - 1];
+    s = s.subarray(0, n).sort();
+    if (s[0] < LOWEST || s[n - 1] >= ABOVE) {
+      n = this.valid(ring, ch, s, n);
+      if (n <= 0) return 0;
+      s = s.subarray(0, n);
+      if (!(lv >= -1 && lv <= 2)) lv = NaN;
+    }
+    if (lv === lv) this.last[ch] = lv < LOWEST ? 0 : lv >= ABOVE ? 4095 : (lv * 8192 + 1) >> 1;
+    var lo = this.sumLo[ch] + this.sum(s) * 4096;
     if (lo >= SUM_SPLIT) {
       var carry = Math.floor(lo / SUM_SPLIT);
       this.sumHi[ch] = this.sumHi[ch] + carry;
@@ -260,19 +277,21 @@ export class Aggregator {
     }
     this.sumLo[ch] = lo;
     this.count[ch] = this.count[ch] + n;
+    var lr = s[0];
+    var hr = s[n - 1];
+    var lc = (lr * 8192 + 1) >> 1;
+    var hc = (hr * 8192 + 1) >> 1;
     var on = this.openN[ch];
-    if (on === 0 || s[0] < this.openMin[ch]) this.openMin[ch] = s[0];
-    if (on === 0 || s[n - 1] > this.openMax[ch]) this.openMax[ch] = s[n - 1];
+    if (on === 0 || lc < this.openMin[ch]) this.openMin[ch] = lc;
+    if (on === 0 || hc > this.openMax[ch]) this.openMax[ch] = hc;
     this.openN[ch] = on + n;
-    // per bucket: how many sorted codes lie on the bound's side of its cut (a binary search only for a cut
-    // between the lowest and the highest code), minus those of the buckets below; done once all are counted
+    // per bucket: how many sorted readings lie below its cut (code < cut exactly when reading < (cut - 0.5) / 4096;
+    // a binary search only for a cut between the lowest and the highest), minus those of the buckets below
     var nb = this.nb;
     var hist = this.hist;
     var cut = this.cut;
     var dec = this.scale[ch] < 0;
     var hb = ch * (nb + 1);
-    var lc = s[0];
-    var hc = s[n - 1];
     var below = 0;
     var cb = ch * nb;
     // the buckets below the lowest code hold none of these: stepped over in a tight loop
@@ -280,10 +299,10 @@ export class Aggregator {
     if (dec) while (b < nb && cut[cb + b] > hc) b++;
     else while (b < nb && cut[cb + b] <= lc) b++;
     for (; b < nb && below < n; b++) {
-      var x = cut[cb + b];
+      var x = (2 * cut[cb + b] - 1) / 8192;
       var a = 0;
-      if (x > hc) a = n;
-      else if (x > lc) {
+      if (x > hr) a = n;
+      else if (x > lr) {
         var z = n;
         while (a < z) {
           var mid = (a + z) >> 1;
@@ -299,6 +318,20 @@ export class Aggregator {
     }
     if (below < n) hist[hb + nb] += n - below;
     return n;
+  }
+
+  /**
+   * Keeps, in order and in place, the first `n` readings of `s` that are numbers from -1 to 2 (full scale), clamped
+   * to codes 0..4095; counts the others in ring.invalid (taken and dropped). Returns how many it kept.
+   */
+  valid(ring: SampleRing, ch: number, s: Float32Array, n: number): number {
+    var m = 0;
+    for (var k = 0; k < n; k++) {
+      var v = s[k];
+      if (v >= -1 && v <= 2) s[m++] = v < LOWEST ? 0 : v >= ABOVE ? 4095 / 4096 : v;
+    }
+    ring.invalid[ch] = ring.invalid[ch] + n - m;
+    return m;
   }
 
   /** Closes the open window at window index `win` (> openWin): it becomes the published one. */
@@ -335,7 +368,7 @@ export class Aggregator {
       s.taken[ch] = w + f;
       s.aggregated[ch] = this.count[ch];
       s.buffered[ch] = pending > seg ? seg : pending;
-      s.dropped[ch] = f + l + (pending > seg ? pending - seg : 0);
+      s.dropped[ch] = f + l + ring.invalid[ch] + (pending > seg ? pending - seg : 0);
       s.sumHi[ch] = this.sumHi[ch];
       s.sumLo[ch] = this.sumLo[ch];
       s.last[ch] = this.last[ch];

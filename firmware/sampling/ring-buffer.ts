@@ -1,4 +1,5 @@
-// Sample ring: raw 12-bit ADC codes in one Uint16Array, allocated once at boot.
+// Sample ring: the ADC readings as analogRead() returns them (a fraction of full scale), in one Float32Array
+// allocated once at boot; the drain turns them into codes (aggregator.ts).
 // Details: docs/design.md "firmware/sampling/ring-buffer.ts".
 
 /** Overflow policy: replace the oldest unread sample (counted as dropped). */
@@ -13,8 +14,11 @@ export class SampleRing {
   seg: number;
   /** OVERWRITE_OLDEST or REFUSE_NEWEST. */
   policy: number;
-  /** All codes: channel c uses codes[c*seg .. c*seg+seg-1]; sample index i lives at c*seg + i % seg. */
-  codes: Uint16Array;
+  /**
+   * All readings: channel c uses readings[c*seg .. c*seg+seg-1]; sample index i lives at c*seg + i % seg. A reading
+   * is stored as read (exact for the boards' k / 4096 and k / 65536); the drain checks and converts it.
+   */
+  readings: Float32Array;
   /** Producer: samples stored per channel (monotonic). */
   wr: Float64Array;
   /** Producer: samples refused per channel (REFUSE_NEWEST, or counted by lose()). */
@@ -23,6 +27,8 @@ export class SampleRing {
   rd: Float64Array;
   /** Consumer: samples found overwritten before they were read (OVERWRITE_OLDEST only). */
   lost: Float64Array;
+  /** Consumer: readings the drain found not to be a number (or beyond -1..2 of full scale): taken and dropped. */
+  invalid: Float64Array;
 
   /**
    * @param nch      channels (>= 1)
@@ -35,19 +41,20 @@ export class SampleRing {
     this.nch = nch;
     this.seg = seg;
     this.policy = policy;
-    this.codes = new Uint16Array(seg * nch);
+    this.readings = new Float32Array(seg * nch);
     this.wr = new Float64Array(nch);
     this.ref = new Float64Array(nch);
     this.rd = new Float64Array(nch);
     this.lost = new Float64Array(nch);
+    this.invalid = new Float64Array(nch);
   }
 
   /**
-   * The one write path. Stores a 12-bit code for channel `ch`; returns false when the sample was
-   * refused (REFUSE_NEWEST and full). Never allocates, never throws (codes are masked to 12 bits,
-   * an out-of-range channel is ignored and returns false).
+   * Stores a reading for channel `ch` (the timer tick writes the same slots inline, samplers.ts); returns false
+   * when the sample was refused (REFUSE_NEWEST and full). Never allocates, never throws (an out-of-range channel
+   * is ignored and returns false).
    */
-  push(ch: number, code: number): boolean {
+  push(ch: number, reading: number): boolean {
     if (ch >= this.nch || ch < 0) return false;
     var w = this.wr[ch];
     var seg = this.seg;
@@ -55,14 +62,14 @@ export class SampleRing {
       this.ref[ch] = this.ref[ch] + 1;
       return false;
     }
-    this.codes[ch * seg + (w % seg)] = code & 4095;
+    this.readings[ch * seg + (w % seg)] = reading;
     this.wr[ch] = w + 1;
     return true;
   }
 
   /**
-   * Producer: counts `n` samples of channel `ch` that were taken but cannot be stored (an invalid
-   * reading, a hardware buffer lost before JS saw it). They count as taken and dropped (like refused
+   * Producer: counts `n` samples of channel `ch` that were taken but cannot be stored (a hardware
+   * buffer lost before JS saw it). They count as taken and dropped (like refused
    * samples), so the accounting stays exact. Never allocates or throws; a bad channel is ignored.
    */
   lose(ch: number, n: number): void {

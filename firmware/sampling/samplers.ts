@@ -54,48 +54,41 @@ export function versionAtLeast(have: string, want: string): boolean {
 }
 
 /**
- * The tick callback of the timer/interval strategies for `s`, created once per SamplerCore (not per tick): reads
- * samplesPerTick readings of every channel into the ring. The per-sample path is written out here, without a call
- * per tick or per sample (docs/design.md "The sample path"): the ring write is SampleRing.push() inline, and a
- * tick at the normal pace (no gap open, nothing owed or credited) is TickClock.tick()'s common case inline.
+ * The tick callback of the timer/interval strategies for `s`, made at each arm (its clock and samples per tick are
+ * fixed until the next): reads samplesPerTick readings of every channel into the ring as they are, with no test
+ * or conversion per sample (the drain does that, aggregator.ts). A tick whose getTime() moved forward by less than
+ * the clock's x since the previous one only sets prev; any other goes through TickClock.tick(). The common config (one sample
+ * per tick, overwrite-oldest) gets a tick without the loop and the test the others need. docs/design.md "The
+ * sample path".
  */
 function tickFactory(s: SamplerCore): () => void {
-  // what never changes for a SamplerCore is read once here, not at every tick
-  var time = s.time, read = s.read, pins = s.pins, nch = s.nch, last = s.last;
-  var ring = s.ring, codes = ring.codes, wr = ring.wr, seg = ring.seg, refuse = ring.policy === REFUSE_NEWEST;
-  // a reading outside the common case (not a number, or a code to clamp), off the per-sample path: a block the
-  // tick skips costs the board per token (docs/design.md "The sample path")
-  var odd = function (ch: number, v: number): void {
-    if (!(v >= -1 && v <= 2)) {
-      ring.lose(ch, 1);
-      s.invalid[ch] = s.invalid[ch] + 1;
-    } else ring.push(ch, v < 0 ? 0 : 4095);
-  };
+  // what never changes until the next arm is read once here, not at every tick
+  var time = s.time, read = s.read, pins = s.pins, n = s.nch, c = s.clocks[0], spt = s.spt;
+  var ring = s.ring, vals = ring.readings, wr = ring.wr, rd = ring.rd, ref = ring.ref, seg = ring.seg;
+  var refuse = ring.policy === REFUSE_NEWEST;
+  if (spt === 1 && !refuse)
+    return function () {
+      try {
+        var t = time();
+        var d = t - c.prev;
+        if (d * (d - c.x) < 0) c.prev = t;
+        else c.tick(t);
+        for (var ch = n; ch--; ) vals[ch * seg + (wr[ch]++ % seg)] = read(pins[ch]);
+      } catch (e) {
+        s.errors++;
+      }
+    };
   return function () {
     try {
       var t = time();
-      var c0 = s.clocks[0];
-      var dt = t - c0.prev;
-      // TickClock.tick(t) for 0 <= dt < 1.5 intervals when nothing is owed or credited (both counts, never below 0):
-      // prev and ticks move, nothing else; the same for the first tick (prev -1), whatever dt
-      if (c0.owed + c0.credit === 0 && dt >= 0 && 2 * dt < 3 * c0.interval) {
-        c0.prev = t;
-        c0.ticks++;
-      } else if (c0.tick(t) === 2) s.steps += 2; // a step there and back: the clock watch cannot see it
-      last[0] = t;
-      for (var k = s.spt; k > 0; k--) {
-        for (var ch = 0; ch < nch; ch++) {
-          var v = read(pins[ch]);
-          var c = (v * 8192 + 1) >> 1;
-          // the common case in one test: a 12-bit code (NaN converts to 0, hence v === v)
-          if (!(c >= 0 && c < 4096 && v === v)) {
-            odd(ch, v);
-            continue;
-          }
-          if (refuse && wr[ch] - ring.rd[ch] >= seg) ring.ref[ch] = ring.ref[ch] + 1;
-          else codes[ch * seg + (wr[ch]++ % seg)] = c;
+      var d = t - c.prev;
+      if (d * (d - c.x) < 0) c.prev = t;
+      else c.tick(t);
+      for (var k = spt; k > 0; k--)
+        for (var ch = n; ch--; ) {
+          if (refuse && wr[ch] - rd[ch] >= seg) ref[ch] = ref[ch] + 1;
+          else vals[ch * seg + (wr[ch]++ % seg)] = read(pins[ch]);
         }
-      }
     } catch (e) {
       s.errors++;
     }
@@ -120,14 +113,11 @@ export class SamplerCore {
   bufLen: number;
   /** Samples a missed tick of the current clocks stands for: bufLen for Waveform (a lost buffer), else 0. */
   clkLoss: number;
-  /** clock steps only the ticks can prove: forward and back before the clock watch confirmed it (TickClock.tick) */
+  /** clock steps only the ticks can prove (TickClock.steps) of clocks a strategy change replaced; the current ones
+   *  are clocks[0].steps (waveform: every channel's clock sees the same step, only the first counts) */
   steps: number;
   /** Tick accounting: one clock (timer/interval) or one per channel (waveform: a buffer per channel). */
   clocks: TickClock[];
-  /** getTime() of the last tick per clock. */
-  last: Float64Array;
-  /** Per channel: readings that were not numbers (counted as taken + dropped). */
-  invalid: Float64Array;
   /** Exceptions caught in tick bodies. */
   errors: number;
   read: (pin: string) => number;
@@ -135,7 +125,8 @@ export class SamplerCore {
   /** setInterval id or EXEC task id, -1 when none. */
   id: number;
   waves: (EspWaveform | null)[];
-  tickFn: () => void;
+  /** The tick of the timer/interval strategies, made at each arm (tickFactory). */
+  tickFn: (() => void) | null;
   bufFns: ((buf: Uint16Array) => void)[];
   armed: boolean;
 
@@ -151,14 +142,12 @@ export class SamplerCore {
     this.clkLoss = 0;
     this.steps = 0;
     this.clocks = [];
-    this.last = new Float64Array(pins.length);
-    this.invalid = new Float64Array(pins.length);
     this.errors = 0;
     this.read = analogReader();
     this.time = timeReader();
     this.id = -1;
     this.waves = [];
-    this.tickFn = tickFactory(this);
+    this.tickFn = null;
     this.bufFns = [];
     this.armed = false;
   }
@@ -184,6 +173,7 @@ function setClocks(s: SamplerCore, nclk: number, period: number, loss: number): 
       missed += s.clocks[i].missed;
       late += s.clocks[i].late;
     }
+    if (s.clocks.length) s.steps += s.clocks[0].steps;
     s.clocks = [];
     for (var j = 0; j < nclk; j++) s.clocks.push(new TickClock(period));
     s.clocks[0].missed = missed;
@@ -200,7 +190,7 @@ function armTimer(s: SamplerCore, minVersion: string): boolean {
     return false;
   }
   setClocks(s, 1, s.spt / s.rate, 0);
-  var id = hwTimerExec(s.tickFn, (1000 * s.spt) / s.rate);
+  var id = hwTimerExec((s.tickFn = tickFactory(s)), (1000 * s.spt) / s.rate);
   if (id < 0) {
     log("sampler: timer add failed; using setInterval");
     return false;
@@ -216,7 +206,7 @@ function armInterval(s: SamplerCore, minTickUs: number): boolean {
   if (s.spt > MAX_SAMPLES_PER_TICK) s.spt = MAX_SAMPLES_PER_TICK;
   if (s.spt > s.ring.seg) s.spt = s.ring.seg;
   setClocks(s, 1, s.spt / s.rate, 0);
-  s.id = every((1000 * s.spt) / s.rate, s.tickFn);
+  s.id = every((1000 * s.spt) / s.rate, (s.tickFn = tickFactory(s)));
   return true;
 }
 
@@ -240,7 +230,7 @@ export interface ArmLimits {
 
 /**
  * Starts s.strategy; on failure falls back to "interval" (logging why). Returns the strategy that runs.
- * Re-arming the same strategy keeps its clocks (missed ticks keep counting); s.last is left to the caller.
+ * Re-arming the same strategy keeps its clocks (missed ticks keep counting).
  */
 export function arm(s: SamplerCore, lim: ArmLimits): string {
   var ok = false;

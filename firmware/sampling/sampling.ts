@@ -128,6 +128,9 @@ export class SamplingHandle {
   limit: number;
   /** getTime() of the last re-arm; stalled flag of the last judged check. */
   lastRearm: number;
+  /** getTime() a clock that has not ticked since the last (re-)arm counts as quiet from: the start, or the last tick
+   *  before the re-arm */
+  since: number;
   /** true when the last liveness check found no tick within the stall limit (for /healthz and the status page) */
   isStalled: boolean;
   /** the monotonic reference (clock-watch.ts), its interval, housekeeping's view of it */
@@ -226,10 +229,10 @@ export class SamplingHandle {
     var now = this.time();
     this.core = new SamplerCore(ring, pins, config.sampleRateHz, config.samplesPerTick, config.sampler);
     this.strategy = arm(this.core, this.lim);
-    this.core.last.fill(now); // "no tick since start" counts from now
     this.limit = 0;
     this.setLimits();
     this.lastRearm = now;
+    this.since = now;
     this.isStalled = false;
     this.agg.drain(ring, now); // opens the first window now
     this.hkId = -1;
@@ -299,21 +302,28 @@ export class SamplingHandle {
   check(now: number): void {
     var s = this.core;
     var n = s.clocks.length;
+    var ring = s.ring;
     var quiet = false;
+    // a clock's samples taken (one clock: channel 0; waveform: a clock per channel) that have not moved: quiet
     for (var i = 0; i < n; i++) {
-      if (s.clocks[i].ticks === this.seen[i]) quiet = true;
-      this.seen[i] = s.clocks[i].ticks;
+      var got = ring.wr[i] + ring.ref[i];
+      if (got === this.seen[i]) quiet = true;
+      this.seen[i] = got;
     }
     this.quietRuns = quiet ? this.quietRuns + 1 : 0;
     var runs = this.watch.runs;
-    // how long nothing ticked: on getTime() unless a step was confirmed since, else on the watch's runs
+    // how long nothing ticked: on getTime() unless a step was confirmed since, else on the watch's runs; from the
+    // oldest last tick (a clock's prev; one that has not ticked since the last arm, prev -1 or the re-arm's time,
+    // counts from `since`)
     var wall = this.stepRun < 0 || runs - this.stepRun > this.quietRuns + 1;
     var quietS = this.quietRuns * WATCH_PERIOD_S;
-    if (quiet && wall) {
-      var oldest = s.last[0];
-      for (var j = 1; j < n; j++) if (s.last[j] < oldest) oldest = s.last[j];
-      quietS = now - oldest;
+    var oldest = now;
+    for (var j = 0; j < n; j++) {
+      var p = s.clocks[j].prev;
+      if (p < 0 || p === this.lastRearm) p = this.since;
+      if (p < oldest) oldest = p;
     }
+    if (quiet && wall) quietS = now - oldest;
     this.isStalled = quiet && quietS > this.limit;
     if (!this.isStalled || (runs - this.rearmRun) * WATCH_PERIOD_S <= this.limit) return;
     // stalled: count the ticks lost so far, then re-arm (from the last tick, or from the previous re-arm when
@@ -321,18 +331,19 @@ export class SamplingHandle {
     var T = s.period;
     var since = runs - this.rearmRun < this.quietRuns ? runs - this.rearmRun : this.quietRuns;
     for (var c = 0; c < n; c++) {
-      var from = s.last[c] > this.lastRearm ? s.last[c] : this.lastRearm;
+      var from = s.clocks[c].prev > this.lastRearm ? s.clocks[c].prev : this.lastRearm;
       var q = wall ? now - from : since * WATCH_PERIOD_S;
       if (q > 0) {
         settleClock(s, c);
         s.clocks[c].missed += Math.floor(q / T);
-        s.clocks[c].prev = now;
+        s.clocks[c].prev = now; // counted up to now (check() tells this prev from a tick: it is lastRearm)
       }
     }
     disarm(s);
     this.strategy = arm(s, this.lim);
     this.setLimits();
     this.lastRearm = now;
+    this.since = oldest;
     this.rearmRun = runs;
     this.nRestarts++;
   }
@@ -369,8 +380,8 @@ export class SamplingHandle {
       var count = agg.count[ch];
       taken[ix[ch]] = b[4 * ch] + w + f;
       aggd[ix[n + ch]] = b[4 * ch + 1] + count;
-      dropped[ix[2 * n + ch]] = b[4 * ch + 2] + f + ring.lost[ch] + (pending > seg ? pending - seg : 0);
-      invalid[ix[3 * n + ch]] = b[4 * ch + 3] + s.invalid[ch];
+      dropped[ix[2 * n + ch]] = b[4 * ch + 2] + f + ring.lost[ch] + ring.invalid[ch] + (pending > seg ? pending - seg : 0);
+      invalid[ix[3 * n + ch]] = b[4 * ch + 3] + ring.invalid[ch];
       buffered[ix[4 * n + ch]] = pending > seg ? seg : pending;
       var fs = agg.fullScaleMv[ch];
       var sl = agg.scale[ch];
@@ -392,7 +403,7 @@ export class SamplingHandle {
     // families without labels: their one value is v[0]
     var b0 = this.base0;
     (this.missed as unknown as Metric).v[0] = b0[0] + missedTicks(s);
-    (this.steps as unknown as Metric).v[0] = b0[1] + this.wsteps + s.steps;
+    (this.steps as unknown as Metric).v[0] = b0[1] + this.wsteps + s.steps + s.clocks[0].steps;
     (this.errors as unknown as Metric).v[0] = b0[2] + s.errors;
     (this.restarts as unknown as Metric).v[0] = b0[3] + this.nRestarts;
     (this.late as unknown as Metric).v[0] = b0[4] + lateTicks(s);
@@ -405,7 +416,9 @@ export class SamplingHandle {
     if (!(ch >= 0 && ch < ring.nch)) return NaN;
     var w = ring.wr[ch];
     if (w < 1) return NaN;
-    var code = ring.codes[ch * ring.seg + ((w - 1) % ring.seg)];
+    var v = ring.readings[ch * ring.seg + ((w - 1) % ring.seg)];
+    if (!(v >= -1 && v <= 2)) return NaN;
+    var code = v * 4096 < 0 ? 0 : v * 4096 > 4095 ? 4095 : (v * 8192 + 1) >> 1;
     return codeToVolts(code, this.agg.fullScaleMv[ch], this.agg.scale[ch], this.agg.offset[ch]);
   }
 
@@ -420,7 +433,7 @@ export class SamplingHandle {
     var w = ring.wr[ch];
     var f = ring.ref[ch];
     var r = ring.rd[ch];
-    var l = ring.lost[ch];
+    var l = ring.lost[ch] + ring.invalid[ch];
     var pending = w - r;
     var seg = ring.seg;
     o.taken = b[4 * ch] + w + f;

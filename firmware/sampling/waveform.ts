@@ -8,15 +8,11 @@ function bufferBody(s: SamplerCore, ch: number, buf: Uint16Array): void {
   var time = s.time;
   var t = time();
   // lost buffers are counted when the clock watch commits them (commitClocks)
-  if (s.clocks[ch].tick(t) === 2 && ch === 0) s.steps += 2;
-  s.last[ch] = t;
+  s.clocks[ch].tick(t);
   var ring = s.ring;
   var n = buf.length;
-  for (var i = 0; i < n; i++) {
-    var c = (buf[i] + 8) >> 4;
-    if (c > 4095) c = 4095;
-    ring.push(ch, c);
-  }
+  // a 16-bit sample as a reading (the drain rounds it to 12 bits, as (v + 8) >> 4 would)
+  for (var i = 0; i < n; i++) ring.push(ch, buf[i] / 65536);
 }
 
 function bufferFactory(s: SamplerCore, ch: number): (buf: Uint16Array) => void {

@@ -5,7 +5,7 @@ import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "../../firmware/samp
 import { Aggregator, Snapshot, codeToVolts, codeSumToVolts, bucketCut, CODES } from "../../firmware/sampling/aggregator.js";
 
 /** The board's E.sum, as a plain loop (the aggregator takes the platform's). */
-const nativeSum = (a: Uint16Array) => a.reduce((x, y) => x + y, 0);
+const nativeSum = (a: Float32Array) => a.reduce((x, y) => x + y, 0);
 import { prng, randInt } from "../support/prng.js";
 
 const ATTENUATIONS = [1000, 1340, 2000, 3600];
@@ -50,8 +50,8 @@ describe("aggregates of known sequences", () => {
         // push in chunks that fit the ring, draining in between, all within window [0, 10)
         let t = 0;
         for (let i = 0; i < codes.length; i++) {
-          ring.push(0, codes[i]);
-          ring.push(1, codes[i]);
+          ring.push(0, codes[i] / 4096);
+          ring.push(1, codes[i] / 4096);
           if (i % 1000 === 999) agg.drain(ring, (t += 1));
         }
         agg.drain(ring, 9.5);
@@ -99,7 +99,7 @@ describe("aggregates of known sequences", () => {
     const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1], windowSeconds: 60, sum: nativeSum });
     let expected = 0n;
     for (let round = 0; round < 20; round++) {
-      for (let i = 0; i < 65535; i++) ring.push(0, 4095 - (i & 1));
+      for (let i = 0; i < 65535; i++) ring.push(0, (4095 - (i & 1)) / 4096);
       expected += 32768n * 4095n + 32767n * 4094n;
       agg.drain(ring, round);
       expect(agg.sumLo[0]).toBeLessThan(2 ** 32);
@@ -111,7 +111,7 @@ describe("aggregates of known sequences", () => {
     // the split survives sums above 2^53 (a Float64 alone would not): simulate a long uptime
     agg.sumHi[0] = 2 ** 22; // 2^54 codes already summed
     agg.sumLo[0] = 2 ** 32 - 1;
-    ring.push(0, 4095);
+    ring.push(0, 4095 / 4096);
     agg.drain(ring, 100);
     expect(BigInt(agg.sumHi[0]) * 2n ** 32n + BigInt(agg.sumLo[0])).toBe(2n ** 54n + 2n ** 32n - 1n + 4095n);
   });
@@ -123,7 +123,7 @@ describe("aggregates of known sequences", () => {
     ] as const) {
       const ring = new SampleRing(1, 4, policy);
       const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1], windowSeconds: 10, sum: nativeSum });
-      for (let i = 1; i <= 10; i++) ring.push(0, i);
+      for (let i = 1; i <= 10; i++) ring.push(0, i / 4096);
       agg.drain(ring, 1);
       const s = agg.snapshot(ring);
       expect(s.aggregated[0]).toBe(4);
@@ -131,6 +131,64 @@ describe("aggregates of known sequences", () => {
       expect(s.sumLo[0]).toBe(expected.reduce((a, b) => a + b, 0));
       expect(s.last[0]).toBe(expected[3]);
     }
+  });
+});
+
+describe("readings the boards do not give", () => {
+  it("not a number, infinite or beyond -1..2 of full scale: invalid (taken and dropped); -1..2 outside the codes: clamped", () => {
+    // [reading, code or "invalid"]: in order; the newest valid reading is `last`
+    const cases: [number, number | "invalid"][] = [
+      [100 / 4096, 100],
+      [NaN, "invalid"],
+      [1, 4095],
+      [-0.25, 0],
+      [Infinity, "invalid"],
+      [2, 4095],
+      [-1, 0],
+      [3, "invalid"],
+      [-1.5, "invalid"],
+      [4095.4 / 4096, 4095],
+      [-0.4 / 4096, 0],
+      [2047.5 / 4096, 2048],
+      [17 / 4096, 17],
+      [-Infinity, "invalid"],
+    ];
+    const bounds = [0.05, 1, 3];
+    for (const nanFirst of [true, false]) {
+      // without a NaN the run takes the sorted path; with one, the in-order path
+      const list = nanFirst ? cases : cases.filter(([r]) => !Number.isNaN(r));
+      const ring = new SampleRing(1, 64, OVERWRITE_OLDEST);
+      const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: bounds, windowSeconds: 10, sum: nativeSum });
+      for (const [r] of list) ring.push(0, r);
+      agg.drain(ring, 1);
+      agg.drain(ring, 10);
+      const s = agg.snapshot(ring);
+      const codes = list.filter(([, c]) => c !== "invalid").map(([, c]) => c as number);
+      const invalid = list.length - codes.length;
+      expect([s.taken[0], s.aggregated[0], s.dropped[0], s.buffered[0], ring.invalid[0]]).toEqual([list.length, codes.length, invalid, 0, invalid]);
+      // the sum is of the readings (4096 x reading), clamped ones at their code: the codes' sum for k / 4096
+      const readingSum = list
+        .filter(([, c]) => c !== "invalid")
+        .reduce((a, [r]) => a + (r * 4096 < -0.5 ? 0 : r * 4096 >= 4095.5 ? 4095 : Math.fround(r) * 4096), 0);
+      expect(s.sumLo[0]).toBeCloseTo(readingSum, 6);
+      expect(s.sumLo[0]).not.toBe(codes.reduce((a, b) => a + b, 0)); // 2047.5 / 4096 adds 2047.5, not its code 2048
+      expect(s.last[0]).toBe(17);
+      expect([s.winMin[0], s.winMax[0]]).toEqual([Math.min(...codes), Math.max(...codes)]);
+      const hist = new Array(bounds.length + 1).fill(0);
+      for (const c of codes) hist[bucketOf(volts(c, 3600), bounds)]++;
+      expect(Array.from(s.hist)).toEqual(hist);
+    }
+  });
+
+  it("a run whose newest reading is invalid keeps the newest valid one as last", () => {
+    const ring = new SampleRing(1, 8, OVERWRITE_OLDEST);
+    const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1], windowSeconds: 10, sum: nativeSum });
+    for (const r of [5, 9, NaN]) ring.push(0, r === r ? r / 4096 : r);
+    agg.drain(ring, 1);
+    expect(agg.last[0]).toBe(9);
+    ring.push(0, NaN);
+    agg.drain(ring, 2);
+    expect([agg.last[0], agg.count[0], ring.invalid[0]]).toEqual([9, 2, 2]);
   });
 });
 
@@ -210,16 +268,16 @@ describe("fixed windows", () => {
     const a = new Snapshot(1, 1);
     const b = new Snapshot(1, 1);
     // window [0, 10): codes 100..199, drained by a boundary drain at 10.001
-    for (let c = 100; c < 200; c++) ring.push(0, c);
+    for (let c = 100; c < 200; c++) ring.push(0, c / 4096);
     agg.drain(ring, 5);
-    for (let c = 50; c < 60; c++) ring.push(0, c);
+    for (let c = 50; c < 60; c++) ring.push(0, c / 4096);
     expect(agg.windowDue(10.001)).toBe(true);
     agg.drain(ring, 10.001);
     // window [10, 20): scraper A at 12.5, scraper B at 17.25, new samples in between
-    for (let c = 1000; c < 1010; c++) ring.push(0, c);
+    for (let c = 1000; c < 1010; c++) ring.push(0, c / 4096);
     agg.drain(ring, 12.5);
     agg.snapshot(ring, a);
-    for (let c = 3000; c < 3010; c++) ring.push(0, c);
+    for (let c = 3000; c < 3010; c++) ring.push(0, c / 4096);
     agg.drain(ring, 17.25);
     agg.snapshot(ring, b);
     for (const s of [a, b]) {
@@ -247,7 +305,7 @@ describe("fixed windows", () => {
     agg.drain(ring, 11);
     let s = agg.snapshot(ring);
     expect([s.winStart, s.winEnd, s.winCount[0]]).toEqual([0, 10, 0]);
-    ring.push(0, 7);
+    ring.push(0, 7 / 4096);
     agg.drain(ring, 12);
     agg.drain(ring, 45); // no drain at 20, 30, 40
     s = agg.snapshot(ring);
@@ -256,11 +314,11 @@ describe("fixed windows", () => {
 
   it("before any window closed, nothing is published; a clock stepping back re-keys the open window", () => {
     const { ring, agg } = setup();
-    ring.push(0, 5);
+    ring.push(0, 5 / 4096);
     agg.drain(ring, 1000);
     let s = agg.snapshot(ring);
     expect([s.winStart, s.winEnd, s.winCount[0]]).toEqual([-1, -1, 0]);
-    ring.push(0, 9);
+    ring.push(0, 9 / 4096);
     agg.drain(ring, 3); // clock stepped back by ~1000 s
     s = agg.snapshot(ring);
     expect(s.winCount[0]).toBe(0);

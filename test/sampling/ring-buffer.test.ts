@@ -6,7 +6,7 @@ import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "../../firmware/samp
 import { Aggregator, Snapshot } from "../../firmware/sampling/aggregator.js";
 
 /** The board's E.sum, as a plain loop (the aggregator takes the platform's). */
-const sum = (a: Uint16Array) => a.reduce((x, y) => x + y, 0);
+const sum = (a: Float32Array) => a.reduce((x, y) => x + y, 0);
 import { prng, randInt } from "../support/prng.js";
 import { buffered, consumed, drainVisit, dropped, taken } from "../support/ring-reference.js";
 
@@ -24,15 +24,15 @@ describe("SampleRing layout", () => {
   it("splits the capacity into equal per-channel segments", () => {
     const r = new SampleRing(3, 100, OVERWRITE_OLDEST);
     expect(r.seg).toBe(33);
-    expect(r.codes.length).toBe(99);
+    expect(r.readings.length).toBe(99);
     expect(() => new SampleRing(4, 3, OVERWRITE_OLDEST)).toThrow("ring: need at least one slot per channel");
   });
 
-  it("masks codes to 12 bits and ignores unknown channels", () => {
+  it("stores readings as read and ignores unknown channels", () => {
     const r = new SampleRing(2, 8, OVERWRITE_OLDEST);
-    expect(r.push(0, 4096 + 7)).toBe(true);
-    expect(r.push(2, 1)).toBe(false);
-    expect(r.push(-1, 1)).toBe(false);
+    expect(r.push(0, 7 / 4096)).toBe(true);
+    expect(r.push(2, 1 / 4096)).toBe(false);
+    expect(r.push(-1, 1 / 4096)).toBe(false);
     expect(drainAll(r, 0)).toEqual([7]);
     expect(taken(r, 1)).toBe(0);
   });
@@ -41,8 +41,8 @@ describe("SampleRing layout", () => {
 describe("overflow", () => {
   it("overwrite-oldest keeps the newest seg samples and counts every overwritten one", () => {
     const r = new SampleRing(2, 8, OVERWRITE_OLDEST); // 4 per channel
-    for (let i = 1; i <= 10; i++) expect(r.push(0, i)).toBe(true);
-    r.push(1, 99);
+    for (let i = 1; i <= 10; i++) expect(r.push(0, i / 4096)).toBe(true);
+    r.push(1, 99 / 4096);
     expect(taken(r, 0)).toBe(10);
     expect(buffered(r, 0)).toBe(4);
     expect(dropped(r, 0)).toBe(6);
@@ -56,7 +56,7 @@ describe("overflow", () => {
     expect(drainAll(r, 1)).toEqual([99]);
     expect(dropped(r, 1)).toBe(0);
     // after a drain the ring fills again from where it was
-    for (let i = 11; i <= 13; i++) r.push(0, i);
+    for (let i = 11; i <= 13; i++) r.push(0, i / 4096);
     expect(drainAll(r, 0)).toEqual([11, 12, 13]);
     expect(taken(r, 0)).toBe(13);
     expect(dropped(r, 0)).toBe(6);
@@ -66,14 +66,14 @@ describe("overflow", () => {
   it("refuse-newest keeps the oldest seg samples and counts every refused one", () => {
     const r = new SampleRing(1, 4, REFUSE_NEWEST);
     const accepted: boolean[] = [];
-    for (let i = 1; i <= 10; i++) accepted.push(r.push(0, i));
+    for (let i = 1; i <= 10; i++) accepted.push(r.push(0, i / 4096));
     expect(accepted).toEqual([true, true, true, true, false, false, false, false, false, false]);
     expect(taken(r, 0)).toBe(10);
     expect(buffered(r, 0)).toBe(4);
     expect(dropped(r, 0)).toBe(6);
     invariant(r, 0);
     expect(drainAll(r, 0)).toEqual([1, 2, 3, 4]);
-    expect(r.push(0, 11)).toBe(true);
+    expect(r.push(0, 11 / 4096)).toBe(true);
     expect(drainAll(r, 0)).toEqual([11]);
     expect(taken(r, 0)).toBe(11);
     expect(dropped(r, 0)).toBe(6);
@@ -83,7 +83,7 @@ describe("overflow", () => {
 
   it("a drain that is lapped while it runs drops the overwritten samples instead of reading new ones twice", () => {
     const r = new SampleRing(1, 4, OVERWRITE_OLDEST);
-    for (let i = 1; i <= 4; i++) r.push(0, i);
+    for (let i = 1; i <= 4; i++) r.push(0, i / 4096);
     const seen: number[] = [];
     let pushed = 0;
     drainVisit(r, 0, (c: number) => {
@@ -91,8 +91,8 @@ describe("overflow", () => {
       // an EXEC task firing mid-drain: two new samples overwrite slots of samples 1 and 2, so samples
       // 2 (not yet read) is lost; 3 and 4 are still intact.
       if (pushed === 0) {
-        r.push(0, 5);
-        r.push(0, 6);
+        r.push(0, 5 / 4096);
+        r.push(0, 6 / 4096);
         pushed = 2;
       }
     });
@@ -127,15 +127,15 @@ describe("a tick between the aggregator's copy statements", () => {
   it("refuse-newest: a full ring's unread slots stay unread until they are copied (nothing lost, nothing refused twice)", () => {
     const ring = new SampleRing(1, 4, REFUSE_NEWEST);
     const agg = new Aggregator({ channels: [{ fullScaleMv: 4096, scale: 1, offset: 0 }], buckets: [1, 2, 3], windowSeconds: 60, sum });
-    for (const c of [100, 200, 300, 400]) ring.push(0, c);
+    for (const c of [100, 200, 300, 400]) ring.push(0, c / 4096);
     // the producer runs right before the copy reads the ring (a timer tick at that statement boundary)
-    const codes = ring.codes;
+    const readings = ring.readings;
     let fired = 0;
-    const sub = codes.subarray.bind(codes);
-    codes.subarray = ((a?: number, b?: number) => {
-      if (!fired++) ring.push(0, 4000);
+    const sub = readings.subarray.bind(readings);
+    readings.subarray = ((a?: number, b?: number) => {
+      if (!fired++) ring.push(0, 4000 / 4096);
       return sub(a, b);
-    }) as typeof codes.subarray;
+    }) as typeof readings.subarray;
     agg.drain(ring, 1);
     const s = agg.snapshot(ring);
     // the four stored samples are aggregated; the fifth, offered while the ring was still full, was refused
@@ -172,7 +172,7 @@ describe("invariant under random interleavings (seeded, 10k steps, checked at ev
         if (rnd() < 0.9) {
           const ch = randInt(rnd, nch);
           const code = randInt(rnd, 4096);
-          ring.push(ch, code);
+          ring.push(ch, code / 4096);
           model[ch].push(code);
         } else {
           agg.drain(ring, t);
@@ -219,7 +219,7 @@ describe("invariant under random interleavings (seeded, 10k steps, checked at ev
           if (draining && typeof key === "string" && key >= "0" && key <= "9" && rnd() < 0.3) {
             draining = false; // the producer itself reads wr: do not recurse
             const burst = 1 + randInt(rnd, 6);
-            for (let k = 0; k < burst; k++) ring.push(randInt(rnd, nch), randInt(rnd, 4096));
+            for (let k = 0; k < burst; k++) ring.push(randInt(rnd, nch), (randInt(rnd, 4096)) / 4096);
             injected += burst;
             draining = true;
           }
@@ -234,7 +234,7 @@ describe("invariant under random interleavings (seeded, 10k steps, checked at ev
       for (let step = 0; step < 10000; step++) {
         t += 0.003;
         if (rnd() < 0.7) {
-          ring.push(randInt(rnd, nch), randInt(rnd, 4096));
+          ring.push(randInt(rnd, nch), (randInt(rnd, 4096)) / 4096);
         } else {
           draining = true;
           agg.drain(ring, t);

@@ -2,11 +2,12 @@
 // from a stall on the timers' monotonic pace (ClockWatch). docs/design.md "Missed ticks and clock steps".
 import { describe, expect, it } from "vitest";
 import { TickClock, STEP_SLACK_TICKS } from "../../firmware/sampling/tick-clock.js";
+import { prng } from "../support/prng.js";
 import { ClockWatch, STEP_TOLERANCE_S, WATCH_PERIOD_S } from "../../firmware/sampling/clock-watch.js";
 
-/** [ticks, missed, late, owed, pending] */
+/** [missed, late, owed, pending] */
 function counts(c: TickClock): number[] {
-  return [c.ticks, c.missed, c.late, c.owed, c.pending];
+  return [c.missed, c.late, c.owed, c.pending];
 }
 
 describe("TickClock", () => {
@@ -17,22 +18,22 @@ describe("TickClock", () => {
       expect(c.tick(t)).toBe(0);
       t += 0.01 + (i % 2 ? 0.004 : -0.004);
     }
-    expect(counts(c)).toEqual([1000, 0, 0, 0, 0]);
+    expect(counts(c)).toEqual([0, 0, 0, 0]);
   });
 
   it("a gap owes the skipped ticks; the next on-time tick makes them pending; commit() makes them missed", () => {
     const c = new TickClock(0.01);
     c.tick(5);
     c.tick(5.02); // 2 intervals: 1 tick owed
-    expect(counts(c)).toEqual([2, 0, 0, 1, 0]);
+    expect(counts(c)).toEqual([0, 0, 1, 0]);
     c.tick(5.05); // not early: the owed tick was skipped; 3 intervals: 2 more owed
-    expect(counts(c)).toEqual([3, 0, 0, 2, 1]);
+    expect(counts(c)).toEqual([0, 0, 2, 1]);
     c.tick(5.0649); // 1.49 intervals: on time
     c.tick(5.0801); // 1.52 intervals: rounds to 2, owes 1
     c.tick(5.09);
-    expect(counts(c)).toEqual([6, 0, 0, 0, 4]);
+    expect(counts(c)).toEqual([0, 0, 0, 4]);
     expect(c.commit()).toBe(4);
-    expect(counts(c)).toEqual([6, 4, 0, 0, 0]);
+    expect(counts(c)).toEqual([4, 0, 0, 0]);
   });
 
   it("a 2 s stall at 100 Hz followed by setInterval's catch-up burst: 199 late ticks, none skipped", () => {
@@ -42,7 +43,7 @@ describe("TickClock", () => {
     expect(c.owed).toBe(199);
     for (let i = 0; i < 199; i++) c.tick(102.0001 + i * 0.00001);
     c.tick(102.01);
-    expect(counts(c)).toEqual([202, 0, 199, 0, 0]);
+    expect(counts(c)).toEqual([0, 199, 0, 0]);
   });
 
   it("a burst that stops short: the ticks it did not run are skipped, the ones it ran are late", () => {
@@ -51,7 +52,7 @@ describe("TickClock", () => {
     c.tick(101); // 99 owed
     for (let i = 0; i < 40; i++) c.tick(101.001 + i * 0.0001);
     c.tick(101.0149); // a whole interval after the last burst tick: the burst is over
-    expect(counts(c)).toEqual([43, 0, 40, 0, 59]);
+    expect(counts(c)).toEqual([0, 40, 0, 59]);
     c.tick(101.016); // early without a debt: jitter, not late
     expect(c.late).toBe(40);
   });
@@ -61,7 +62,7 @@ describe("TickClock", () => {
     c.tick(0);
     c.tick(1); // 9 owed
     for (let i = 1; i <= 9; i++) c.tick(1 + i * 0.06);
-    expect(counts(c)).toEqual([11, 0, 9, 0, 0]);
+    expect(counts(c)).toEqual([0, 9, 0, 0]);
   });
 
   it("forgive(): a confirmed step takes the open gap, else the pending ticks (within the slack), else waits as credit", () => {
@@ -69,7 +70,7 @@ describe("TickClock", () => {
     c.tick(0);
     c.tick(2.1); // a +2 s step: 20 owed
     c.forgive(19); // the watch measured 1.9x s: within the slack
-    expect(counts(c)).toEqual([2, 0, 0, 0, 0]);
+    expect(counts(c)).toEqual([0, 0, 0, 0]);
     c.tick(2.2);
     c.tick(4.3); // 20 owed
     c.tick(4.4); // pending 20
@@ -88,7 +89,7 @@ describe("TickClock", () => {
     d.forgive(1);
     expect(d.credit).toBe(1);
     d.tick(10); // +5 s step: 1 owed, absorbed
-    expect(counts(d)).toEqual([2, 0, 0, 0, 0]);
+    expect(counts(d)).toEqual([0, 0, 0, 0]);
   });
 
   it("forgive() takes the gap the step made, not a small unrelated one still open; credit waits through commits", () => {
@@ -124,14 +125,16 @@ describe("TickClock", () => {
     c.tick(1700000000.5);
     expect(c.tick(3.2)).toBe(1); // SNTP stepped the clock back
     expect(c.tick(3.7)).toBe(0);
-    expect(counts(c)).toEqual([4, 0, 0, 0, 0]);
+    expect(counts(c)).toEqual([0, 0, 0, 0]);
+    expect(c.steps).toBe(0); // the clock watch counts a plain step
     const d = new TickClock(0.01);
     d.tick(10);
     d.tick(3610.01); // +3600 s: 360000 owed
     d.tick(3610.02);
     expect(d.pending).toBe(360000);
     expect(d.tick(10.03)).toBe(2); // and back: nothing was skipped
-    expect(counts(d)).toEqual([4, 0, 0, 0, 0]);
+    expect(counts(d)).toEqual([0, 0, 0, 0]);
+    expect(d.steps).toBe(2); // both steps, which only the ticks saw
   });
 
   it("settle() commits the open gap too; resync forgets the previous tick", () => {
@@ -140,7 +143,7 @@ describe("TickClock", () => {
     c.tick(1.3); // 2 owed
     c.resync();
     c.tick(50);
-    expect(counts(c)).toEqual([3, 2, 0, 0, 0]);
+    expect(counts(c)).toEqual([2, 0, 0, 0]);
   });
 });
 
@@ -150,6 +153,58 @@ function runs(w: ClockWatch, start: number, from: number, to: number, offset: (k
   for (let k = from; k <= to; k++) out.push(w.run(start + k * WATCH_PERIOD_S + offset(k)));
   return out;
 }
+
+describe("TickClock: the sampler's fast path (set prev only while getTime() moved by d, 0 < d < x)", () => {
+  it("x is 1.5 intervals while nothing is owed or credited, else NaN; pending ticks leave it", () => {
+    const c = new TickClock(0.1);
+    expect(c.x).toBeCloseTo(0.15, 12);
+    c.tick(1);
+    c.tick(1.3); // a gap: 2 owed
+    expect(c.x).toBeNaN();
+    c.tick(1.4);
+    expect([c.owed, c.pending]).toEqual([0, 2]);
+    expect(c.x).toBeCloseTo(0.15, 12); // pending: a tick 0 < d < x changes nothing, one going back proves a step
+    c.commit();
+    expect(c.x).toBeCloseTo(0.15, 12);
+    c.forgive(3); // nothing open: kept as credit
+    expect(c.x).toBeNaN();
+    c.tick(1.5); // the first tick since: the credit goes
+    expect(c.credit).toBe(0);
+    expect(c.x).toBeCloseTo(0.15, 12);
+  });
+
+  for (const seed of [1, 2, 3, 4, 5]) {
+    it("gives the counts of tick() at every tick (random jitter, gaps, bursts, steps, commits and forgives; seed " + seed + ")", () => {
+      const rnd = prng(seed);
+      const T = 0.02;
+      const every = new TickClock(T);
+      const fast = new TickClock(T);
+      let t = 100;
+      for (let i = 0; i < 20000; i++) {
+        const r = rnd();
+        if (r < 0.002) t += T * (2 + Math.floor(rnd() * 50)); // a gap
+        else if (r < 0.004) t -= T * Math.floor(rnd() * 40); // a step back
+        else if (r < 0.02) t += T * 0.1; // a catch-up burst tick
+        else t += T * (0.75 + rnd() * 0.5); // jitter
+        const a = every.tick(t);
+        let b = 0;
+        const d = t - fast.prev;
+        if (d * (d - fast.x) < 0) fast.prev = t;
+        else b = fast.tick(t);
+        // only the result a fast tick never returns (2, a step there and back) must match; 1 is not used
+        expect(a === 2).toBe(b === 2);
+        if (rnd() < 0.01) expect(fast.commit()).toBe(every.commit());
+        if (rnd() < 0.003) {
+          const n = Math.floor(rnd() * 30);
+          every.forgive(n);
+          fast.forgive(n);
+        }
+        expect([fast.prev, fast.missed, fast.late, fast.owed, fast.pending, fast.credit]).toEqual([every.prev, every.missed, every.late, every.owed, every.pending, every.credit]);
+      }
+      expect(every.missed + every.late).toBeGreaterThan(100); // the sequence did exercise the accounting
+    });
+  }
+});
 
 describe("ClockWatch", () => {
   it("on-time runs with latency below the tolerance: no step, always settled", () => {

@@ -17,12 +17,12 @@ export function buffered(r: SampleRing, ch: number): number {
 /** Samples lost so far: refused, or overwritten before being drained. */
 export function dropped(r: SampleRing, ch: number): number {
   const over = r.wr[ch] - r.rd[ch] - r.seg;
-  return r.ref[ch] + r.lost[ch] + (over > 0 ? over : 0);
+  return r.ref[ch] + r.lost[ch] + r.invalid[ch] + (over > 0 ? over : 0);
 }
 
 /** Samples handed to a drain visitor (or consumed by an index-based drain) so far. */
 export function consumed(r: SampleRing, ch: number): number {
-  return r.rd[ch] - r.lost[ch];
+  return r.rd[ch] - r.lost[ch] - r.invalid[ch];
 }
 
 /**
@@ -37,7 +37,7 @@ export function drainVisit(r: SampleRing, ch: number, visit: (code: number) => v
   let n = 0;
   let bad = 0;
   while (i < end) {
-    const code = r.codes[base + (i % seg)];
+    const code = Math.round(r.readings[base + (i % seg)] * 4096);
     // still intact? the producer may have lapped us between two statements of this loop
     if (r.wr[ch] - i > seg) bad++;
     else {
