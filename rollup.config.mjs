@@ -63,7 +63,7 @@ function internalProperties() {
     // shorter or more common words, each checked against Espruino's API, the board profiles and the device file
     "missed", "ticks", "period", "steps", "invalid", "waves", "armed", "bounds", "drain", "snapshot", "fold",
     "restarts", "watch", "check", "publish", "limit", "codes", "policy", "scrapes", "uptime", "flags", "settle",
-    "commit", "finish", "forgive", "resync",
+    "commit", "finish", "forgive", "resync", "readings", "shared", "since",
   ];
   return new RegExp("^(?:" + names.join("|") + ")$");
 }

@@ -214,7 +214,7 @@ export class Aggregator {
     // a channel with nothing unread costs one test here (the board pays for every token of a block it skips)
     for (var ch = 0; ch < this.nch; ch++) {
       // in runs of at most FOLD_MAX samples, up to what was written when this channel's turn came
-      var stop = ring.wr[ch];
+      var stop = ring.wr[ch] + ring.shared;
       while (ring.rd[ch] < stop) total += this.fold(ring, ch, stop);
     }
     if (win > this.openWin) this.closeWindow(win);
@@ -225,9 +225,10 @@ export class Aggregator {
   /**
    * Folds channel `ch`'s next unread samples, at most FOLD_MAX and none written at or after sample index `stop`,
    * into its aggregates (see drain); returns how many it aggregated. The readings are copied, sorted and summed
-   * natively; codes come from the sorted run's ends and the bucket cuts, not from a statement per sample (a
-   * reading is k / 4096 on the boards, so 4096 * the sum is the exact code sum). Only a run with a reading that is
-   * not a number or out of range takes valid(), a statement per sample.
+   * natively; codes come from the sorted run's ends and the bucket cuts, not from a statement per sample. The code
+   * sum is 4096 * the readings' sum: exact for the boards' readings (k / 4096); for others it is the readings' sum,
+   * not their rounded codes' (docs/design.md). Only a run with a reading that is not a number or out of range takes
+   * valid(), a statement per sample.
    */
   fold(ring: SampleRing, ch: number, stop: number): number {
     var seg = ring.seg;
@@ -246,29 +247,32 @@ export class Aggregator {
     var first = seg - j < len ? seg - j : len;
     tmp.set(ring.readings.subarray(base + j, base + j + first));
     if (len > first) tmp.set(ring.readings.subarray(base, base + len - first), first);
-    // the producer may have reused slots before they were copied: sample k was intact if k + seg >= wr now
-    // only now are the slots free: with refuse-newest the producer would write into them once rd moved
+    // the producer may have reused slots before they were copied: sample k was intact if k + seg >= wr right after
+    // the copy (read before rd moves: only then are the slots free, and refuse-newest may write into them)
+    var w = wr[ch] + ring.shared;
     ring.rd[ch] = end;
-    var bad = wr[ch] - seg - i;
+    var bad = w - seg - i;
     if (bad > 0) {
       if (bad > len) bad = len;
       ring.lost[ch] = ring.lost[ch] + bad;
     } else bad = 0;
     var n = len - bad;
     var s = tmp.subarray(bad, len);
-    // not a number (or infinite) somewhere: checked in order, so that the newest valid reading is known
+    // a reading that is not a number (the sum is not finite), or a newest one outside the codes: checked in order,
+    // so that `last` is the newest valid reading; any other reading outside the codes is checked once sorted
     var t = this.sum(s);
-    if (!(t - t === 0)) n = this.valid(ring, ch, s, n);
-    if (n <= 0) return 0;
     var lv = s[n - 1];
+    if (!(t - t === 0 && lv >= LOWEST && lv < ABOVE)) {
+      n = this.valid(ring, ch, s, n);
+      lv = s[n - 1];
+    }
+    if (n <= 0) return 0;
     s = s.subarray(0, n).sort();
     if (s[0] < LOWEST || s[n - 1] >= ABOVE) {
       n = this.valid(ring, ch, s, n);
-      if (n <= 0) return 0;
       s = s.subarray(0, n);
-      if (!(lv >= -1 && lv <= 2)) lv = NaN;
     }
-    if (lv === lv) this.last[ch] = lv < LOWEST ? 0 : lv >= ABOVE ? 4095 : (lv * 8192 + 1) >> 1;
+    this.last[ch] = lv < LOWEST ? 0 : lv >= ABOVE ? 4095 : (lv * 8192 + 1) >> 1;
     var lo = this.sumLo[ch] + this.sum(s) * 4096;
     if (lo >= SUM_SPLIT) {
       var carry = Math.floor(lo / SUM_SPLIT);
@@ -360,7 +364,7 @@ export class Aggregator {
     var seg = ring.seg;
     var ch: number;
     for (ch = 0; ch < this.nch; ch++) {
-      var w = ring.wr[ch];
+      var w = ring.wr[ch] + ring.shared;
       var f = ring.ref[ch];
       var r = ring.rd[ch];
       var l = ring.lost[ch];

@@ -19,8 +19,10 @@ export class SampleRing {
    * is stored as read (exact for the boards' k / 4096 and k / 65536); the drain checks and converts it.
    */
   readings: Float32Array;
-  /** Producer: samples stored per channel (monotonic). */
+  /** Producer: samples stored per channel (monotonic) by push(); channel c has stored wr[c] + shared. */
   wr: Float64Array;
+  /** Producer: samples stored for every channel at once by the timer tick (samplers.ts, monotonic). */
+  shared: number;
   /** Producer: samples refused per channel (REFUSE_NEWEST, or counted by lose()). */
   ref: Float64Array;
   /** Consumer: sample index up to which the channel has been consumed (monotonic). */
@@ -43,6 +45,7 @@ export class SampleRing {
     this.policy = policy;
     this.readings = new Float32Array(seg * nch);
     this.wr = new Float64Array(nch);
+    this.shared = 0;
     this.ref = new Float64Array(nch);
     this.rd = new Float64Array(nch);
     this.lost = new Float64Array(nch);
@@ -56,14 +59,14 @@ export class SampleRing {
    */
   push(ch: number, reading: number): boolean {
     if (ch >= this.nch || ch < 0) return false;
-    var w = this.wr[ch];
+    var w = this.wr[ch] + this.shared;
     var seg = this.seg;
     if (this.policy === REFUSE_NEWEST && w - this.rd[ch] >= seg) {
       this.ref[ch] = this.ref[ch] + 1;
       return false;
     }
     this.readings[ch * seg + (w % seg)] = reading;
-    this.wr[ch] = w + 1;
+    this.wr[ch] = this.wr[ch] + 1;
     return true;
   }
 
@@ -79,7 +82,7 @@ export class SampleRing {
 
   /**
    * Consumer step 1 of an index-based drain: accounts for samples the producer has already lapped
-   * and returns the first sample index to read; read indices [start, end) where end is `wr[ch]` read
+   * and returns the first sample index to read; read indices [start, end) where end is `wr[ch] + shared` read
    * once by the caller *before* calling this. Cheap; allocates nothing.
    */
   skipLapped(ch: number, end: number): number {

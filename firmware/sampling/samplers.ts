@@ -57,23 +57,30 @@ export function versionAtLeast(have: string, want: string): boolean {
  * The tick callback of the timer/interval strategies for `s`, made at each arm (its clock and samples per tick are
  * fixed until the next): reads samplesPerTick readings of every channel into the ring as they are, with no test
  * or conversion per sample (the drain does that, aggregator.ts). A tick whose getTime() moved forward by less than
- * the clock's x since the previous one only sets prev; any other goes through TickClock.tick(). The common config (one sample
- * per tick, overwrite-oldest) gets a tick without the loop and the test the others need. docs/design.md "The
- * sample path".
+ * the clock's x since the previous one only sets prev; any other goes through TickClock.tick(). The common config
+ * (one sample per tick, overwrite-oldest) gets a tick without the loop and the test the others need, which moves
+ * one count for all channels (ring.shared). docs/design.md "The sample path".
  */
 function tickFactory(s: SamplerCore): () => void {
   // what never changes until the next arm is read once here, not at every tick
   var time = s.time, read = s.read, pins = s.pins, n = s.nch, c = s.clocks[0], spt = s.spt;
   var ring = s.ring, vals = ring.readings, wr = ring.wr, rd = ring.rd, ref = ring.ref, seg = ring.seg;
   var refuse = ring.policy === REFUSE_NEWEST;
-  if (spt === 1 && !refuse)
+  // every channel at the same sample index (push() has not run since the last arm, or ran for all alike): one slot
+  // index for all, and one count (ring.shared) moved after the reads, so a read that throws stores nothing
+  var w0 = wr[0];
+  var even = true;
+  for (var i = 1; i < n; i++) if (wr[i] !== w0) even = false;
+  if (spt === 1 && !refuse && even)
     return function () {
       try {
         var t = time();
         var d = t - c.prev;
         if (d * (d - c.x) < 0) c.prev = t;
         else c.tick(t);
-        for (var ch = n; ch--; ) vals[ch * seg + (wr[ch]++ % seg)] = read(pins[ch]);
+        var b = (w0 + ring.shared) % seg;
+        for (var ch = n; ch--; ) vals[ch * seg + b] = read(pins[ch]);
+        ring.shared++;
       } catch (e) {
         s.errors++;
       }
@@ -84,10 +91,15 @@ function tickFactory(s: SamplerCore): () => void {
       var d = t - c.prev;
       if (d * (d - c.x) < 0) c.prev = t;
       else c.tick(t);
+      var sh = ring.shared;
       for (var k = spt; k > 0; k--)
         for (var ch = n; ch--; ) {
-          if (refuse && wr[ch] - rd[ch] >= seg) ref[ch] = ref[ch] + 1;
-          else vals[ch * seg + (wr[ch]++ % seg)] = read(pins[ch]);
+          if (refuse && wr[ch] + sh - rd[ch] >= seg) ref[ch] = ref[ch] + 1;
+          else {
+            // wr moves after the read: a read that throws stores nothing (a store's target is evaluated first)
+            vals[ch * seg + ((wr[ch] + sh) % seg)] = read(pins[ch]);
+            wr[ch]++;
+          }
         }
     } catch (e) {
       s.errors++;

@@ -141,7 +141,7 @@ export class SamplingHandle {
   watchIdle: number;
   /** clock steps the watch confirmed (the ticks count only a step there and back, which it cannot see) */
   wsteps: number;
-  /** tick counts per clock at the previous settled run; settled runs without a tick; watch run of the last
+  /** each clock's last tick (prev) at the previous settled run; settled runs without a tick; watch run of the last
    *  re-arm and of the last confirmed step */
   seen: Float64Array;
   quietRuns: number;
@@ -302,11 +302,10 @@ export class SamplingHandle {
   check(now: number): void {
     var s = this.core;
     var n = s.clocks.length;
-    var ring = s.ring;
     var quiet = false;
-    // a clock's samples taken (one clock: channel 0; waveform: a clock per channel) that have not moved: quiet
+    // a clock whose last tick (prev: every tick sets it) has not moved since the previous settled run: quiet
     for (var i = 0; i < n; i++) {
-      var got = ring.wr[i] + ring.ref[i];
+      var got = s.clocks[i].prev;
       if (got === this.seen[i]) quiet = true;
       this.seen[i] = got;
     }
@@ -337,6 +336,7 @@ export class SamplingHandle {
         settleClock(s, c);
         s.clocks[c].missed += Math.floor(q / T);
         s.clocks[c].prev = now; // counted up to now (check() tells this prev from a tick: it is lastRearm)
+        this.seen[c] = now;
       }
     }
     disarm(s);
@@ -374,7 +374,7 @@ export class SamplingHandle {
     var taken = fm[0].v, aggd = fm[1].v, dropped = fm[2].v, invalid = fm[3].v, buffered = fm[4].v;
     var hv = fm[5].v, lastV = fm[6].v, minV = fm[7].v, maxV = fm[8].v;
     for (var ch = 0; ch < n; ch++) {
-      var w = ring.wr[ch];
+      var w = ring.wr[ch] + ring.shared;
       var f = ring.ref[ch];
       var pending = w - ring.rd[ch];
       var count = agg.count[ch];
@@ -414,7 +414,7 @@ export class SamplingHandle {
   lastVolts(ch: number): number {
     var ring = this.core.ring;
     if (!(ch >= 0 && ch < ring.nch)) return NaN;
-    var w = ring.wr[ch];
+    var w = ring.wr[ch] + ring.shared;
     if (w < 1) return NaN;
     var v = ring.readings[ch * ring.seg + ((w - 1) % ring.seg)];
     if (!(v >= -1 && v <= 2)) return NaN;
@@ -430,7 +430,7 @@ export class SamplingHandle {
     var o = this.out;
     var ring = this.core.ring;
     var b = this.base;
-    var w = ring.wr[ch];
+    var w = ring.wr[ch] + ring.shared;
     var f = ring.ref[ch];
     var r = ring.rd[ch];
     var l = ring.lost[ch] + ring.invalid[ch];

@@ -11,7 +11,7 @@ export var STEP_SLACK_TICKS = 2;
 export class TickClock {
   /** Expected seconds between ticks. */
   interval: number;
-  /** getTime() of the previous tick, -1 before the first. */
+  /** getTime() of the previous tick, -1 before the first (the stall check sets it to the re-arm's time). */
   prev: number;
   /**
    * The sampler's tick only sets prev when getTime() moved by d with 0 < d < x since it, tested as d * (d - x) < 0

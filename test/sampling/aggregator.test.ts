@@ -189,6 +189,14 @@ describe("readings the boards do not give", () => {
     ring.push(0, NaN);
     agg.drain(ring, 2);
     expect([agg.last[0], agg.count[0], ring.invalid[0]]).toEqual([9, 2, 2]);
+     // a finite reading beyond -1..2 as the newest (no NaN in the run): the newest valid one before it is last
+    for (const r of [3 / 4096, 12 / 4096, 5]) ring.push(0, r);
+    agg.drain(ring, 3);
+    expect([agg.last[0], agg.count[0], ring.invalid[0]]).toEqual([12, 4, 3]);
+    // a newest reading to clamp: last is its clamped code
+    for (const r of [3 / 4096, 1.5]) ring.push(0, r);
+    agg.drain(ring, 4);
+    expect([agg.last[0], agg.count[0], ring.invalid[0]]).toEqual([4095, 6, 3]);
   });
 });
 

@@ -168,6 +168,27 @@ describe("interval strategy, exact values", () => {
   });
 });
 
+describe("a read that throws", () => {
+  for (const strategy of ["interval", "timer"]) {
+    it(strategy + ": stores nothing for its channel (no stale slot aggregated), is counted as an error, and is not a stall", async () => {
+      const b = await start({ config: { channels: TWO, sampleRateHz: 100, strategy }, signals: { D32: 0.7, D33: 3.3 } });
+      b.dev.advance(1000);
+      const before = parse(b.scrape());
+      const a0 = completeness(before, "a");
+      const b0 = completeness(before, "b");
+      // the tick reads the channels from the last to the first: b's read throws, so a is not read either
+      b.eval("__t.throwOn(1)");
+      b.dev.advance(3000);
+      const m = parse(b.scrape());
+      expect(completeness(m, "a")).toEqual(a0);
+      expect(completeness(m, "b")).toEqual(b0);
+      expect(val(m, "espruino_sampler_errors_total")).toBeGreaterThanOrEqual(290);
+      expect(val(m, "espruino_sampler_stalled")).toBe(0);
+      expect(val(m, "espruino_sampler_restarts_total")).toBe(0);
+    });
+  }
+});
+
 describe("consistency while sampling runs during a scrape", () => {
   for (const strategy of ["interval", "timer", "waveform"]) {
     it(strategy + ": the invariant holds in every body, with the clock advancing between families", async () => {
@@ -220,6 +241,23 @@ describe("overflow without drains", () => {
       checkHist(m, "a", overflow === "refuse-newest" ? codes.slice(0, 16) : codes.slice(84));
     });
   }
+});
+
+describe("several samples per tick (the general tick)", () => {
+  it("samplesPerTick 5 on two channels: every sample stored once, in its own channel", async () => {
+    const b = await start({
+      config: { channels: TWO, sampleRateHz: 100, strategy: "interval", samplesPerTick: 5, windowSeconds: 3600 },
+      signals: { D32: { type: "ramp", from: 0, to: 3, duration: 1 }, D33: 1.5 },
+    });
+    b.dev.advance(1000);
+    const m = parse(b.scrape());
+    for (const ch of ["a", "b"]) expect(completeness(m, ch)).toEqual({ taken: 100, aggregated: 100, buffered: 0, dropped: 0 });
+    // a tick every 50 ms reads 5 samples of each channel at the same instant
+    const codes: number[] = [];
+    for (let k = 1; k <= 20; k++) for (let j = 0; j < 5; j++) codes.push(codeOf(rampV(tickT(k, 50))));
+    checkHist(m, "a", codes);
+    checkHist(m, "b", new Array(100).fill(codeOf(1.5)));
+  });
 });
 
 describe("liveness, missed ticks, clock steps", () => {

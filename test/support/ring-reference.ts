@@ -5,18 +5,18 @@ import type { SampleRing } from "../../firmware/sampling/ring-buffer.js";
 
 /** Samples offered to push() for this channel (stored + refused). */
 export function taken(r: SampleRing, ch: number): number {
-  return r.wr[ch] + r.ref[ch];
+  return r.wr[ch] + r.shared + r.ref[ch];
 }
 
 /** Samples waiting to be drained. */
 export function buffered(r: SampleRing, ch: number): number {
-  const n = r.wr[ch] - r.rd[ch];
+  const n = r.wr[ch] + r.shared - r.rd[ch];
   return n > r.seg ? r.seg : n;
 }
 
 /** Samples lost so far: refused, or overwritten before being drained. */
 export function dropped(r: SampleRing, ch: number): number {
-  const over = r.wr[ch] - r.rd[ch] - r.seg;
+  const over = r.wr[ch] + r.shared - r.rd[ch] - r.seg;
   return r.ref[ch] + r.lost[ch] + r.invalid[ch] + (over > 0 ? over : 0);
 }
 
@@ -30,7 +30,7 @@ export function consumed(r: SampleRing, ch: number): number {
  * Samples pushed during the drain stay buffered. Returns the number visited.
  */
 export function drainVisit(r: SampleRing, ch: number, visit: (code: number) => void): number {
-  const end = r.wr[ch];
+  const end = r.wr[ch] + r.shared;
   let i = r.skipLapped(ch, end);
   const seg = r.seg;
   const base = ch * seg;
@@ -39,7 +39,7 @@ export function drainVisit(r: SampleRing, ch: number, visit: (code: number) => v
   while (i < end) {
     const code = Math.round(r.readings[base + (i % seg)] * 4096);
     // still intact? the producer may have lapped us between two statements of this loop
-    if (r.wr[ch] - i > seg) bad++;
+    if (r.wr[ch] + r.shared - i > seg) bad++;
     else {
       visit(code);
       n++;
