@@ -264,16 +264,20 @@ export class Aggregator {
     var lv = s[n - 1];
     if (!(t - t === 0 && lv >= LOWEST && lv < ABOVE)) {
       n = this.valid(ring, ch, s, n);
+      s = s.subarray(0, n);
+      t = this.sum(s);
       lv = s[n - 1];
     }
     if (n <= 0) return 0;
-    s = s.subarray(0, n).sort();
+    s = s.sort();
     if (s[0] < LOWEST || s[n - 1] >= ABOVE) {
       n = this.valid(ring, ch, s, n);
       s = s.subarray(0, n);
+      t = this.sum(s);
     }
-    this.last[ch] = lv < LOWEST ? 0 : lv >= ABOVE ? 4095 : (lv * 8192 + 1) >> 1;
-    var lo = this.sumLo[ch] + this.sum(s) * 4096;
+    // lv is in range here (checked, or clamped by valid()): its code needs no clamp
+    this.last[ch] = (lv * 8192 + 1) >> 1;
+    var lo = this.sumLo[ch] + t * 4096;
     if (lo >= SUM_SPLIT) {
       var carry = Math.floor(lo / SUM_SPLIT);
       this.sumHi[ch] = this.sumHi[ch] + carry;
