@@ -105,7 +105,7 @@ export function typedArrayJsVars(bytes: number, jsVarBytes: number): number {
  * of `jsVarBytes` bytes (docs/espruino-platform.md §5: Uint16Array(1000) ~ 146 JsVars and Float64Array(1000) ~ 590
  * at 14 bytes; the formula ceil(2 bytes / (2 B - 1)) + 4 is at or above both):
  *   ring:       readings Float32[capacity] + 5 Float64[nch]
- *   aggregator: scratch Float32[min(capacity / nch, 256)] + cuts Int32[nch nb] + 8 Float64[nch] + 4 Uint16[nch] + Int16[nch]
+ *   aggregator: scratch Float32[min(capacity / nch, 64)] + cuts Int32[nch nb] + 8 Float64[nch] + 4 Uint16[nch] + Int16[nch]
  *               + Float64[nb] bounds + Float64[nch (nb+1)] histogram
  *   objects:    250 (ring, aggregator, tick clock: ~2 JsVars per property) + 25 per channel
  *               (config object, name/pin/unit strings)
@@ -116,7 +116,7 @@ export function estimateSamplingJsVars(nch: number, capacity: number, nb: number
   var u16 = typedArrayJsVars(2 * nch, B);
   var hist = typedArrayJsVars(8 * nch * (nb + 1), B);
   var ring = typedArrayJsVars(4 * capacity, B) + 5 * f64;
-  var agg = typedArrayJsVars(4 * Math.min(Math.ceil(capacity / nch), 256), B) + typedArrayJsVars(4 * nch * nb, B) + 8 * f64 + 5 * u16 + typedArrayJsVars(8 * nb, B) + hist;
+  var agg = typedArrayJsVars(4 * Math.min(Math.ceil(capacity / nch), 64), B) + typedArrayJsVars(4 * nch * nb, B) + 8 * f64 + 5 * u16 + typedArrayJsVars(8 * nb, B) + hist;
   return ring + agg + 250 + 25 * nch;
 }
 

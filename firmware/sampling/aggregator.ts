@@ -6,8 +6,12 @@ import type { SampleRing } from "./ring-buffer.js";
 
 /** 2^32, the unit of sumHi. */
 export var SUM_SPLIT = 4294967296;
-/** Most samples one fold copies, sorts and adds up at a time: the length of the aggregator's scratch array. */
-export var FOLD_MAX = 256;
+/**
+ * Most samples one fold copies, sorts and adds up at a time: the length of the aggregator's scratch array. Espruino's
+ * sort recurses in C once per element on a run like a steady reading with rare lower ones, and an ESP32 task has
+ * 25 000 bytes of stack (an ESP32-C3 15 000): 64 keeps that recursion to a few KB (docs/design.md).
+ */
+export var FOLD_MAX = 64;
 /** Number of raw codes (12-bit ADC). */
 export var CODES = 4096;
 /** Readings from LOWEST up to (not including) ABOVE round to codes 0..4095 (code = round(reading * 4096)). */

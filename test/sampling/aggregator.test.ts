@@ -2,7 +2,7 @@
 // computed independently here; the code->bucket table against a linear scan; fixed windows.
 import { describe, expect, it } from "vitest";
 import { SampleRing, OVERWRITE_OLDEST, REFUSE_NEWEST } from "../../firmware/sampling/ring-buffer.js";
-import { Aggregator, Snapshot, codeToVolts, codeSumToVolts, bucketCut, CODES } from "../../firmware/sampling/aggregator.js";
+import { Aggregator, Snapshot, codeToVolts, codeSumToVolts, bucketCut, CODES, FOLD_MAX } from "../../firmware/sampling/aggregator.js";
 
 /** The board's E.sum, as a plain loop (the aggregator takes the platform's). */
 const nativeSum = (a: Float32Array) => a.reduce((x, y) => x + y, 0);
@@ -131,6 +131,30 @@ describe("aggregates of known sequences", () => {
       expect(s.sumLo[0]).toBe(expected.reduce((a, b) => a + b, 0));
       expect(s.last[0]).toBe(expected[3]);
     }
+  });
+});
+
+describe("the sort's depth", () => {
+  it("no fold sorts more than FOLD_MAX readings (Espruino's sort recurses once per element on a steady input)", () => {
+    const ring = new SampleRing(1, 1000, OVERWRITE_OLDEST);
+    const agg = new Aggregator({ channels: [{ fullScaleMv: 3600, scale: 1, offset: 0 }], buckets: [1, 2], windowSeconds: 60, sum: nativeSum });
+    // a steady reading with rare lower ones: the input that makes the board's quicksort peel one element per level
+    for (let i = 0; i < 1000; i++) ring.push(0, (i % 20 === 7 ? 2047 : 2048) / 4096);
+    const lengths: number[] = [];
+    const sort = Float32Array.prototype.sort;
+    Float32Array.prototype.sort = function (this: Float32Array, ...a: []) {
+      lengths.push(this.length);
+      return sort.apply(this, a);
+    };
+    try {
+      agg.drain(ring, 1);
+    } finally {
+      Float32Array.prototype.sort = sort;
+    }
+    expect(Math.max(...lengths)).toBe(FOLD_MAX);
+    expect(lengths.reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(agg.count[0]).toBe(1000);
+    expect(agg.sumLo[0]).toBe(950 * 2048 + 50 * 2047);
   });
 });
 

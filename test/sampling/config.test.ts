@@ -216,8 +216,8 @@ describe("device config", () => {
 
   it("estimates JsVars with the documented formula and leaves the reserved headroom", () => {
     // ring 20000 slots on 1 channel, 7 buckets, 13-byte JsVars: see estimateSamplingJsVars (ring 6 429, aggregator
-    // with its 256-slot scratch 177, objects 275)
-    expect(estimateSamplingJsVars(1, 20000, 7, 13)).toBe(6881);
+    // with its 64-slot scratch 116, objects 275)
+    expect(estimateSamplingJsVars(1, 20000, 7, 13)).toBe(6820);
     // a Uint16Array(1000) is about 146 JsVars and a Float64Array(1000) about 590 at 14 bytes (docs/espruino-platform.md §5): never under
     expect(estimateSamplingJsVars(1, 1000, 0, 14) - estimateSamplingJsVars(1, 0, 0, 14)).toBeGreaterThanOrEqual(146);
     // the default config fits every board
@@ -275,7 +275,7 @@ describe("device config", () => {
     ["negative ring", esp32, { schema: 1, channels: one, ringCapacity: -5 }, ["ringCapacity: must be an integer from 1 to 524280, got -5"]],
     ["segment above 65535", esp32, { schema: 1, channels: one, ringCapacity: 70000 }, ["ringCapacity: 70000 slots for 1 channel is 70000 per channel, more than 65535"]],
     ["ring too large for the JsVar budget", c3, { schema: 1, channels: [{ name: "a", pin: "D0" }], ringCapacity: 20000 },
-      ["ringCapacity: 20000 slots need about 6881 JsVars of sampling state, more than the 1495 esp32-c3 leaves for it (4095 JsVars - 2600 reserved)"]],
+      ["ringCapacity: 20000 slots need about 6820 JsVars of sampling state, more than the 1495 esp32-c3 leaves for it (4095 JsVars - 2600 reserved)"]],
     ["overflow policy", esp32, { schema: 1, channels: one, overflow: "drop" }, ['overflow: "drop" is not one of overwrite-oldest, refuse-newest']],
     ["zero window", esp32, { schema: 1, channels: one, windowSeconds: 0 }, ["windowSeconds: must be an integer from 1 to 3600, got 0"]],
     ["buckets not increasing", esp32, { schema: 1, channels: one, buckets: [0.5, 1, 1] }, ["buckets[2]: 1 is not greater than buckets[1] (1)"]],
