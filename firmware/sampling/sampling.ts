@@ -341,6 +341,8 @@ export class SamplingHandle {
     }
     disarm(s);
     this.strategy = arm(s, this.lim);
+    // a fallback makes new clocks (prev -1): they are quiet from here, not ticked
+    for (c = 0; c < s.clocks.length; c++) this.seen[c] = s.clocks[c].prev;
     this.setLimits();
     this.lastRearm = now;
     this.since = oldest;

@@ -17,6 +17,8 @@ function bufferBody(s: SamplerCore, ch: number, buf: Uint16Array): void {
 
 function bufferFactory(s: SamplerCore, ch: number): (buf: Uint16Array) => void {
   return function (buf: Uint16Array) {
+    // a buffer event queued before a fallback to another strategy: its samples are not this sampler's any more
+    if (s.strategy !== "waveform") return;
     try {
       bufferBody(s, ch, buf);
     } catch (e) {

@@ -169,6 +169,19 @@ describe("interval strategy, exact values", () => {
 });
 
 describe("a read that throws", () => {
+  it("the general tick (2 samples per tick): stores nothing for the channel whose read threw", async () => {
+    const b = await start({ config: { channels: TWO, sampleRateHz: 100, strategy: "interval", samplesPerTick: 2 }, signals: { D32: 0.7, D33: 3.3 } });
+    b.dev.advance(1000);
+    const before = parse(b.scrape());
+    const b0 = completeness(before, "b");
+    b.eval("__t.throwOn(1)");
+    b.dev.advance(2000);
+    const m = parse(b.scrape());
+    expect(completeness(m, "b")).toEqual(b0);
+    // the tick reads from the last channel: once b throws, a is not reached either
+    expect(completeness(m, "a").taken).toBe(completeness(before, "a").taken);
+    expect(val(m, "espruino_sampler_errors_total")).toBeGreaterThanOrEqual(90);
+  });
   for (const strategy of ["interval", "timer"]) {
     it(strategy + ": stores nothing for its channel (no stale slot aggregated), is counted as an error, and is not a stall", async () => {
       const b = await start({ config: { channels: TWO, sampleRateHz: 100, strategy }, signals: { D32: 0.7, D33: 3.3 } });
