@@ -61,9 +61,9 @@ function internalProperties() {
     "skipLapped", "uncount", "counted", "intern", "exempt", "scrapeSeconds", "wifiReconnects", "configValid",
     "authBroken", "badToken",
     // shorter or more common words, each checked against Espruino's API, the board profiles and the device file
-    "missed", "ticks", "period", "steps", "invalid", "waves", "armed", "bounds", "drain", "snapshot", "fold",
+    "missed", "period", "steps", "invalid", "waves", "armed", "bounds", "drain", "snapshot", "fold",
     "restarts", "watch", "check", "publish", "limit", "codes", "policy", "scrapes", "uptime", "flags", "settle",
-    "commit", "finish", "forgive", "resync", "readings", "shared", "since",
+    "commit", "forgive", "resync", "readings", "shared", "since",
   ];
   return new RegExp("^(?:" + names.join("|") + ")$");
 }
